@@ -1,0 +1,3 @@
+from packing import create_app
+
+app = create_app()

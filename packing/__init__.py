@@ -1,0 +1,86 @@
+"""The packing station: a Flask app for packing customer orders in stores."""
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping, Optional
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from packing.config import DEFAULT_SECRET_KEY, INSTANCE_DIR, config_from_env
+from packing.extensions import csrf, db, htmx, login_manager, migrate
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=os.path.join(ROOT, "templates"),
+        static_folder=os.path.join(ROOT, "static"),
+        instance_path=str(INSTANCE_DIR),
+    )
+    app.config.from_object(config_from_env())
+    if isinstance(config, Mapping):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    _refuse_default_secret_in_production(app)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+
+    from packing import cli, errors
+    from packing.auth import bp as auth_bp
+
+    app.register_blueprint(auth_bp)
+    errors.register(app)
+    cli.register(app)
+    _template_globals(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    return app
+
+
+def _template_globals(app: Flask) -> None:
+    from packing.i18n import LOCALES, catalogue_locale, current_locale, gettext
+    from packing.web import NAV_ITEMS, current_location
+
+    app.jinja_env.globals.update(
+        _=gettext,
+        nav_items=NAV_ITEMS,
+        current_location=current_location,
+        current_locale=current_locale,
+        catalogue_locale=catalogue_locale,
+        locales=LOCALES,
+    )
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    from packing.core.models import User
+
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.is_active else None
+
+
+def _refuse_default_secret_in_production(app: Flask) -> None:
+    if os.environ.get("PACKING_ENV") == "production" and app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
+        raise RuntimeError("Set SECRET_KEY: the default secret is not allowed in production.")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ARG001 - SQLAlchemy's signature
+    """WAL lets readers work while a picker's command writes; foreign keys are off by default."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()

@@ -1,0 +1,110 @@
+"""Signing in and out, and choosing the stock location and language to work in."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from packing.core.db import transaction
+from packing.core.users import authenticate
+from packing.extensions import db
+from packing.i18n import LOCALES, gettext as _
+from packing.web import LOCATION_KEY, NAV_ITEMS, client_ip, render, safe_next
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired(), Length(max=64)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
+
+
+class LocationForm(FlaskForm):
+    location = SelectField("Stock location", coerce=int)
+
+
+class LocaleForm(FlaskForm):
+    locale = SelectField("Language", choices=list(LOCALES.items()))
+
+
+def home_endpoint(user) -> str:
+    for item in NAV_ITEMS:
+        if item.visible_to(user):
+            return item.endpoint
+    return "auth.account"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for(home_endpoint(current_user)))
+    form = LoginForm()
+    if form.validate_on_submit():
+        with transaction(db.session):
+            outcome = authenticate(
+                db.session,
+                form.username.data.strip(),
+                form.password.data,
+                client_ip(),
+                max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+                lockout=timedelta(seconds=current_app.config["LOGIN_LOCKOUT_SECONDS"]),
+            )
+        if outcome.refusal is not None:
+            form.password.errors.append(_(outcome.refusal.reason))
+            return render("auth/login.html", form=form, status=outcome.refusal.http_status)
+        user = outcome.user
+        session.clear()  # a fresh session on sign-in: no fixation
+        login_user(user)
+        session[LOCATION_KEY] = user.stock_locations[0].id if user.stock_locations else None
+        return redirect(safe_next(request.args.get("next"), url_for(home_endpoint(user))), code=303)
+    return render("auth/login.html", form=form, status=400 if form.errors else 200)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("Signed out."), "info")
+    return redirect(url_for("auth.login"), code=303)
+
+
+@bp.route("/account", methods=["GET"])
+@login_required
+def account():
+    return render("auth/account.html", location_form=_location_form(), locale_form=_locale_form())
+
+
+def _location_form() -> LocationForm:
+    form = LocationForm(location=session.get(LOCATION_KEY))
+    form.location.choices = [(loc.id, f"{loc.name} ({loc.erp_code})") for loc in current_user.stock_locations]
+    return form
+
+
+def _locale_form() -> LocaleForm:
+    return LocaleForm(locale=current_user.locale)
+
+
+@bp.route("/location", methods=["POST"])
+@login_required
+def switch_location():
+    form = _location_form()
+    if form.validate_on_submit():
+        session[LOCATION_KEY] = form.location.data
+        return redirect(url_for(home_endpoint(current_user)), code=303)
+    return render("auth/account.html", location_form=form, locale_form=_locale_form(), status=400)
+
+
+@bp.route("/locale", methods=["POST"])
+@login_required
+def switch_locale():
+    form = _locale_form()
+    if form.validate_on_submit():
+        with transaction(db.session):
+            current_user.locale = form.locale.data
+        return redirect(safe_next(request.form.get("next"), url_for("auth.account")), code=303)
+    return render("auth/account.html", location_form=_location_form(), locale_form=form, status=400)

@@ -1,0 +1,86 @@
+"""Command-line tools: ``flask seed-demo``, ``flask seed-catalogue``, ``flask users ...``,
+``flask packages import``. Each runs the domain inside one transaction."""
+from __future__ import annotations
+
+import json
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from packing.core.catalogue import seed_catalogue
+from packing.core.db import transaction
+from packing.core.demo import seed_demo
+from packing.core.errors import DomainError
+from packing.core.importer import import_packages
+from packing.core.models import Role
+from packing.core.users import create_user
+from packing.extensions import db
+
+users_cli = AppGroup("users", help="Manage station users.")
+packages_cli = AppGroup("packages", help="Import packages.")
+
+
+def _fail(error: DomainError) -> None:
+    raise click.ClickException(error.reason)
+
+
+@click.command("seed-catalogue")
+def seed_catalogue_command() -> None:
+    """Add the default states, commands and denial reasons that are missing."""
+    with transaction(db.session):
+        seed_catalogue(db.session)
+    click.echo("Catalogue is up to date.")
+
+
+@click.command("seed-demo")
+@click.option("--packages", "packages_per_store", default=60, show_default=True, help="Packages at the demo store.")
+def seed_demo_command(packages_per_store: int) -> None:
+    """Create a demo store, a second store, users for each role and packages to pack."""
+    try:
+        with transaction(db.session):
+            logins = seed_demo(db.session, packages_per_store=packages_per_store)
+    except DomainError as error:
+        _fail(error)
+    click.echo("Demo data is ready. Sign in with:")
+    for login in logins:
+        click.echo(f"  {login.role:<7} {login.username:<8} password: {login.password:<14} ({', '.join(login.locations)})")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(Role.ALL), required=True)
+@click.option("--location", "locations", multiple=True, help="Stock location ERP code; repeat for several.")
+@click.option("--password", help="Prompted for (hidden, twice) when omitted.")
+@click.option("--email", default="")
+def create_user_command(username: str, role: str, locations: tuple[str, ...], password: str | None, email: str) -> None:
+    """Create a user bound to one or more stock locations."""
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        with transaction(db.session):
+            user = create_user(db.session, username, password, role, locations, email=email)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Created {user.role} {user.username}.")
+
+
+@packages_cli.command("import")
+@click.argument("source", type=click.File("r", encoding="utf-8"))
+def import_command(source) -> None:
+    """Import packages from a Package List / Detail JSON document (FILE or - for stdin)."""
+    try:
+        document = json.load(source)
+    except json.JSONDecodeError as error:
+        raise click.ClickException(f"Not valid JSON: {error}") from None
+    try:
+        with transaction(db.session):
+            result = import_packages(db.session, document)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Imported {result.count} packages: {len(result.created)} created, {len(result.updated)} updated.")
+
+
+def register(app: Flask) -> None:
+    for command in (seed_catalogue_command, seed_demo_command, users_cli, packages_cli):
+        app.cli.add_command(command)

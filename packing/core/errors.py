@@ -1,0 +1,67 @@
+"""Typed domain errors. Each carries a reason a person can read and, where one input is
+to blame, the name of that field; views turn them into form errors, partials or JSON."""
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every refusal the domain makes; nothing has been changed when it is raised."""
+
+    code = "invalid"
+    http_status = 400
+
+    def __init__(self, reason: str, field: str | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.field = field
+
+    def as_dict(self) -> dict:
+        body: dict = {"detail": self.reason, "code": self.code}
+        if self.field:
+            body["field"] = self.field
+            body[self.field] = [self.reason]
+        return body
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    http_status = 404
+
+
+class InvalidParameter(DomainError):
+    code = "invalid_parameter"
+    http_status = 400
+
+
+class CommandNotAllowed(DomainError):
+    """The command does not start from the package's current state (HTTP 406 in the API)."""
+
+    code = "command_not_allowed"
+    http_status = 406
+
+
+class ConcurrentUpdate(DomainError):
+    """Someone else changed the package between reading it and acting on it."""
+
+    code = "concurrent_update"
+    http_status = 409
+
+
+class ScanRefused(DomainError):
+    """A scan that does not count; ``kind`` says why (wrong_item, unknown_code, over_scan, ...)."""
+
+    code = "scan_refused"
+    http_status = 422
+
+    def __init__(self, reason: str, kind: str, field: str | None = "barcode"):
+        super().__init__(reason, field)
+        self.kind = kind
+
+
+class ImportFailed(DomainError):
+    """An import document is broken at ``path`` (``results[3].packageitem_set[0].order_item``)."""
+
+    code = "import_failed"
+
+    def __init__(self, reason: str, path: str):
+        super().__init__(f"{path}: {reason}", field=path)
+        self.path = path

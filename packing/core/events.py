@@ -1,0 +1,83 @@
+"""Package events, written to the webhook outbox in the transaction that caused them.
+
+A subscriber (``Webhook``) gets one ``WebhookEvent`` row per matching event; delivery
+happens later, on the task queue, so no request ever waits on a subscriber.
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from packing.core import serializers
+from packing.core.catalogue import CommandType, available_commands
+from packing.core.models import Package, State, Transition, TransitionLog, Webhook, WebhookEvent, utcnow
+
+PACKAGE_CREATED = "package.created"
+STATE_CHANGED = "package.state_changed"
+PACKED = "package.packed"
+REFUSED = "package.refused"
+OUT_OF_STOCK = "package.out_of_stock"
+INVOICE_CREATED = "package.invoice_created"
+LABEL_READY = "package.label_ready"
+
+EVENT_TYPES = (PACKAGE_CREATED, STATE_CHANGED, PACKED, REFUSED, OUT_OF_STOCK, INVOICE_CREATED, LABEL_READY)
+
+# The specific event a command type raises beside package.state_changed.
+_COMMAND_EVENTS = {
+    CommandType.COMPLETE_PACKAGING: PACKED,
+    CommandType.COMPLETE_PACKAGING_WITHOUT_SHIPMENT: PACKED,
+    CommandType.CHANNEL_BASED_COMPLETE_PACKAGING: PACKED,
+    CommandType.REFUSE: REFUSED,
+    CommandType.OUT_OF_STOCK: OUT_OF_STOCK,
+}
+
+
+def emit(session: Session, event_type: str, package: Package, extra: Optional[dict] = None) -> list[WebhookEvent]:
+    """Queue ``event_type`` for every active subscriber; nothing is written without one."""
+    hooks = list(
+        session.scalars(select(Webhook).where(Webhook.event_type == event_type, Webhook.is_active.is_(True)))
+    )
+    if not hooks:
+        return []
+    session.flush()
+    body = serializers.package_full(package, available_commands(session, package))
+    if extra:
+        body = {**body, **extra}
+    queued = []
+    for hook in hooks:
+        event_uuid = uuid.uuid4()
+        event = WebhookEvent(
+            uuid=str(event_uuid),
+            webhook_id=hook.id,
+            event_type=event_type,
+            object_id=package.id,
+            request_payload={"event": {"type": event_type, "uuid": event_uuid.hex}, "payload": body},
+            status="pending",
+            next_retry_date=utcnow(),
+        )
+        session.add(event)
+        queued.append(event)
+    session.flush()
+    return queued
+
+
+def state_changed(
+    session: Session, package: Package, transition: Transition, old_state: State, log: TransitionLog
+) -> None:
+    change = {
+        "transition": serializers.command(transition),
+        "old_state": serializers.state_brief(old_state),
+        "new_state": serializers.state_brief(package.state),
+        "transition_log": log.id,
+    }
+    emit(session, STATE_CHANGED, package, {"state_change": change})
+    specific = _COMMAND_EVENTS.get(transition.command)
+    if specific:
+        emit(session, specific, package, {"state_change": change})
+
+
+def package_created(session: Session, package: Package) -> None:
+    emit(session, PACKAGE_CREATED, package)

@@ -1,0 +1,46 @@
+"""English and Turkish UI text.
+
+Templates and views wrap English text in ``_()``; each surface keeps its Turkish strings in
+``packing/translations/tr/<surface>.json``. States, commands and denial reasons carry their
+own translations in the catalogue (``translations["tr-tr"]``).
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from flask import g, session
+from flask_login import current_user
+
+LOCALES = {"en": "English", "tr": "Türkçe"}
+CATALOGUE_LOCALES = {"en": "en-us", "tr": "tr-tr"}
+TRANSLATIONS_DIR = Path(__file__).parent / "translations"
+
+
+@lru_cache(maxsize=None)
+def _messages(locale: str) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for path in sorted((TRANSLATIONS_DIR / locale).glob("*.json")):
+        merged.update(json.loads(path.read_text(encoding="utf-8")))
+    return merged
+
+
+def current_locale() -> str:
+    if "locale" not in g:
+        if current_user and current_user.is_authenticated:
+            g.locale = current_user.locale if current_user.locale in LOCALES else "en"
+        else:
+            g.locale = session.get("locale", "en")
+    return g.locale
+
+
+def catalogue_locale() -> str:
+    """The locale key the catalogue's ``translations`` use ("en-us", "tr-tr")."""
+    return CATALOGUE_LOCALES[current_locale()]
+
+
+def gettext(text: str, **values) -> str:
+    locale = current_locale()
+    translated = text if locale == "en" else _messages(locale).get(text, text)
+    return translated.format(**values) if values else translated

@@ -1,0 +1,98 @@
+"""What every screen shares: roles, the current stock location, location-scoped lookups,
+and answering htmx and plain requests from the same view."""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable
+
+from flask import abort, make_response, render_template, request, session
+from flask_login import current_user, login_required
+
+from packing.core.models import Package, Role, StockLocation
+from packing.extensions import db, htmx
+
+LOCATION_KEY = "stock_location_id"
+
+
+def roles_required(*roles: str) -> Callable:
+    """Signed in and holding one of ``roles`` (an admin may do everything)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role != Role.ADMIN and current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def current_location() -> StockLocation | None:
+    """The stock location the user works at now: the chosen one, else their first."""
+    locations = current_user.stock_locations
+    chosen = session.get(LOCATION_KEY)
+    for location in locations:
+        if location.id == chosen:
+            return location
+    return locations[0] if locations else None
+
+
+def require_location() -> StockLocation:
+    location = current_location()
+    if location is None:
+        abort(403)
+    return location
+
+
+def package_at_my_location(package_id: int) -> Package:
+    """The package, if it is at the user's current stock location; 404 otherwise, so that
+    another store's package numbers are not even confirmed to exist."""
+    package = db.session.get(Package, package_id)
+    location = current_location()
+    if package is None or location is None or package.stock_location_id != location.id:
+        abort(404)
+    return package
+
+
+def render(template: str, partial: str | None = None, status: int = 200, **context):
+    """Render the page, or only ``partial`` for an htmx request; the page includes the
+    partial, so both are the same markup. Responses vary on HX-Request for caches."""
+    name = partial if partial and htmx and not htmx.boosted else template
+    response = make_response(render_template(name, **context), status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def wants_partial() -> bool:
+    return bool(htmx) and not htmx.boosted
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only local paths are followed after sign-in."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+def client_ip() -> str:
+    return request.remote_addr or ""
+
+
+class NavItem:
+    def __init__(self, label: str, endpoint: str, roles: tuple[str, ...], order: int):
+        self.label, self.endpoint, self.roles, self.order = label, endpoint, roles, order
+
+    def visible_to(self, user) -> bool:
+        return user.role == Role.ADMIN or user.role in self.roles
+
+
+NAV_ITEMS: list[NavItem] = []
+
+
+def register_nav(label: str, endpoint: str, roles: tuple[str, ...], order: int = 50) -> None:
+    """Each screen's blueprint adds its own entry to the top navigation."""
+    NAV_ITEMS.append(NavItem(label, endpoint, roles, order))
+    NAV_ITEMS.sort(key=lambda item: item.order)

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Sets everything up and runs the packing station with demo data at http://127.0.0.1:8000
+# (SQLite in ./instance unless DATABASE_URL is set). Ctrl-C stops it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export FLASK_APP=app.py
+.venv/bin/flask db upgrade
+.venv/bin/flask seed-demo
+echo "Open http://127.0.0.1:8000 and sign in with one of the logins above."
+exec .venv/bin/gunicorn --workers 2 --bind 127.0.0.1:8000 --access-logfile - app:app

@@ -1,0 +1,123 @@
+"""Fixtures: an app with a fresh database per test, on SQLite and (when TEST_DATABASE_URL
+is set) again on PostgreSQL; a test client; and ``auth`` to sign in as a role."""
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from packing import create_app
+from packing.config import database_url
+from packing.core.catalogue import seed_catalogue
+from packing.core.models import Base
+from packing.extensions import db
+from tests import factories
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request):
+    """The database kind this run of the suite uses; PostgreSQL gets its schema once."""
+    if request.param == "postgresql":
+        engine = create_engine(database_url(os.environ["TEST_DATABASE_URL"]))
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        Base.metadata.create_all(engine)
+        engine.dispose()
+    return request.param
+
+
+def _empty_postgres() -> None:
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    db.session.commit()
+
+
+class RequestIsolatedClient(FlaskClient):
+    """Runs each request outside the test's app context, as a real server would: with its
+    own ``g`` and its own database session (so tests commit what requests should see)."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture
+def app(backend, tmp_path):
+    if backend == "postgresql":
+        url = database_url(os.environ["TEST_DATABASE_URL"])
+    else:
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "HUEY_IMMEDIATE": True,
+            "HUEY_SQLITE_PATH": str(tmp_path / "huey.db"),
+        }
+    )
+    app.test_client_class = RequestIsolatedClient
+    with app.app_context():
+        if backend == "postgresql":
+            _empty_postgres()
+        else:
+            db.create_all()
+        seed_catalogue(db.session)
+        db.session.commit()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def session(app):
+    return db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token_from(html: str) -> str:
+    match = CSRF_INPUT.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1) or match.group(2)
+
+
+class AuthActions:
+    """Sign in through the real login form (CSRF token and all)."""
+
+    def __init__(self, client, session):
+        self._client = client
+        self._session = session
+
+    def login(self, user=None, *, role="picker", password=factories.PASSWORD, location=None):
+        if user is None:
+            user = factories.user(self._session, role=role, password=password, locations=[location] if location else None)
+            self._session.commit()
+        page = self._client.get("/auth/login")
+        response = self._client.post(
+            "/auth/login",
+            data={"username": user.username, "password": password, "csrf_token": csrf_token_from(page.text)},
+        )
+        assert response.status_code in (302, 303), response.text
+        return user
+
+    def logout(self):
+        page = self._client.get("/auth/account")
+        return self._client.post("/auth/logout", data={"csrf_token": csrf_token_from(page.text)})
+
+
+@pytest.fixture
+def auth(client, session):
+    return AuthActions(client, session)

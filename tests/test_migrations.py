@@ -1,0 +1,48 @@
+"""Migrations: `flask db upgrade` from an empty database builds exactly the models' schema."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from packing.config import database_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _flask(args: list[str], url: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "FLASK_APP": "app.py", "DATABASE_URL": url, "PACKING_INSTANCE_DIR": str(tmp_path)}
+    return subprocess.run(
+        [sys.executable, "-m", "flask", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.fixture
+def empty_database_url(backend, tmp_path):
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrated.db'}"
+        return
+    server = database_url(os.environ["TEST_DATABASE_URL"])
+    name = f"migrations_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield server.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_upgrade_from_empty_matches_the_models(empty_database_url, tmp_path):
+    """Upgrading an empty database succeeds and leaves no difference from the models (db check)."""
+    upgrade = _flask(["db", "upgrade"], empty_database_url, tmp_path)
+    assert upgrade.returncode == 0, upgrade.stderr
+    check = _flask(["db", "check"], empty_database_url, tmp_path)
+    assert check.returncode == 0, check.stdout + check.stderr
+    seeded = _flask(["seed-catalogue"], empty_database_url, tmp_path)
+    assert seeded.returncode == 0, seeded.stderr
