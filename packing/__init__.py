@@ -35,12 +35,13 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
     csrf.init_app(app)
     htmx.init_app(app)
 
-    from packing import cli, errors
+    from packing import cli, errors, jobs
     from packing.auth import bp as auth_bp
 
     app.register_blueprint(auth_bp)
     errors.register(app)
     cli.register(app)
+    jobs.init_app(app)
     _template_globals(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."

@@ -28,8 +28,6 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # a shift is longer than the default hour; the token lives with the session
-    REDIS_URL = os.environ.get("REDIS_URL")
-    HUEY_SQLITE_PATH = os.environ.get("HUEY_SQLITE_PATH", str(INSTANCE_DIR / "huey.db"))
     HUEY_IMMEDIATE = os.environ.get("HUEY_IMMEDIATE", "0") == "1"
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
     TRACKING_URL_TEMPLATE = os.environ.get("TRACKING_URL_TEMPLATE", "https://track.example.com/{tracking_number}")

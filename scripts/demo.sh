@@ -8,4 +8,8 @@ export FLASK_APP=app.py
 .venv/bin/flask db upgrade
 .venv/bin/flask seed-demo
 echo "Open http://127.0.0.1:8000 and sign in with one of the logins above."
-exec .venv/bin/gunicorn --workers 2 --bind 127.0.0.1:8000 --access-logfile - app:app
+# The background worker (label batches, webhook delivery) runs beside the web server.
+.venv/bin/flask worker &
+worker=$!
+trap 'kill "$worker" 2>/dev/null' EXIT
+.venv/bin/gunicorn --workers 2 --bind 127.0.0.1:8000 --access-logfile - app:app

@@ -59,7 +59,6 @@ def app(backend, tmp_path):
             "SECRET_KEY": "test-secret",
             "SQLALCHEMY_DATABASE_URI": url,
             "HUEY_IMMEDIATE": True,
-            "HUEY_SQLITE_PATH": str(tmp_path / "huey.db"),
         }
     )
     app.test_client_class = RequestIsolatedClient
