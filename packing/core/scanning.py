@@ -1,0 +1,289 @@
+"""Scan-to-verify at the packing station, and the station's commands with their pack gate.
+
+A unit counts once: each live ``Scan`` points at one active package item. A scan names a
+barcode (any of the product's barcodes) or a SKU, and carries a client-generated id so a
+retried request is recognised and ignored. A scan that cannot count raises
+``ScanRefused(kind=...)`` and changes nothing. Like every domain function this only
+flushes; the caller commits through ``packing.core.db.transaction``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from packing.core.catalogue import OPEN_PACKAGE_STATES, CommandType
+from packing.core.commands import CommandResult, active_items, execute_command, resolve_transition
+from packing.core.db import lock_package
+from packing.core.errors import CommandNotAllowed, ConcurrentUpdate, InvalidParameter, ScanRefused
+from packing.core.models import Package, PackageItem, Product, ProductBarcode, Role, Scan, Transition, User, utcnow
+
+WRONG_ITEM = "wrong_item"
+UNKNOWN_CODE = "unknown_code"
+OVER_SCAN = "over_scan"
+NOT_OPEN = "not_open"
+HELD_BY_OTHER = "held_by_other"
+NOTHING_TO_UNDO = "nothing_to_undo"
+
+MAX_CODE_LENGTH = 128
+MAX_CLIENT_SCAN_ID_LENGTH = 64
+
+PACK_COMMANDS = (
+    CommandType.COMPLETE_PACKAGING,
+    CommandType.COMPLETE_PACKAGING_WITHOUT_SHIPMENT,
+    CommandType.CHANNEL_BASED_COMPLETE_PACKAGING,
+)
+# Commands that take items out of the package: their units' scans no longer count there.
+_ITEM_MOVING_COMMANDS = (CommandType.OUT_OF_STOCK, CommandType.SPLIT)
+
+
+@dataclass(frozen=True)
+class ProductCount:
+    """One line of the station's list: a product, how many units the package expects, how
+    many are scanned, and the package items behind them (for out-of-stock and split)."""
+
+    product: Product
+    items: tuple[PackageItem, ...]
+    scanned_item_ids: frozenset[int]
+    manual: int
+
+    @property
+    def expected(self) -> int:
+        return len(self.items)
+
+    @property
+    def scanned(self) -> int:
+        return len(self.scanned_item_ids)
+
+    @property
+    def complete(self) -> bool:
+        return self.scanned >= self.expected
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    scan: Scan
+    product: Product
+    repeated: bool
+
+
+def live_scans(session: Session, package: Package) -> list[Scan]:
+    """The scans that count now: not undone, of items still active in this package."""
+    active_ids = [item.id for item in active_items(package)]
+    if not active_ids:
+        return []
+    return list(
+        session.scalars(
+            select(Scan)
+            .where(Scan.package_id == package.id, Scan.undone_at.is_(None), Scan.package_item_id.in_(active_ids))
+            .order_by(Scan.id)
+        )
+    )
+
+
+def product_counts(session: Session, package: Package) -> list[ProductCount]:
+    """Expected against scanned units per product, in the order the items were listed."""
+    scans = {scan.package_item_id: scan for scan in live_scans(session, package)}
+    grouped: dict[int, list[PackageItem]] = {}
+    for item in active_items(package):
+        grouped.setdefault(item.order_item.product_id, []).append(item)
+    counts = []
+    for items in grouped.values():
+        scanned = frozenset(item.id for item in items if item.id in scans)
+        counts.append(
+            ProductCount(
+                product=items[0].order_item.product,
+                items=tuple(items),
+                scanned_item_ids=scanned,
+                manual=sum(1 for item_id in scanned if scans[item_id].is_manual),
+            )
+        )
+    return counts
+
+
+def unscanned_items(session: Session, package: Package) -> list[PackageItem]:
+    scanned = {scan.package_item_id for scan in live_scans(session, package)}
+    return [item for item in active_items(package) if item.id not in scanned]
+
+
+def all_scanned(session: Session, package: Package) -> bool:
+    """The pack gate: the package has active items and every one of them is scanned."""
+    return bool(active_items(package)) and not unscanned_items(session, package)
+
+
+def record_scan(
+    session: Session, package_id: int, code: str, client_scan_id: str, user: Optional[User] = None
+) -> ScanOutcome:
+    """Count one unit of the product whose barcode or SKU is ``code``."""
+    code = (code or "").strip()
+    _check_client_scan_id(client_scan_id)
+    if not code:
+        raise ScanRefused("Scan a barcode.", kind=UNKNOWN_CODE)
+    if len(code) > MAX_CODE_LENGTH:
+        raise ScanRefused("That is not a barcode we know.", kind=UNKNOWN_CODE)
+    package = lock_package(session, package_id)
+    repeated = _repeated(session, package, client_scan_id)
+    if repeated:
+        return repeated
+    _check_scannable(package, user)
+    items = [item for item in active_items(package) if _matches(item.order_item.product, code)]
+    if not items:
+        if _known_product(session, code):
+            raise ScanRefused(f"{code} is not in this package.", kind=WRONG_ITEM)
+        raise ScanRefused(f"{code} is not a barcode we know.", kind=UNKNOWN_CODE)
+    return _count_one(session, package, items, client_scan_id, code, is_manual=False, user=user)
+
+
+def record_manual(
+    session: Session, package_id: int, product_id: int, client_scan_id: str, user: Optional[User] = None
+) -> ScanOutcome:
+    """Count one unit by hand, for a label that will not read; recorded as manual."""
+    _check_client_scan_id(client_scan_id)
+    package = lock_package(session, package_id)
+    repeated = _repeated(session, package, client_scan_id)
+    if repeated:
+        return repeated
+    _check_scannable(package, user)
+    items = [item for item in active_items(package) if item.order_item.product_id == product_id]
+    if not items:
+        raise ScanRefused("That product is not in this package.", kind=WRONG_ITEM, field="product")
+    code = items[0].order_item.product.barcode or items[0].order_item.product.sku
+    return _count_one(session, package, items, client_scan_id, code, is_manual=True, user=user)
+
+
+def undo_last_scan(session: Session, package_id: int, user: Optional[User] = None) -> Scan:
+    """Take back the most recent scan that still counts."""
+    package = lock_package(session, package_id)
+    _check_scannable(package, user)
+    scans = live_scans(session, package)
+    if not scans:
+        raise ScanRefused("There is no scan to undo.", kind=NOTHING_TO_UNDO, field=None)
+    last = scans[-1]
+    last.undone_at = utcnow()
+    session.flush()
+    return last
+
+
+def run_station_command(
+    session: Session,
+    package_id: int,
+    transition_or_slug: Transition | int | str,
+    input_parameters: Optional[dict[str, Any]] = None,
+    user: Optional[User] = None,
+    expected_version: Optional[int] = None,
+) -> CommandResult:
+    """Run a command from the station: packing only once every active item is scanned, and
+    never on a package another picker holds. Units that leave the package (out of stock,
+    split off) stop counting as scanned here, so they can be scanned again where they go.
+    ``expected_version`` is the version the picker's screen showed: a stale screen is refused."""
+    transition = resolve_transition(session, transition_or_slug)
+    package = lock_package(session, package_id)
+    if expected_version is not None and expected_version != package.version:
+        raise ConcurrentUpdate("The package changed while you were looking at it: check it and try again.")
+    _check_holder(package, user, CommandNotAllowed)
+    if transition.command in PACK_COMMANDS and transition.source_state_id == package.state_id:
+        missing = len(unscanned_items(session, package))
+        if missing:
+            raise CommandNotAllowed(f"Scan every item before packing: {missing} still to scan.", field="package_items")
+    before = {item.id for item in active_items(package)}
+    result = execute_command(session, package, transition, input_parameters, user)
+    if transition.command in _ITEM_MOVING_COMMANDS:
+        departed = before - {item.id for item in active_items(result.package)}
+        _retire_scans(session, package.id, departed)
+    return result
+
+
+# --- Internals ------------------------------------------------------------------------
+
+
+def _check_client_scan_id(client_scan_id: str) -> None:
+    if not client_scan_id or len(client_scan_id) > MAX_CLIENT_SCAN_ID_LENGTH:
+        raise InvalidParameter(
+            f"client_scan_id must be 1 to {MAX_CLIENT_SCAN_ID_LENGTH} characters.", field="client_scan_id"
+        )
+
+
+def _repeated(session: Session, package: Package, client_scan_id: str) -> Optional[ScanOutcome]:
+    """A retry of a scan already recorded: answer as before, count nothing."""
+    earlier = session.scalar(
+        select(Scan).where(Scan.package_id == package.id, Scan.client_scan_id == client_scan_id)
+    )
+    if earlier is None:
+        return None
+    item = session.get(PackageItem, earlier.package_item_id)
+    return ScanOutcome(earlier, item.order_item.product, repeated=True)
+
+
+def _check_holder(package: Package, user: Optional[User], error: type) -> None:
+    if user is None or package.holder_id in (None, user.id) or user.role in (Role.LEAD, Role.ADMIN):
+        return
+    holder = package.holder.username if package.holder else "another picker"
+    if error is ScanRefused:
+        raise ScanRefused(f"{holder} is packing this package.", kind=HELD_BY_OTHER, field=None)
+    raise error(f"{holder} is packing this package.", field="package")
+
+
+def _check_scannable(package: Package, user: Optional[User]) -> None:
+    open_values = {status.value for status in OPEN_PACKAGE_STATES}
+    if package.state.enum_value not in open_values:
+        raise ScanRefused(f"This package is {package.state.name}; it takes no more scans.", kind=NOT_OPEN, field=None)
+    _check_holder(package, user, ScanRefused)
+
+
+def _matches(product: Product, code: str) -> bool:
+    return code in product.barcodes or code.casefold() == product.sku.casefold()
+
+
+def _known_product(session: Session, code: str) -> bool:
+    return (
+        session.scalar(
+            select(Product.id)
+            .outerjoin(ProductBarcode)
+            .where(or_(Product.barcode == code, Product.sku == code, ProductBarcode.barcode == code))
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _count_one(
+    session: Session,
+    package: Package,
+    items: list[PackageItem],
+    client_scan_id: str,
+    code: str,
+    *,
+    is_manual: bool,
+    user: Optional[User],
+) -> ScanOutcome:
+    scanned = {scan.package_item_id for scan in live_scans(session, package)}
+    free = [item for item in items if item.id not in scanned]
+    product = items[0].order_item.product
+    if not free:
+        raise ScanRefused(
+            f"All {len(items)} of {product.name} are already scanned.", kind=OVER_SCAN, field=None if is_manual else "barcode"
+        )
+    scan = Scan(
+        package_id=package.id,
+        package_item_id=free[0].id,
+        client_scan_id=client_scan_id,
+        barcode=code,
+        is_manual=is_manual,
+        user_id=user.id if user else None,
+    )
+    session.add(scan)
+    session.flush()
+    return ScanOutcome(scan, product, repeated=False)
+
+
+def _retire_scans(session: Session, package_id: int, item_ids: set[int]) -> None:
+    if not item_ids:
+        return
+    now = utcnow()
+    for scan in session.scalars(
+        select(Scan).where(Scan.package_id == package_id, Scan.package_item_id.in_(item_ids), Scan.undone_at.is_(None))
+    ):
+        scan.undone_at = now
+    session.flush()

@@ -1,0 +1,112 @@
+"""The queue: the packages at my stock location, in the order they should be packed.
+
+It refreshes itself by polling its list partial, so a package another picker claims shows
+their name within seconds. Scanning a package or order number opens that package.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_login import current_user
+
+from packing.core.db import transaction
+from packing.core.errors import DomainError
+from packing.extensions import db
+from packing.i18n import gettext as _
+from packing.station import claim, open_for_me
+from packing.queue.listing import (
+    ALL,
+    CLICK_AND_COLLECT,
+    OPEN,
+    QueueFilter,
+    delivery_types,
+    find_by_code,
+    next_in_queue,
+    package_states,
+    queue_page,
+)
+from packing.web import register_nav, render, require_location, roles_required
+
+bp = Blueprint("queue", __name__, url_prefix="/queue")
+register_nav("Queue", "queue.index", ("picker", "lead"), order=10)
+
+# How often the open queue asks for changes; short enough that a claimed package shows
+# its holder before a second picker walks to it.
+POLL_SECONDS = 5
+# A claim can lose a race with another picker's; try the next package this many times.
+CLAIM_ATTEMPTS = 5
+
+
+@bp.record_once
+def _home_route(state) -> None:
+    """``/`` sends a signed-in user to their home screen, anyone else to sign in."""
+    from packing.auth import home_endpoint
+
+    def home():
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login"))
+        return redirect(url_for(home_endpoint(current_user)))
+
+    state.app.add_url_rule("/", "home", home)
+
+
+def _filter_from_request() -> QueueFilter:
+    page = request.args.get("page", "1")
+    return QueueFilter(
+        state=request.args.get("state", OPEN)[:16],
+        delivery=request.args.get("delivery", "")[:32],
+        search=request.args.get("q", "")[:64],
+        page=int(page) if page.isdigit() else 1,
+    )
+
+
+@bp.route("/")
+@roles_required("picker", "lead")
+def index():
+    location = require_location()
+    wanted = _filter_from_request()
+    return render(
+        "queue/index.html",
+        partial="queue/_list.html",
+        listing=queue_page(db.session, location.id, wanted),
+        wanted=wanted,
+        states=package_states(db.session),
+        deliveries=delivery_types(db.session, location.id),
+        open_filter=OPEN,
+        all_filter=ALL,
+        click_and_collect=CLICK_AND_COLLECT,
+        poll_seconds=POLL_SECONDS,
+    )
+
+
+@bp.route("/scan", methods=["POST"])
+@roles_required("picker", "lead")
+def scan():
+    """A scanned package or order number: open that package here (claiming it if waiting)."""
+    location = require_location()
+    code = request.form.get("code", "")[:64]
+    package = find_by_code(db.session, location.id, code)
+    if package is None:
+        flash(_("No package or order {code} at this store.", code=code.strip()), "error")
+        return redirect(url_for("queue.index"), code=303)
+    return open_for_me(package)
+
+
+@bp.route("/next", methods=["POST"])
+@roles_required("picker", "lead")
+def open_next():
+    """Claim the next package in the queue and open it."""
+    location = require_location()
+    tried: tuple[int, ...] = ()
+    for _attempt in range(CLAIM_ATTEMPTS):
+        package = next_in_queue(db.session, location.id, current_user, skip=tried)
+        if package is None:
+            break
+        try:
+            with transaction(db.session):
+                claim(package)
+        except DomainError:
+            tried += (package.id,)
+            continue
+        return redirect(url_for("station.package", package_id=package.id), code=303)
+    flash(_("No packages are waiting. Well done!"), "info")
+    return redirect(url_for("queue.index"), code=303)

@@ -1,0 +1,193 @@
+"""The queue's queries: one page of a stock location's packages in the order pickers work
+them, finding a package by a scanned number, and the package to take next. Plain
+SQLAlchemy, so a job or the API could use them too."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Optional
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from packing.core.catalogue import ACTIVE_ITEM_STATES, OPEN_PACKAGE_STATES, PackageStatus, package_state
+from packing.core.models import Address, City, Order, Package, PackageItem, State, User
+
+PAGE_SIZE = 25
+OPEN = "open"
+ALL = "all"
+CLICK_AND_COLLECT = "click_and_collect"
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    state: str = OPEN  # "open", "all" or a PackageStatus value
+    delivery: str = ""  # "" for every delivery type, else a delivery type
+    search: str = ""  # an order or package number, or the start of one
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    id: int
+    number: str
+    order_number: str
+    state: State
+    target_packing_date: Optional[datetime]
+    item_count: int
+    city: Optional[str]
+    delivery_type: Optional[str]
+    is_click_and_collect: bool
+    has_gift_box: bool
+    holder: Optional[str]
+
+    @property
+    def is_open(self) -> bool:
+        return self.state.enum_value in {status.value for status in OPEN_PACKAGE_STATES}
+
+    @property
+    def is_overdue(self) -> bool:
+        due = self.target_packing_date
+        if due is None or not self.is_open:
+            return False
+        if due.tzinfo is None:  # SQLite hands back naive UTC
+            due = due.replace(tzinfo=timezone.utc)
+        return due < datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[QueueRow]
+    total: int
+    page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+
+def package_states(session: Session) -> list[State]:
+    return list(session.scalars(select(State).where(State.enum_class == "PackageStatus").order_by(State.enum_value)))
+
+
+def delivery_types(session: Session, stock_location_id: int) -> list[str]:
+    return sorted(
+        session.scalars(
+            select(Order.delivery_type)
+            .join(Package, Package.order_id == Order.id)
+            .where(Package.stock_location_id == stock_location_id, Order.delivery_type.is_not(None))
+            .distinct()
+        )
+    )
+
+
+def queue_page(session: Session, stock_location_id: int, wanted: QueueFilter) -> QueuePage:
+    """Waiting and in-progress packages first, then by target packing date (oldest first)."""
+    states = {state.id: state for state in package_states(session)}
+    open_ids = [sid for sid, state in states.items() if state.enum_value in {s.value for s in OPEN_PACKAGE_STATES}]
+    conditions = [Package.stock_location_id == stock_location_id]
+    if wanted.state == OPEN:
+        conditions.append(Package.state_id.in_(open_ids))
+    elif wanted.state != ALL:
+        conditions.append(Package.state_id.in_([sid for sid, s in states.items() if s.enum_value == wanted.state]))
+    if wanted.delivery == CLICK_AND_COLLECT:
+        conditions.append(Order.is_click_and_collect.is_(True))
+    elif wanted.delivery:
+        conditions.append(Order.delivery_type == wanted.delivery)
+    search = wanted.search.strip()
+    if search:
+        pattern = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conditions.append(or_(Package.number.like(pattern, escape="\\"), Order.number.like(pattern, escape="\\")))
+
+    total = session.scalar(
+        select(func.count(Package.id)).join(Order, Package.order_id == Order.id).where(*conditions)
+    ) or 0
+
+    active_item_ids = [
+        state.id
+        for state in session.scalars(
+            select(State).where(
+                State.enum_class == "PackageItemStatus", State.enum_value.in_([s.value for s in ACTIVE_ITEM_STATES])
+            )
+        )
+    ]
+    item_count = (
+        select(func.count(PackageItem.id))
+        .where(PackageItem.package_id == Package.id, PackageItem.state_id.in_(active_item_ids))
+        .correlate(Package)
+        .scalar_subquery()
+    )
+    shipping = aliased(Address)
+    holder = aliased(User)
+    waiting = package_state(session, PackageStatus.WAITING).id
+    preparing = package_state(session, PackageStatus.PREPARING).id
+    rank = case((Package.state_id.in_([waiting, preparing]), 0), (Package.state_id.in_(open_ids), 1), else_=2)
+    page = max(1, wanted.page)
+    result = session.execute(
+        select(
+            Package.id,
+            Package.number,
+            Order.number,
+            Package.state_id,
+            Package.target_packing_date,
+            item_count,
+            City.name,
+            Order.delivery_type,
+            Order.is_click_and_collect,
+            Order.has_gift_box,
+            holder.username,
+        )
+        .join(Order, Package.order_id == Order.id)
+        .outerjoin(shipping, Order.shipping_address_id == shipping.id)
+        .outerjoin(City, shipping.city_id == City.id)
+        .outerjoin(holder, Package.holder_id == holder.id)
+        .where(*conditions)
+        .order_by(rank, Package.target_packing_date.is_(None), Package.target_packing_date, Package.id)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    )
+    rows = [
+        QueueRow(
+            id=r[0], number=r[1], order_number=r[2], state=states[r[3]], target_packing_date=r[4], item_count=r[5],
+            city=r[6], delivery_type=r[7], is_click_and_collect=r[8], has_gift_box=r[9], holder=r[10],
+        )
+        for r in result
+    ]
+    return QueuePage(rows, total, page)
+
+
+def find_by_code(session: Session, stock_location_id: int, code: str) -> Optional[Package]:
+    """The package a scanned package number or order number names at this location; for an
+    order with several packages, the first one still open."""
+    code = code.strip()
+    if not code:
+        return None
+    found = session.scalar(
+        select(Package).where(Package.stock_location_id == stock_location_id, Package.number == code)
+    )
+    if found is not None:
+        return found
+    candidates = list(
+        session.scalars(
+            select(Package)
+            .join(Order, Package.order_id == Order.id)
+            .where(Package.stock_location_id == stock_location_id, Order.number == code)
+            .order_by(Package.id)
+        )
+    )
+    open_values = {status.value for status in OPEN_PACKAGE_STATES}
+    return next((p for p in candidates if p.state.enum_value in open_values), candidates[0] if candidates else None)
+
+
+def next_in_queue(session: Session, stock_location_id: int, user: User, skip: tuple[int, ...] = ()) -> Optional[Package]:
+    """The package a picker takes next: one they already hold, else the first free waiting one."""
+    preparing = package_state(session, PackageStatus.PREPARING).id
+    waiting = package_state(session, PackageStatus.WAITING).id
+    here = [Package.stock_location_id == stock_location_id, Package.id.not_in(skip)]
+    by_date = (Package.target_packing_date.is_(None), Package.target_packing_date, Package.id)
+    mine = session.scalar(
+        select(Package).where(*here, Package.state_id == preparing, Package.holder_id == user.id).order_by(*by_date).limit(1)
+    )
+    if mine is not None:
+        return mine
+    return session.scalar(select(Package).where(*here, Package.state_id == waiting).order_by(*by_date).limit(1))

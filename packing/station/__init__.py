@@ -1,0 +1,310 @@
+"""The package screen: scan-to-verify, item counts and the package's commands.
+
+Every route answers htmx with the partial it changed and plain requests with the page
+(POST then 303), so the station works without JavaScript, only slower.
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Optional
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from packing.core import scanning
+from packing.core.catalogue import OPEN_PACKAGE_STATES, CommandType, PackageStatus, available_commands
+from packing.core.commands import active_items
+from packing.core.db import transaction
+from packing.core.errors import DomainError, ScanRefused
+from packing.core.models import DenialReason, Package, Role, Transition
+from packing.extensions import db
+from packing.i18n import catalogue_locale, gettext as _
+from packing.web import package_at_my_location, render, roles_required, wants_partial
+
+bp = Blueprint("station", __name__, url_prefix="/station")
+
+PREPARE_SLUG = "package__prepare_package_command__waiting__preparing"
+# What each command the station offers needs from the picker before it runs.
+PLAIN, PACK, REASON, ITEMS = "plain", "pack", "reason", "items"
+STATION_COMMANDS = {
+    CommandType.PREPARE: PLAIN,
+    CommandType.COMPLETE_PACKAGING: PACK,
+    CommandType.OUT_OF_STOCK: ITEMS,
+    CommandType.SPLIT: ITEMS,
+    CommandType.REFUSE: REASON,
+    CommandType.RELEASE: PLAIN,
+}
+PACKAGE_CHANGED = "package-changed"
+
+REFUSALS = {
+    scanning.WRONG_ITEM: "Wrong item: {code} is not in this package.",
+    scanning.UNKNOWN_CODE: "Unknown code: {code} is not a barcode we know.",
+    scanning.OVER_SCAN: "Too many: {code} is already scanned as often as ordered.",
+    scanning.NOT_OPEN: "This package is finished: it takes no more scans.",
+    scanning.HELD_BY_OTHER: "Another picker is packing this package.",
+    scanning.NOTHING_TO_UNDO: "There is no scan to undo.",
+}
+
+
+# --- Shared with the queue --------------------------------------------------------------
+
+
+def claim(package: Package) -> None:
+    """Take a waiting package for the signed-in picker (the prepare command)."""
+    scanning.run_station_command(db.session, package.id, PREPARE_SLUG, {}, current_user)
+
+
+def open_for_me(package: Package):
+    """Open a package: claim it first if it is waiting; a refused claim is shown, not hidden."""
+    if package.state.enum_value == PackageStatus.WAITING.value:
+        try:
+            with transaction(db.session):
+                claim(package)
+        except DomainError as error:
+            flash(_(error.reason), "error")
+    return redirect(url_for("station.package", package_id=package.id), code=303)
+
+
+# --- What the templates are given ---------------------------------------------------------
+
+
+def _offered_commands(package: Package) -> list[tuple[Transition, str]]:
+    return [
+        (transition, STATION_COMMANDS[transition.command])
+        for transition in available_commands(db.session, package)
+        if transition.command in STATION_COMMANDS
+    ]
+
+
+def _may_act(package: Package) -> bool:
+    return package.holder_id in (None, current_user.id) or current_user.role in (Role.LEAD, Role.ADMIN)
+
+
+def _context(package: Package, **extra) -> dict:
+    counts = scanning.product_counts(db.session, package)
+    expected = sum(count.expected for count in counts)
+    scanned = sum(count.scanned for count in counts)
+    is_open = package.state.enum_value in {status.value for status in OPEN_PACKAGE_STATES}
+    context = dict(
+        package=package,
+        order=package.order,
+        counts=counts,
+        expected=expected,
+        scanned=scanned,
+        gate_open=expected > 0 and scanned == expected,
+        is_open=is_open,
+        may_act=_may_act(package),
+        commands=_offered_commands(package) if is_open or package.state.enum_value == PackageStatus.WAITING.value else [],
+        client_scan_id=new_client_scan_id(),
+        locale=catalogue_locale(),
+        scan_result=None,
+        panel=None,
+        command_error=None,
+        notice=None,
+    )
+    context.update(extra)
+    return context
+
+
+def new_client_scan_id() -> str:
+    """For forms posted without JavaScript; station.js makes its own per scan."""
+    return uuid.uuid4().hex
+
+
+def _panel(package: Package, transition: Transition, chosen: Optional[set[int]] = None) -> dict:
+    kind = STATION_COMMANDS.get(transition.command)
+    panel = {"transition": transition, "kind": kind}
+    if kind == REASON:
+        panel["reasons"] = list(
+            db.session.scalars(
+                select(DenialReason)
+                .where(DenialReason.is_active.is_(True))
+                .order_by(DenialReason.priority, DenialReason.id)
+            )
+        )
+    if kind == ITEMS:
+        items = active_items(package)
+        if chosen is None:
+            # Out of stock starts from the units not scanned; a split starts from none.
+            chosen = (
+                {item.id for item in scanning.unscanned_items(db.session, package)}
+                if transition.command == CommandType.OUT_OF_STOCK
+                else set()
+            )
+        panel["items"] = items
+        panel["chosen"] = chosen
+    return panel
+
+
+def _station_response(package: Package, status: int = 200, **extra):
+    return render("station/package.html", partial="station/_station.html", status=status, **_context(package, **extra))
+
+
+def _station_transition(transition_id: int) -> Transition:
+    """A command the station knows; whether it may run now is the domain's call."""
+    transition = db.session.get(Transition, transition_id)
+    if transition is None or transition.command not in STATION_COMMANDS:
+        abort(404)
+    return transition
+
+
+def _panel_or_error(package: Package, transition_id: int) -> dict:
+    transition = _station_transition(transition_id)
+    if not _is_offered(package, transition):
+        return {"command_error": _("That command does not apply to this package now.")}
+    return {"panel": _panel(package, transition)}
+
+
+# --- Routes -------------------------------------------------------------------------------
+
+
+@bp.route("/packages/<int:package_id>")
+@roles_required("picker", "lead")
+def package(package_id: int):
+    found = package_at_my_location(package_id)
+    command = request.args.get("command", "")
+    return _station_response(found, **(_panel_or_error(found, int(command)) if command.isdigit() else {}))
+
+
+@bp.route("/packages/<int:package_id>/open", methods=["POST"])
+@roles_required("picker", "lead")
+def open_package(package_id: int):
+    return open_for_me(package_at_my_location(package_id))
+
+
+@bp.route("/packages/<int:package_id>/scans", methods=["POST"])
+@roles_required("picker", "lead")
+def scan(package_id: int):
+    package_at_my_location(package_id)
+    code = request.form.get("barcode", "")[:200]
+    return _scan_answer(
+        package_id,
+        code,
+        lambda: scanning.record_scan(db.session, package_id, code, request.form.get("client_scan_id", ""), current_user),
+    )
+
+
+@bp.route("/packages/<int:package_id>/scans/manual", methods=["POST"])
+@roles_required("picker", "lead")
+def manual_scan(package_id: int):
+    package_at_my_location(package_id)
+    product_id = request.form.get("product", "")
+    return _scan_answer(
+        package_id,
+        "",
+        lambda: scanning.record_manual(
+            db.session,
+            package_id,
+            int(product_id) if product_id.isdigit() else 0,
+            request.form.get("client_scan_id", ""),
+            current_user,
+        ),
+    )
+
+
+@bp.route("/packages/<int:package_id>/scans/undo", methods=["POST"])
+@roles_required("picker", "lead")
+def undo_scan(package_id: int):
+    package_at_my_location(package_id)
+    return _scan_answer(package_id, "", lambda: scanning.undo_last_scan(db.session, package_id, current_user))
+
+
+def _scan_answer(package_id: int, code: str, record):
+    """Run one scan-domain call in its own transaction and answer with the scan zone."""
+    try:
+        with transaction(db.session):
+            outcome = record()
+    except DomainError as error:
+        result = _refusal(error, code)
+        status = error.http_status
+    else:
+        result = _success(outcome)
+        status = 200
+    if not wants_partial():
+        flash(result["message"], "info" if status == 200 else "error")
+        return redirect(url_for("station.package", package_id=package_id), code=303)
+    package = db.session.get(Package, package_id)
+    response = render("station/_scan_zone.html", status=status, **_context(package, scan_result=result))
+    if status == 200:
+        response.headers["HX-Trigger"] = PACKAGE_CHANGED
+    return response
+
+
+def _refusal(error: DomainError, code: str) -> dict:
+    kind = error.kind if isinstance(error, ScanRefused) else error.code
+    template = REFUSALS.get(kind)
+    message = _(template, code=code.strip()) if template else _(error.reason)
+    return {"kind": kind, "ok": False, "message": message}
+
+
+def _success(outcome) -> dict:
+    if isinstance(outcome, scanning.ScanOutcome):
+        if outcome.repeated:
+            return {"kind": "repeated", "ok": True, "message": _("Already counted: that scan was a repeat.")}
+        label = "Counted by hand: {name}" if outcome.scan.is_manual else "Counted: {name}"
+        return {"kind": "ok", "ok": True, "message": _(label, name=outcome.product.name)}
+    return {"kind": "undone", "ok": True, "message": _("Last scan taken back.")}
+
+
+@bp.route("/packages/<int:package_id>/commands")
+@roles_required("picker", "lead")
+def commands(package_id: int):
+    found = package_at_my_location(package_id)
+    return render("station/package.html", partial="station/_commands.html", **_context(found))
+
+
+@bp.route("/packages/<int:package_id>/commands/<int:transition_id>")
+@roles_required("picker", "lead")
+def command_form(package_id: int, transition_id: int):
+    found = package_at_my_location(package_id)
+    return render(
+        "station/package.html", partial="station/_panel.html", **_context(found, **_panel_or_error(found, transition_id))
+    )
+
+
+@bp.route("/packages/<int:package_id>/commands/<int:transition_id>", methods=["POST"])
+@roles_required("picker", "lead")
+def run_command(package_id: int, transition_id: int):
+    package_at_my_location(package_id)
+    transition = _station_transition(transition_id)
+    kind = STATION_COMMANDS.get(transition.command)
+    parameters: dict = {}
+    if kind == REASON:
+        parameters["denial_reason"] = request.form.get("denial_reason", "")
+    if kind == ITEMS:
+        parameters["package_items"] = request.form.getlist("package_items")
+    version = request.form.get("version", "")
+    try:
+        with transaction(db.session):
+            result = scanning.run_station_command(
+                db.session,
+                package_id,
+                transition,
+                parameters,
+                current_user,
+                expected_version=int(version) if version.isdigit() else None,
+            )
+    except DomainError as error:
+        db.session.expire_all()
+        found = db.session.get(Package, package_id)
+        chosen = {int(i) for i in parameters.get("package_items", []) if str(i).isdigit()}
+        panel = _panel(found, transition, chosen) if kind in (REASON, ITEMS) and _is_offered(found, transition) else None
+        return _station_response(found, status=error.http_status, command_error=_(error.reason), panel=panel)
+    notice = _notice(transition, result)
+    if not wants_partial():
+        flash(notice, "info")
+        return redirect(url_for("station.package", package_id=package_id), code=303)
+    return _station_response(result.package, notice=notice)
+
+
+def _is_offered(package: Package, transition: Transition) -> bool:
+    return any(offered.id == transition.id for offered, _kind in _offered_commands(package))
+
+
+def _notice(transition: Transition, result) -> str:
+    label = transition.display_label(catalogue_locale())
+    state = result.package.state.display_name(catalogue_locale())
+    if transition.command == CommandType.SPLIT and result.response:
+        return _("Split: the chosen items are now package {number}.", number=result.response["package__number"])
+    return _("{command}: done. The package is now {state}.", command=label, state=state)
