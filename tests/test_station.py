@@ -1,11 +1,12 @@
 """The package screen over HTTP: opening claims, scans count, commands run, refusals show."""
 from __future__ import annotations
 
-import pytest
+import re
+
 from sqlalchemy import func, select
 
 from packing.core.catalogue import PackageStatus
-from packing.core.models import Package, Scan, Transition, TransitionLog
+from packing.core.models import DenialReason, Package, Scan, Transition, TransitionLog
 from tests import factories
 from tests.conftest import csrf_token_from
 
@@ -87,18 +88,164 @@ def test_a_scan_without_javascript_redirects_back_with_the_outcome(client, sessi
     assert "Counted: Test T-Shirt" in page.text and "Scanned 1 of 2" in page.text
 
 
-def _run(client, package, slug, data=None, htmx=False):
-    session_transition = None
+def _transition_id(session, slug):
+    return session.scalar(select(Transition.id).where(Transition.slug == slug))
+
+
+def _post(client, package, path, data=None, htmx=False):
     return client.post(
-        f"/station/packages/{package.id}/commands/{slug}",
+        f"/station/packages/{package.id}{path}",
         data={"csrf_token": _token(client, package), **(data or {})},
         headers={"HX-Request": "true"} if htmx else {},
     )
 
 
-def _transition_id(session, command, source):
-    return session.scalar(
-        select(Transition.id).join(Transition.source_state).where(
-            Transition.command == command, Transition.source_state.has(enum_value=source.value)
-        )
+PACK = "package__complete_packaging__preparing__packed-all-items"
+REFUSE = "package__refuse_package__preparing__requires-replan"
+OUT_OF_STOCK = "package__detected_out_of_stock_item__preparing__contains-out-of-stock-products"
+SPLIT = "package__split_package__preparing__preparing"
+
+
+def test_pack_is_locked_until_every_item_is_scanned_and_then_packs(client, session, auth):
+    """The Pack button is disabled before all units are scanned; posted anyway it is refused (406)."""
+    _, package, items = _picker_with_package(session, auth)
+    _open(client, package)
+    pack = _transition_id(session, PACK)
+    page = client.get(f"/station/packages/{package.id}/commands")
+    assert re.search(r'<button type="submit" class="big primary"\s+disabled', page.text)
+    refused = _post(client, package, f"/commands/{pack}", htmx=True)
+    assert refused.status_code == 406 and "Scan every item before packing" in refused.text
+    for n, item in enumerate(items):
+        _post(client, package, "/scans", {"barcode": item.barcode, "client_scan_id": f"s{n}"}, htmx=True)
+    packed = _post(client, package, f"/commands/{pack}", htmx=True)
+    assert packed.status_code == 200 and "Next package" in packed.text
+    session.expire_all()
+    assert package.state.enum_value == PackageStatus.PACKED.value
+
+
+def test_refuse_needs_a_reason_and_then_logs_it(client, session, auth):
+    """Refusing without a reason answers 400 with the reason list again; with one it refuses and logs it."""
+    _, package, _ = _picker_with_package(session, auth)
+    _open(client, package)
+    refuse = _transition_id(session, REFUSE)
+    form = client.get(f"/station/packages/{package.id}/commands/{refuse}", headers={"HX-Request": "true"})
+    assert "Why is the package refused?" in form.text and "Product is damaged" in form.text
+    missing = _post(client, package, f"/commands/{refuse}", htmx=True)
+    assert missing.status_code == 400 and "Choose a denial reason." in missing.text
+    assert "Why is the package refused?" in missing.text
+    damaged = session.scalar(select(DenialReason).where(DenialReason.remote_id == "damaged"))
+    done = _post(client, package, f"/commands/{refuse}", {"denial_reason": str(damaged.id)})
+    assert done.status_code == 303
+    session.expire_all()
+    assert package.state.enum_value == PackageStatus.REQUIRES_REPLAN.value
+    log = session.scalars(select(TransitionLog).where(TransitionLog.object_id == package.id).order_by(TransitionLog.id.desc())).first()
+    assert log.attributes["denial_reason"] == damaged.id
+
+
+def test_out_of_stock_offers_the_unscanned_items_first(client, session, auth):
+    """The out-of-stock panel pre-selects the units not scanned; confirming marks them out of stock."""
+    _, package, items = _picker_with_package(session, auth)
+    _open(client, package)
+    _post(client, package, "/scans", {"barcode": items[0].barcode, "client_scan_id": "s0"}, htmx=True)
+    session.expire_all()
+    scanned_item, missing_item = sorted(package.items, key=lambda i: i.order_item.product_id != items[0].id)
+    oos = _transition_id(session, OUT_OF_STOCK)
+    panel = client.get(f"/station/packages/{package.id}?command={oos}").text
+    assert re.search(rf'value="{missing_item.id}" checked', panel)
+    assert not re.search(rf'value="{scanned_item.id}" checked', panel)
+    done = _post(client, package, f"/commands/{oos}", {"package_items": [str(missing_item.id)]}, htmx=True)
+    assert done.status_code == 200
+    session.expire_all()
+    assert package.state.enum_value == PackageStatus.CONTAINS_OUT_OF_STOCK.value
+    assert "Scanned 1 of 1" in done.text
+
+
+def test_split_moves_the_chosen_items_to_a_new_waiting_package(client, session, auth):
+    """Split with one chosen unit leaves the other here and names the new package."""
+    _, package, items = _picker_with_package(session, auth)
+    _open(client, package)
+    split = _transition_id(session, SPLIT)
+    moved = package.items[1].id
+    done = _post(client, package, f"/commands/{split}", {"package_items": [str(moved)]}, htmx=True)
+    assert done.status_code == 200 and f"{package.order.number}P2" in done.text
+    session.expire_all()
+    assert [i.id for i in package.items] != [moved] and moved not in [i.id for i in package.items]
+
+
+def test_a_command_on_a_package_packed_meanwhile_shows_why(client, session, auth):
+    """When another session packed the package first, a stale command shows a clear 406 message."""
+    _, package, items = _picker_with_package(session, auth, products=1)
+    _open(client, package)
+    _post(client, package, "/scans", {"barcode": items[0].barcode, "client_scan_id": "s0"}, htmx=True)
+    stale_version = session.get(Package, package.id).version
+    pack = _transition_id(session, PACK)
+    _post(client, package, f"/commands/{pack}", {"version": str(stale_version)}, htmx=True)
+    again = _post(client, package, f"/commands/{pack}", {"version": str(stale_version)}, htmx=True)
+    assert again.status_code in (406, 409)
+    assert 'role="alert"' in again.text and "Traceback" not in again.text
+
+
+def test_another_stores_package_is_404_on_every_route(client, session, auth):
+    """A picker of store A gets 404 for store B's package on every station route."""
+    mine = factories.location(session)
+    theirs = factories.package(session, at=factories.location(session))
+    session.commit()
+    auth.login(location=mine)
+    token = csrf_token_from(client.get("/queue/").text)
+    pack = _transition_id(session, PACK)
+    base = f"/station/packages/{theirs.id}"
+    for path in ("", "/commands", f"/commands/{pack}", f"?command={pack}"):
+        assert client.get(base + path).status_code == 404, path
+    for path in ("/open", "/scans", "/scans/manual", "/scans/undo", f"/commands/{pack}"):
+        response = client.post(base + path, data={"csrf_token": token, "barcode": "x", "client_scan_id": "x"})
+        assert response.status_code == 404, path
+    session.expire_all()
+    assert theirs.state.enum_value == PackageStatus.WAITING.value
+
+
+def test_a_post_without_csrf_token_is_refused(client, session, auth):
+    """A scan POST without a CSRF token is refused with 400 and counts nothing."""
+    _, package, items = _picker_with_package(session, auth)
+    response = client.post(
+        f"/station/packages/{package.id}/scans", data={"barcode": items[0].barcode, "client_scan_id": "x"}
     )
+    assert response.status_code == 400
+    assert session.scalar(select(func.count(Scan.id))) == 0
+
+
+def test_the_station_needs_a_signed_in_picker_or_lead(client, session):
+    """Anonymous visitors are sent to sign in."""
+    package = factories.package(session)
+    session.commit()
+    response = client.get(f"/station/packages/{package.id}")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_a_package_held_by_another_picker_is_read_only(client, session, auth):
+    """A second picker sees who holds the package and gets no scan field or commands."""
+    store = factories.location(session)
+    holder = factories.user(session, locations=[store])
+    package = factories.package(session, at=store)
+    session.commit()
+    from packing.core.db import transaction
+    from packing.core.scanning import run_station_command
+
+    with transaction(session):
+        run_station_command(session, package.id, "package__prepare_package_command__waiting__preparing", {}, holder)
+    auth.login(location=store)
+    page = client.get(f"/station/packages/{package.id}").text
+    assert f"{holder.username} is packing this package" in page
+    assert 'name="barcode"' not in page and "command-bar" not in page
+
+
+def test_the_screen_speaks_turkish_for_a_turkish_user(client, session, auth):
+    """With locale tr the station shows Turkish UI text and the catalogue's Turkish state name."""
+    _, package, _ = _picker_with_package(session, auth)
+    _open(client, package)
+    from packing.core.models import User
+
+    for user in session.scalars(select(User)):
+        user.locale = "tr"
+    session.commit()
+    page = client.get(f"/station/packages/{package.id}").text
+    assert "Hazırlanıyor" in page and "Paketle" in page and "Okut" in page
