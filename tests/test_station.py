@@ -111,7 +111,7 @@ def test_pack_is_locked_until_every_item_is_scanned_and_then_packs(client, sessi
     _, package, items = _picker_with_package(session, auth)
     _open(client, package)
     pack = _transition_id(session, PACK)
-    page = client.get(f"/station/packages/{package.id}/commands")
+    page = client.get(f"/station/packages/{package.id}/commands", headers={"HX-Request": "true"})
     assert re.search(r'<button type="submit" class="big primary"\s+disabled', page.text)
     refused = _post(client, package, f"/commands/{pack}", htmx=True)
     assert refused.status_code == 406 and "Scan every item before packing" in refused.text
