@@ -21,10 +21,9 @@ from packing.queue.listing import (
     delivery_types,
     find_by_code,
     next_in_queue,
-    package_states,
     queue_page,
 )
-from packing.web import register_nav, render, require_location, roles_required
+from packing.web import register_nav, render, require_location, roles_required, wants_partial
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
 register_nav("Queue", "queue.index", ("picker", "lead"), order=10)
@@ -69,8 +68,7 @@ def index():
         partial="queue/_list.html",
         listing=queue_page(db.session, location.id, wanted),
         wanted=wanted,
-        states=package_states(db.session),
-        deliveries=delivery_types(db.session, location.id),
+        deliveries=[] if wants_partial() else delivery_types(db.session, location.id),
         open_filter=OPEN,
         all_filter=ALL,
         click_and_collect=CLICK_AND_COLLECT,

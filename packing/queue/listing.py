@@ -60,14 +60,11 @@ class QueuePage:
     rows: list[QueueRow]
     total: int
     page: int
+    states: list[State]  # every package state, for the filter
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // PAGE_SIZE))
-
-
-def package_states(session: Session) -> list[State]:
-    return list(session.scalars(select(State).where(State.enum_class == "PackageStatus").order_by(State.enum_value)))
 
 
 def delivery_types(session: Session, stock_location_id: int) -> list[str]:
@@ -83,8 +80,19 @@ def delivery_types(session: Session, stock_location_id: int) -> list[str]:
 
 def queue_page(session: Session, stock_location_id: int, wanted: QueueFilter) -> QueuePage:
     """Waiting and in-progress packages first, then by target packing date (oldest first)."""
-    states = {state.id: state for state in package_states(session)}
-    open_ids = [sid for sid, state in states.items() if state.enum_value in {s.value for s in OPEN_PACKAGE_STATES}]
+    catalogue = list(
+        session.scalars(
+            select(State).where(State.enum_class.in_(("PackageStatus", "PackageItemStatus"))).order_by(State.enum_value)
+        )
+    )
+    states = {state.id: state for state in catalogue if state.enum_class == "PackageStatus"}
+    by_value = {state.enum_value: state.id for state in states.values()}
+    open_ids = [by_value[status.value] for status in OPEN_PACKAGE_STATES]
+    active_item_ids = [
+        state.id
+        for state in catalogue
+        if state.enum_class == "PackageItemStatus" and state.enum_value in {s.value for s in ACTIVE_ITEM_STATES}
+    ]
     conditions = [Package.stock_location_id == stock_location_id]
     if wanted.state == OPEN:
         conditions.append(Package.state_id.in_(open_ids))
@@ -103,14 +111,6 @@ def queue_page(session: Session, stock_location_id: int, wanted: QueueFilter) ->
         select(func.count(Package.id)).join(Order, Package.order_id == Order.id).where(*conditions)
     ) or 0
 
-    active_item_ids = [
-        state.id
-        for state in session.scalars(
-            select(State).where(
-                State.enum_class == "PackageItemStatus", State.enum_value.in_([s.value for s in ACTIVE_ITEM_STATES])
-            )
-        )
-    ]
     item_count = (
         select(func.count(PackageItem.id))
         .where(PackageItem.package_id == Package.id, PackageItem.state_id.in_(active_item_ids))
@@ -119,9 +119,8 @@ def queue_page(session: Session, stock_location_id: int, wanted: QueueFilter) ->
     )
     shipping = aliased(Address)
     holder = aliased(User)
-    waiting = package_state(session, PackageStatus.WAITING).id
-    preparing = package_state(session, PackageStatus.PREPARING).id
-    rank = case((Package.state_id.in_([waiting, preparing]), 0), (Package.state_id.in_(open_ids), 1), else_=2)
+    in_hand = [by_value[PackageStatus.WAITING.value], by_value[PackageStatus.PREPARING.value]]
+    rank = case((Package.state_id.in_(in_hand), 0), (Package.state_id.in_(open_ids), 1), else_=2)
     page = max(1, wanted.page)
     result = session.execute(
         select(
@@ -153,7 +152,7 @@ def queue_page(session: Session, stock_location_id: int, wanted: QueueFilter) ->
         )
         for r in result
     ]
-    return QueuePage(rows, total, page)
+    return QueuePage(rows, total, page, list(states.values()))
 
 
 def find_by_code(session: Session, stock_location_id: int, code: str) -> Optional[Package]:

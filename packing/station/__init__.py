@@ -81,21 +81,20 @@ def _may_act(package: Package) -> bool:
     return package.holder_id in (None, current_user.id) or current_user.role in (Role.LEAD, Role.ADMIN)
 
 
-def _context(package: Package, **extra) -> dict:
+def _context(package: Package, with_commands: bool = True, **extra) -> dict:
     counts = scanning.product_counts(db.session, package)
     expected = sum(count.expected for count in counts)
     scanned = sum(count.scanned for count in counts)
     is_open = package.state.enum_value in {status.value for status in OPEN_PACKAGE_STATES}
     context = dict(
         package=package,
-        order=package.order,
         counts=counts,
         expected=expected,
         scanned=scanned,
         gate_open=expected > 0 and scanned == expected,
         is_open=is_open,
         may_act=_may_act(package),
-        commands=_offered_commands(package) if is_open or package.state.enum_value == PackageStatus.WAITING.value else [],
+        commands=_offered_commands(package) if with_commands and is_open else [],
         client_scan_id=new_client_scan_id(),
         locale=catalogue_locale(),
         scan_result=None,
@@ -214,18 +213,19 @@ def _scan_answer(package_id: int, code: str, record):
     """Run one scan-domain call in its own transaction and answer with the scan zone."""
     try:
         with transaction(db.session):
-            outcome = record()
+            # Worded before the commit expires the objects it names.
+            result = _success(record())
+        status = 200
     except DomainError as error:
         result = _refusal(error, code)
         status = error.http_status
-    else:
-        result = _success(outcome)
-        status = 200
     if not wants_partial():
         flash(result["message"], "info" if status == 200 else "error")
         return redirect(url_for("station.package", package_id=package_id), code=303)
-    package = db.session.get(Package, package_id)
-    response = render("station/_scan_zone.html", status=status, **_context(package, scan_result=result))
+    package = scanning.load_package(db.session, package_id)
+    response = render(
+        "station/_scan_zone.html", status=status, **_context(package, with_commands=False, scan_result=result)
+    )
     if status == 200:
         response.headers["HX-Trigger"] = PACKAGE_CHANGED
     return response
