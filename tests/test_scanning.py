@@ -216,3 +216,14 @@ def test_a_missing_client_scan_id_is_an_invalid_parameter(session, picker):
     with pytest.raises(InvalidParameter) as refused:
         _scan(session, package, shirt.barcode, "")
     assert refused.value.field == "client_scan_id"
+
+
+def test_putting_a_package_back_clears_its_scans(session, picker):
+    """Release (put back) returns the package to Waiting and whoever takes it next scans from zero."""
+    shirt = factories.product(session)
+    package = _claimed(session, picker, [shirt, shirt])
+    _scan(session, package, shirt.barcode, "a")
+    with transaction(session):
+        scanning.run_station_command(session, package.id, "package__release_package__preparing__waiting", {}, picker)
+    assert package.state.enum_value == PackageStatus.WAITING.value and package.holder_id is None
+    assert scanning.live_scans(session, package) == []

@@ -200,7 +200,8 @@ def run_station_command(
 ) -> CommandResult:
     """Run a command from the station: packing only once every active item is scanned, and
     never on a package another picker holds. Units that leave the package (out of stock,
-    split off) stop counting as scanned here, so they can be scanned again where they go.
+    split off) stop counting as scanned here, so they can be scanned again where they go;
+    a package put back loses its scans.
     ``expected_version`` is the version the picker's screen showed: a stale screen is refused."""
     transition = resolve_transition(session, transition_or_slug)
     package = lock_package(session, package_id)
@@ -214,8 +215,10 @@ def run_station_command(
     before = {item.id for item in active_items(package)}
     result = execute_command(session, package, transition, input_parameters, user)
     if transition.command in _ITEM_MOVING_COMMANDS:
-        departed = before - {item.id for item in active_items(result.package)}
-        _retire_scans(session, package.id, departed)
+        _retire_scans(session, package.id, before - {item.id for item in active_items(result.package)})
+    elif transition.command == CommandType.RELEASE:
+        # Put back on the shelf: whoever takes the package next verifies every unit again.
+        _retire_scans(session, package.id, before)
     return result
 
 

@@ -98,6 +98,7 @@ def queue_page(session: Session, stock_location_id: int, wanted: QueueFilter) ->
         conditions.append(Package.state_id.in_(open_ids))
     elif wanted.state != ALL:
         conditions.append(Package.state_id.in_([sid for sid, s in states.items() if s.enum_value == wanted.state]))
+    needs_order = bool(wanted.delivery or wanted.search.strip())
     if wanted.delivery == CLICK_AND_COLLECT:
         conditions.append(Order.is_click_and_collect.is_(True))
     elif wanted.delivery:
@@ -107,10 +108,25 @@ def queue_page(session: Session, stock_location_id: int, wanted: QueueFilter) ->
         pattern = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         conditions.append(or_(Package.number.like(pattern, escape="\\"), Order.number.like(pattern, escape="\\")))
 
-    total = session.scalar(
-        select(func.count(Package.id)).join(Order, Package.order_id == Order.id).where(*conditions)
-    ) or 0
+    def matching(*columns):
+        """Packages meeting the filter; the order table is joined only when a filter reads it."""
+        query = select(*columns).where(*conditions)
+        return query.join(Order, Package.order_id == Order.id) if needs_order else query
 
+    total = session.scalar(matching(func.count(Package.id))) or 0
+
+    # The page is chosen from the package table alone (an index range and a top-N sort);
+    # only its rows are joined to orders, addresses and holders.
+    in_hand = [by_value[PackageStatus.WAITING.value], by_value[PackageStatus.PREPARING.value]]
+    rank = case((Package.state_id.in_(in_hand), 0), (Package.state_id.in_(open_ids), 1), else_=2)
+    page = max(1, wanted.page)
+    chosen = (
+        matching(Package.id.label("id"), rank.label("rank"))
+        .order_by(rank, Package.target_packing_date.is_(None), Package.target_packing_date, Package.id)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+        .subquery()
+    )
     item_count = (
         select(func.count(PackageItem.id))
         .where(PackageItem.package_id == Package.id, PackageItem.state_id.in_(active_item_ids))
@@ -119,9 +135,6 @@ def queue_page(session: Session, stock_location_id: int, wanted: QueueFilter) ->
     )
     shipping = aliased(Address)
     holder = aliased(User)
-    in_hand = [by_value[PackageStatus.WAITING.value], by_value[PackageStatus.PREPARING.value]]
-    rank = case((Package.state_id.in_(in_hand), 0), (Package.state_id.in_(open_ids), 1), else_=2)
-    page = max(1, wanted.page)
     result = session.execute(
         select(
             Package.id,
@@ -136,14 +149,12 @@ def queue_page(session: Session, stock_location_id: int, wanted: QueueFilter) ->
             Order.has_gift_box,
             holder.username,
         )
+        .join(chosen, chosen.c.id == Package.id)
         .join(Order, Package.order_id == Order.id)
         .outerjoin(shipping, Order.shipping_address_id == shipping.id)
         .outerjoin(City, shipping.city_id == City.id)
         .outerjoin(holder, Package.holder_id == holder.id)
-        .where(*conditions)
-        .order_by(rank, Package.target_packing_date.is_(None), Package.target_packing_date, Package.id)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
+        .order_by(chosen.c.rank, Package.target_packing_date.is_(None), Package.target_packing_date, Package.id)
     )
     rows = [
         QueueRow(
