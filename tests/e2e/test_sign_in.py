@@ -10,7 +10,7 @@ pytestmark = pytest.mark.e2e
 def test_a_picker_signs_in_and_out(page, live_server, sign_in):
     """A picker signs in with the form and signs out with the button in the top bar."""
     user = sign_in()
-    expect(page.get_by_role("heading", name=user.username)).to_be_visible()
+    expect(page.get_by_role("link", name=user.username)).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
 
