@@ -249,3 +249,18 @@ def test_the_screen_speaks_turkish_for_a_turkish_user(client, session, auth):
     session.commit()
     page = client.get(f"/station/packages/{package.id}").text
     assert "Hazırlanıyor" in page and "Paketle" in page and "Okut" in page
+
+
+def test_manual_count_and_undo_through_the_screen(client, session, auth):
+    """The +1 button records a manual unit; Undo last scan takes it back; both answer the scan zone."""
+    _, package, items = _picker_with_package(session, auth, products=1)
+    _open(client, package)
+    page = client.get(f"/station/packages/{package.id}").text
+    assert f"Count one {items[0].name} by hand" in page
+    counted = _post(client, package, "/scans/manual", {"product": str(items[0].id), "client_scan_id": "m-1"}, htmx=True)
+    assert counted.status_code == 200 and "Counted by hand" in counted.text and "1 by hand" in counted.text
+    assert session.scalar(select(Scan.is_manual)) is True
+    undone = _post(client, package, "/scans/undo", htmx=True)
+    assert undone.status_code == 200 and "Last scan taken back." in undone.text and "Scanned 0 of 1" in undone.text
+    nothing = _post(client, package, "/scans/undo", htmx=True)
+    assert nothing.status_code == 422 and "There is no scan to undo." in nothing.text

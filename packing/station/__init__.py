@@ -95,7 +95,7 @@ def _context(package: Package, with_commands: bool = True, **extra) -> dict:
         is_open=is_open,
         may_act=_may_act(package),
         commands=_offered_commands(package) if with_commands and is_open else [],
-        client_scan_id=new_client_scan_id(),
+        client_scan_id=_new_client_scan_id(),
         locale=catalogue_locale(),
         scan_result=None,
         panel=None,
@@ -106,7 +106,7 @@ def _context(package: Package, with_commands: bool = True, **extra) -> dict:
     return context
 
 
-def new_client_scan_id() -> str:
+def _new_client_scan_id() -> str:
     """For forms posted without JavaScript; station.js makes its own per scan."""
     return uuid.uuid4().hex
 
