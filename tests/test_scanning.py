@@ -111,7 +111,7 @@ def test_undo_takes_back_the_last_scan_only(session, picker):
     _scan(session, package, jeans.barcode, "b")
     with transaction(session):
         undone = scanning.undo_last_scan(session, package.id, picker)
-    assert undone.barcode == jeans.barcode and undone.undone_at is not None
+    assert undone.scan.barcode == jeans.barcode and undone.undone
     assert [c.scanned for c in scanning.product_counts(session, package)] == [1, 0]
     _scan(session, package, jeans.barcode, "c")
     assert scanning.all_scanned(session, package)

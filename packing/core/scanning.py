@@ -64,9 +64,17 @@ class ProductCount:
 
 @dataclass(frozen=True)
 class ScanOutcome:
+    """What a scan, a manual count or an undo did, with the package as it loaded it (its
+    items and counts ready to show without another trip to the database)."""
+
+    package: Package
     scan: Scan
     product: Product
-    repeated: bool
+    repeated: bool = False
+
+    @property
+    def undone(self) -> bool:
+        return self.scan.undone_at is not None
 
 
 def load_package(session: Session, package_id: int) -> Package:
@@ -176,7 +184,7 @@ def record_manual(
     return _count_one(session, package, recorded, items, client_scan_id, code, is_manual=True, user=user)
 
 
-def undo_last_scan(session: Session, package_id: int, user: Optional[User] = None) -> Scan:
+def undo_last_scan(session: Session, package_id: int, user: Optional[User] = None) -> ScanOutcome:
     """Take back the most recent scan that still counts."""
     lock_package(session, package_id)
     package = load_package(session, package_id)
@@ -187,7 +195,8 @@ def undo_last_scan(session: Session, package_id: int, user: Optional[User] = Non
     last = scans[-1]
     last.undone_at = utcnow()
     session.flush()
-    return last
+    item = next(i for i in package.items if i.id == last.package_item_id)
+    return ScanOutcome(package, last, item.order_item.product)
 
 
 def run_station_command(
@@ -246,7 +255,7 @@ def _repeated(session: Session, package: Package, recorded: list[Scan], client_s
     item = next((i for i in package.items if i.id == earlier.package_item_id), None) or session.get(
         PackageItem, earlier.package_item_id
     )
-    return ScanOutcome(earlier, item.order_item.product, repeated=True)
+    return ScanOutcome(package, earlier, item.order_item.product, repeated=True)
 
 
 def _check_holder(package: Package, user: Optional[User], error: type) -> None:
@@ -309,7 +318,7 @@ def _count_one(
     )
     session.add(scan)
     session.flush()
-    return ScanOutcome(scan, product, repeated=False)
+    return ScanOutcome(package, scan, product)
 
 
 def _retire_scans(session: Session, package_id: int, item_ids: set[int]) -> None:

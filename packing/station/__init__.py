@@ -210,25 +210,30 @@ def undo_scan(package_id: int):
 
 
 def _scan_answer(package_id: int, code: str, record):
-    """Run one scan-domain call in its own transaction and answer with the scan zone."""
+    """Run one scan-domain call in its own transaction and answer with the scan zone.
+
+    A counted scan is rendered before the commit, from the objects the scan already
+    loaded: reloading them after the commit would double the scan's round trips to the
+    database. Should the commit fail, the rendered answer is dropped with the error."""
     try:
         with transaction(db.session):
-            # Worded before the commit expires the objects it names.
-            result = _success(record())
-        status = 200
+            outcome = record()
+            result = _success(outcome)
+            response = _scan_zone(package_id, outcome, result, 200) if wants_partial() else None
     except DomainError as error:
         result = _refusal(error, code)
-        status = error.http_status
-    if not wants_partial():
-        flash(result["message"], "info" if status == 200 else "error")
+        response = _scan_zone(package_id, None, result, error.http_status) if wants_partial() else None
+    if response is None:
+        flash(result["message"], "info" if result["ok"] else "error")
         return redirect(url_for("station.package", package_id=package_id), code=303)
-    package = scanning.load_package(db.session, package_id)
-    response = render(
-        "station/_scan_zone.html", status=status, **_context(package, with_commands=False, scan_result=result)
-    )
-    if status == 200:
+    if result["ok"]:
         response.headers["HX-Trigger"] = PACKAGE_CHANGED
     return response
+
+
+def _scan_zone(package_id: int, outcome: Optional[scanning.ScanOutcome], result: dict, status: int):
+    package = outcome.package if outcome else scanning.load_package(db.session, package_id)
+    return render("station/_scan_zone.html", status=status, **_context(package, with_commands=False, scan_result=result))
 
 
 def _refusal(error: DomainError, code: str) -> dict:
@@ -238,13 +243,13 @@ def _refusal(error: DomainError, code: str) -> dict:
     return {"kind": kind, "ok": False, "message": message}
 
 
-def _success(outcome) -> dict:
-    if isinstance(outcome, scanning.ScanOutcome):
-        if outcome.repeated:
-            return {"kind": "repeated", "ok": True, "message": _("Already counted: that scan was a repeat.")}
-        label = "Counted by hand: {name}" if outcome.scan.is_manual else "Counted: {name}"
-        return {"kind": "ok", "ok": True, "message": _(label, name=outcome.product.name)}
-    return {"kind": "undone", "ok": True, "message": _("Last scan taken back.")}
+def _success(outcome: scanning.ScanOutcome) -> dict:
+    if outcome.repeated:
+        return {"kind": "repeated", "ok": True, "message": _("Already counted: that scan was a repeat.")}
+    if outcome.undone:
+        return {"kind": "undone", "ok": True, "message": _("Last scan taken back.")}
+    label = "Counted by hand: {name}" if outcome.scan.is_manual else "Counted: {name}"
+    return {"kind": "ok", "ok": True, "message": _(label, name=outcome.product.name)}
 
 
 @bp.route("/packages/<int:package_id>/commands")
