@@ -116,3 +116,17 @@ def test_twenty_scans_thirty_ms_apart_all_count_in_order(page, live_server, sign
     session.expire_all()
     recorded = list(session.scalars(select(Scan.barcode).where(Scan.package_id == package.id).order_by(Scan.id)))
     assert recorded == sent
+
+
+@pytest.mark.parametrize("size", [(768, 1024), (1024, 768)], ids=["portrait", "landscape"])
+def test_every_station_control_is_a_44px_touch_target(page, live_server, sign_in, session, size):
+    """In portrait and landscape tablet sizes, every button on the package screen is at least 44 px tall and wide."""
+    store, package = _open_first_waiting(page, session, [factories.product(session), factories.product(session)])
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    _start(page, sign_in, store, package)
+    buttons = page.locator("#station button")
+    assert buttons.count() >= 6
+    for index in range(buttons.count()):
+        box = buttons.nth(index).bounding_box()
+        assert box["height"] >= 44 and box["width"] >= 44, buttons.nth(index).inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
