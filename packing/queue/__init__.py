@@ -8,11 +8,11 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 
+from packing.auth import home_endpoint
 from packing.core.db import transaction
 from packing.core.errors import DomainError
 from packing.extensions import db
 from packing.i18n import gettext as _
-from packing.station import claim, open_for_me
 from packing.queue.listing import (
     ALL,
     CLICK_AND_COLLECT,
@@ -23,6 +23,7 @@ from packing.queue.listing import (
     next_in_queue,
     queue_page,
 )
+from packing.station import claim, open_for_me
 from packing.web import register_nav, render, require_location, roles_required, wants_partial
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
@@ -38,7 +39,6 @@ CLAIM_ATTEMPTS = 5
 @bp.record_once
 def _home_route(state) -> None:
     """``/`` sends a signed-in user to their home screen, anyone else to sign in."""
-    from packing.auth import home_endpoint
 
     def home():
         if not current_user.is_authenticated:
