@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Optional
@@ -29,7 +29,18 @@ from packing.core import events
 from packing.core.commands import active_items
 from packing.core.db import lock_package, transaction
 from packing.core.errors import InvalidParameter, NotFound
-from packing.core.models import Invoice, Package, PrintBatch, PrintRecord, ShippingLabel, User, utcnow
+from packing.core.catalogue import PackageStatus, package_state
+from packing.core.models import (
+    Invoice,
+    Order,
+    Package,
+    PrintBatch,
+    PrintRecord,
+    ShippingLabel,
+    TransitionLog,
+    User,
+    utcnow,
+)
 from packing.core.shipping import LABELS_TO_RENDER
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "labels"
@@ -355,6 +366,66 @@ def print_counts(session: Session, package_ids: Iterable[int], document_type: st
         .group_by(PrintRecord.package_id)
     )
     return dict(rows.all())
+
+
+def packages_awaiting_labels(session: Session, location_id: int, limit: int = 500) -> list[Package]:
+    """The location's packed packages with a shipment whose label nobody has printed yet."""
+    printed = select(PrintRecord.id).where(PrintRecord.package_id == Package.id, PrintRecord.document_type == LABEL)
+    return list(
+        session.scalars(
+            select(Package)
+            .where(
+                Package.stock_location_id == location_id,
+                Package.state_id == package_state(session, PackageStatus.PACKED).id,
+                Package.shipment.has(),
+                ~printed.exists(),
+            )
+            .order_by(Package.modified_date, Package.id)
+            .limit(limit)
+        )
+    )
+
+
+def packed_today(session: Session, location_id: int, now: Optional[datetime] = None) -> list[int]:
+    """Ids of the location's packages packed since midnight (UTC) that are still packed."""
+    packed = package_state(session, PackageStatus.PACKED)
+    midnight = datetime.combine((now or utcnow()).date(), time.min, tzinfo=timezone.utc)
+    packed_since = select(TransitionLog.id).where(
+        TransitionLog.object_id == Package.id,
+        TransitionLog.new_state_id == packed.id,
+        TransitionLog.created_date >= midnight,
+    )
+    return list(
+        session.scalars(
+            select(Package.id)
+            .where(
+                Package.stock_location_id == location_id,
+                Package.state_id == packed.id,
+                Package.shipment.has(),
+                packed_since.exists(),
+            )
+            .order_by(Package.modified_date, Package.id)
+        )
+    )
+
+
+def find_packages(session: Session, location_id: int, text: str, limit: int = 20) -> list[Package]:
+    """The location's packages whose package, order or tracking number is ``text``."""
+    text = text.strip()
+    if not text:
+        return []
+    return list(
+        session.scalars(
+            select(Package)
+            .join(Package.order)
+            .where(
+                Package.stock_location_id == location_id,
+                (Package.number == text) | (Order.number == text) | (Package.tracking_number == text),
+            )
+            .order_by(Package.id)
+            .limit(limit)
+        )
+    )
 
 
 BATCH_DOCUMENT_TYPES = (LABEL, PACKING_SLIP)
