@@ -91,7 +91,15 @@ def code128_svg(value: str, height_mm: float = BARCODE_HEIGHT_MM) -> Markup:
         },
     )
     svg = out.getvalue().decode("utf-8")
-    return Markup(svg[svg.index("<svg"):])
+    # Inline in HTML, the writer's style attributes would be read as CSS and its group id
+    # would repeat on a page with two barcodes: use plain SVG presentation attributes.
+    svg = (
+        svg[svg.index("<svg"):]
+        .replace(' id="barcode_group"', "")
+        .replace(' style="fill:white"', ' fill="white"')
+        .replace(' style="fill:black;"', ' fill="black"')
+    )
+    return Markup(svg)
 
 
 def qr_svg(data: str, module_mm: float = QR_MODULE_MM) -> Markup:

@@ -30,7 +30,10 @@ class BatchForm(FlaskForm):
 
 
 class InvoiceNumberForm(FlaskForm):
-    invoice_number = StringField("Invoice number", validators=[DataRequired(), Length(max=32)])
+    invoice_number = StringField(
+        "Invoice number",
+        validators=[DataRequired(), Length(max=invoicing.INVOICE_NUMBER_MAX_LENGTH, message=f"At most {invoicing.INVOICE_NUMBER_MAX_LENGTH} characters.")],
+    )
 
 
 class ShipmentForm(FlaskForm):
