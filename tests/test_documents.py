@@ -90,7 +90,7 @@ def test_barcodes_are_sized_by_the_writer_at_least_25mm_high_with_quiet_zones(se
     zone of ten modules each side, and narrower modules for a long value so it fits."""
     short = documents.code128_svg("000000000018")
     assert 'height="25.000mm"' in short
-    assert 'x="3.300mm"' in short  # the first bar starts after 10 modules of 0.33 mm
+    assert 'd="M3.300 0.000h' in short  # the first bar starts after 10 modules of 0.33 mm
     long_value = "P" * 25
     fitted = documents.code128_svg(long_value)
     width = float(fitted.split('width="', 1)[1].split("mm", 1)[0])
