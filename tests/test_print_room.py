@@ -201,3 +201,15 @@ def test_lead_sets_the_default_cargo_company_used_for_the_next_pack(client, sess
     session.expire_all()
     assert session.get(StockLocation, store.id).default_cargo_company_id == fast.id
     assert factories.packed_package(session, at=session.get(StockLocation, store.id)).shipment.cargo_company_id == fast.id
+
+
+def test_print_room_speaks_turkish_to_a_turkish_lead(client, session, auth):
+    """A lead whose language is Turkish gets the print room's text in Turkish."""
+    store = factories.location(session)
+    lead = factories.user(session, role="lead", locations=[store])
+    lead.locale = "tr"
+    factories.packed_package(session, at=store)
+    session.commit()
+    auth.login(lead)
+    text = _print_room(client).text
+    assert "Baskı odası" in text and "Bekleyenlerin hepsini bas" in text and "Kargo ayarları" in text
