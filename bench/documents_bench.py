@@ -95,7 +95,8 @@ def main() -> None:
             documents.build_print_batch(session, batch.id)
 
         stored = timed(batch_from_stored, 3)
-        pages = len(PdfReader(io.BytesIO(session.scalars(select(PrintBatch.pdf).order_by(PrintBatch.id.desc())).first())).pages)
+        last_batch = session.scalars(select(PrintBatch.pdf).order_by(PrintBatch.id.desc())).first()
+        pages = len(PdfReader(io.BytesIO(last_batch)).pages)
 
     label_ratio = statistics.median(label) / statistics.median(trivial)
     best_ratio = min(label) / min(trivial)

@@ -153,7 +153,8 @@ def _address_lines(address) -> list[str]:
         )
         if part
     )
-    return [line for line in (address.company_name, address.line, place, address.country and address.country.name) if line]
+    country = address.country and address.country.name
+    return [line for line in (address.company_name, address.line, place, country) if line]
 
 
 def render_label_html(package: Package, printed_at: Optional[datetime] = None) -> str:
@@ -290,15 +291,14 @@ def invoice_totals(invoice: Invoice) -> InvoiceTotals:
     """Lines grouped by product, price, discount and rate; totals per tax rate. Every figure
     is a sum of the invoice items' stored cents, so the document adds up exactly."""
     lines: dict[tuple, InvoiceLine] = {}
-    rates: dict[Decimal, TaxTotal] = defaultdict(lambda: TaxTotal(Decimal(0), Decimal("0.00"), Decimal("0.00"), Decimal("0.00")))
+    zero = Decimal("0.00")
+    rates: dict[Decimal, TaxTotal] = defaultdict(lambda: TaxTotal(zero, zero, zero, zero))
     for item in invoice.items:
         product = item.order_item.product
         key = (product.id, item.unit_price, item.discount_amount, item.tax_rate)
         line = lines.get(key)
         if line is None:
-            line = lines[key] = InvoiceLine(
-                product.sku, product.name, 0, item.unit_price, Decimal("0.00"), item.tax_rate, Decimal("0.00"), Decimal("0.00")
-            )
+            line = lines[key] = InvoiceLine(product.sku, product.name, 0, item.unit_price, zero, item.tax_rate, zero, zero)
         line.quantity += item.quantity
         line.discount += item.discount_amount
         line.tax_amount += item.tax_amount
@@ -312,10 +312,10 @@ def invoice_totals(invoice: Invoice) -> InvoiceTotals:
     return InvoiceTotals(
         lines=list(lines.values()),
         by_rate=by_rate,
-        discount=sum((line.discount for line in lines.values()), Decimal("0.00")),
-        base=sum((r.base for r in by_rate), Decimal("0.00")),
-        tax=sum((r.tax for r in by_rate), Decimal("0.00")),
-        total=sum((r.total for r in by_rate), Decimal("0.00")),
+        discount=sum((line.discount for line in lines.values()), zero),
+        base=sum((r.base for r in by_rate), zero),
+        tax=sum((r.tax for r in by_rate), zero),
+        total=sum((r.total for r in by_rate), zero),
     )
 
 
@@ -537,11 +537,12 @@ def build_print_batch(session: Session, batch_id: int, progress_every: int = 20)
     with transaction(session):
         batch.status, batch.done, batch.error = "running", 0, None
     try:
-        stored = dict(
-            session.execute(
-                select(ShippingLabel.package_id, ShippingLabel.pdf).where(ShippingLabel.package_id.in_(batch.package_ids))
-            ).all()
-        ) if batch.document_type == LABEL else {}
+        stored: dict[int, bytes] = {}
+        if batch.document_type == LABEL:
+            labels = select(ShippingLabel.package_id, ShippingLabel.pdf).where(
+                ShippingLabel.package_id.in_(batch.package_ids)
+            )
+            stored = dict(session.execute(labels).all())
         pdfs = []
         for position, package_id in enumerate(batch.package_ids, start=1):
             pdf = stored.get(package_id)

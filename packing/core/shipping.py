@@ -129,7 +129,8 @@ def create_shipment(session: Session, package: Package, cargo_company: Optional[
     company = cargo_company or package.stock_location.default_cargo_company
     if company is None or not company.is_active:
         raise InvalidParameter(
-            f"{package.stock_location.name} has no active default cargo company; a shift lead sets one in the print room.",
+            f"{package.stock_location.name} has no active default cargo company; "
+            "a shift lead sets one in the print room.",
             field="cargo_company",
         )
     adapter = carrier_for(company)
@@ -200,7 +201,8 @@ def update_shipment_info(
     if tracking_url is not None:
         shipment.tracking_url = tracking_url
     elif tracking_number is not None or company is not None:
-        shipment.tracking_url = carrier_for(shipment.cargo_company).tracking_url(shipment.cargo_company, shipment.awb_number)
+        carrier = carrier_for(shipment.cargo_company)
+        shipment.tracking_url = carrier.tracking_url(shipment.cargo_company, shipment.awb_number)
     if shipment_date is not None:
         package.shipment_date = shipment_date
     shipment.update_date_time = datetime.now(timezone.utc)

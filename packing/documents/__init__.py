@@ -32,7 +32,13 @@ class BatchForm(FlaskForm):
 class InvoiceNumberForm(FlaskForm):
     invoice_number = StringField(
         "Invoice number",
-        validators=[DataRequired(), Length(max=invoicing.INVOICE_NUMBER_MAX_LENGTH, message=f"At most {invoicing.INVOICE_NUMBER_MAX_LENGTH} characters.")],
+        validators=[
+            DataRequired(),
+            Length(
+                max=invoicing.INVOICE_NUMBER_MAX_LENGTH,
+                message=f"At most {invoicing.INVOICE_NUMBER_MAX_LENGTH} characters.",
+            ),
+        ],
     )
 
 
@@ -51,7 +57,8 @@ class PlainForm(FlaskForm):
 
 
 def _cargo_companies() -> list[CargoCompany]:
-    return list(db.session.scalars(select(CargoCompany).where(CargoCompany.is_active.is_(True)).order_by(CargoCompany.name)))
+    active = select(CargoCompany).where(CargoCompany.is_active.is_(True)).order_by(CargoCompany.name)
+    return list(db.session.scalars(active))
 
 
 def _pdf(pdf: bytes, filename: str) -> Response:
