@@ -191,3 +191,17 @@ def test_package_packed_without_shipment_has_no_label(client, session, auth):
     assert package.shipment is None
     auth.login(role="picker", location=store)
     assert client.get(f"/documents/packages/{package.id}/label.pdf").status_code == 404
+
+
+def test_a_label_that_cannot_be_printed_says_why(client, session, auth):
+    """A package number too long for a readable barcode gets a 422 page naming the problem,
+    not a server error."""
+    store = factories.location(session)
+    package = factories.packed_package(session, at=store)
+    documents.take_labels_to_render(session)
+    package.number = "X" * 64
+    session.commit()
+    auth.login(role="picker", location=store)
+    response = client.get(f"/documents/packages/{package.id}/label.pdf")
+    assert response.status_code == 422
+    assert "too long to print as a readable barcode" in response.text

@@ -56,6 +56,12 @@ class PlainForm(FlaskForm):
     """A button that only needs its CSRF token."""
 
 
+@bp.errorhandler(DomainError)
+def _refused(error: DomainError):
+    """A document the domain cannot make (a package number too long for a barcode, ...)."""
+    return render("error.html", status=422, code=422, message=error.reason)
+
+
 def _cargo_companies() -> list[CargoCompany]:
     active = select(CargoCompany).where(CargoCompany.is_active.is_(True)).order_by(CargoCompany.name)
     return list(db.session.scalars(active))
