@@ -103,12 +103,18 @@ def test_invoice_pdf_shows_parties_numbers_lines_and_totals(session):
         assert expected in text, expected
 
 
-def test_turkish_channel_formats_money_the_turkish_way(session):
-    """A channel whose locale is Turkish gets 1.234,56-style amounts on its invoices."""
-    package = factories.packed_package(session, prices=["1234.56"])
+def test_turkish_channel_gets_turkish_documents_and_money(session):
+    """A channel whose locale is Turkish gets its invoice, label and packing slip in Turkish,
+    with 1.234,56-style amounts and %20-style rates."""
+    package = factories.packed_package(session, prices=["1234.56"], has_gift_box=True)
     package.order.channel.locale = "tr"
     invoice = invoicing.create_invoice(session, package)
-    assert "₺1.234,56" in pdf_text(documents.render_invoice_pdf(invoice))
+    text = pdf_text(documents.render_invoice_pdf(invoice))
+    for expected in ("Fatura", "FATURA ADRESİ", "₺1.234,56", "KDV %20", "₺205,76", "Genel toplam", "Sayfa 1 / 1"):
+        assert expected in text, expected
+    label = pdf_text(documents.render_label_pdf(package))
+    assert "GÖNDEREN" in label and "HEDİYE PAKETİ" in label and "Ürün adedi: 1" in label
+    assert "Paket içerik fişi" in pdf_text(documents.render_packing_slip_pdf(package))
     assert documents.format_money(Decimal("1234567.5"), "eur", "en") == "€1,234,567.50"
     assert documents.format_money(Decimal("-3.5"), "chf", "tr") == "-3,50 CHF"
 

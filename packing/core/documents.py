@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 import jinja2
 import pypdfium2 as pdfium
@@ -45,6 +47,7 @@ from packing.core.models import (
 from packing.core.shipping import LABELS_TO_RENDER
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "labels"
+TRANSLATIONS_DIR = Path(__file__).resolve().parents[1] / "translations"
 
 LABEL = "label"
 INVOICE = "invoice"
@@ -176,6 +179,7 @@ def render_label_html(package: Package, printed_at: Optional[datetime] = None) -
         package_barcode=code128_image(package.number),
         tracking_qr=qr_image(shipment.tracking_url or shipment.awb_number),
         printed_at=printed_at or utcnow(),
+        **_document_formatters(order.channel.locale or "en", order.currency),
     )
 
 
@@ -247,7 +251,7 @@ def format_money(amount: Decimal, currency: str, locale: str = "en") -> str:
 
 def format_rate(rate: Decimal, locale: str = "en") -> str:
     text = f"{rate.normalize():f}"
-    return (text.replace(".", ",") if locale[:2] == "tr" else text) + "%"
+    return "%" + text.replace(".", ",") if locale[:2] == "tr" else text + "%"
 
 
 def format_date(value: datetime | date, locale: str = "en") -> str:
@@ -319,8 +323,28 @@ def invoice_totals(invoice: Invoice) -> InvoiceTotals:
     )
 
 
+@lru_cache(maxsize=None)
+def _document_messages(language: str) -> dict[str, str]:
+    """The printed documents' strings in ``language``, from the same translation file as
+    the print room's screens (read here because the domain does not import Flask)."""
+    path = TRANSLATIONS_DIR / language / "documents.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def document_gettext(locale: str) -> Callable[..., str]:
+    messages = _document_messages(locale[:2])
+
+    def translate(text: str, **values) -> str:
+        translated = messages.get(text, text)
+        return translated.format(**values) if values else translated
+
+    return translate
+
+
 def _document_formatters(locale: str, currency: str) -> dict:
     return {
+        "locale": locale,
+        "t": document_gettext(locale),
         "money": lambda amount: format_money(amount, currency, locale),
         "rate": lambda rate: format_rate(rate, locale),
         "day": lambda value: format_date(value, locale),
@@ -340,7 +364,6 @@ def render_invoice_html(invoice: Invoice) -> str:
         shipping=order.shipping_address,
         shipping_lines=_address_lines(order.shipping_address),
         totals=invoice_totals(invoice),
-        locale=locale,
         **_document_formatters(locale, invoice.currency),
     )
 
