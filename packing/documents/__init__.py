@@ -146,6 +146,7 @@ def _package_page(package: Package, status: int = 200, **forms):
     ).all()
     shipment_form = forms.get("shipment_form") or ShipmentForm(
         shipping_company=package.shipment.cargo_company.erp_code if package.shipment else None,
+        tracking_number=package.tracking_number,
         shipment_date=package.shipment_date,
     )
     shipment_form.shipping_company.choices = [(c.erp_code, c.name) for c in _cargo_companies()]
