@@ -213,3 +213,22 @@ def test_print_room_speaks_turkish_to_a_turkish_lead(client, session, auth):
     auth.login(lead)
     text = _print_room(client).text
     assert "Baskı odası" in text and "Bekleyenlerin hepsini bas" in text and "Kargo ayarları" in text
+
+
+def test_lead_updates_the_shipment_and_the_label_follows(client, session, auth):
+    """The shipment form changes the tracking number (303) and the stored label is
+    re-rendered with it; a number another package uses is a form error that changes nothing."""
+    store = factories.location(session)
+    package = factories.packed_package(session, at=store)
+    other = factories.packed_package(session, at=store)
+    session.commit()
+    auth.login(role="lead", location=store)
+    token = csrf_token_from(client.get(f"/documents/packages/{package.id}").text)
+    url = f"/documents/packages/{package.id}/shipment"
+
+    taken = client.post(url, data={"csrf_token": token, "shipping_company": "test-cargo", "tracking_number": other.tracking_number})
+    assert taken.status_code == 400 and "belongs to another package" in taken.text
+    moved = client.post(url, data={"csrf_token": token, "shipping_company": "test-cargo", "tracking_number": "TC-555"})
+    assert moved.status_code == 303
+    label = client.get(f"/documents/packages/{package.id}/label.pdf").data
+    assert "TC-555" in decoded_codes(label)["Code128"]
