@@ -207,11 +207,16 @@ def label_pdf(session: Session, package: Package) -> bytes:
     stored = session.scalar(select(ShippingLabel.pdf).where(ShippingLabel.package_id == package.id))
     if stored is not None:
         return stored
+    version = package.version
     pdf = render_label_pdf(package)
     package = lock_package(session, package.id)
     stored = session.scalar(select(ShippingLabel.pdf).where(ShippingLabel.package_id == package.id))
     if stored is not None:
         return stored
+    if package.version != version:
+        # The shipment may have changed while we rendered: print what is true now.
+        session.refresh(package.shipment)
+        pdf = render_label_pdf(package)
     store_label(session, package, pdf)
     return pdf
 
