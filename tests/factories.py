@@ -173,3 +173,26 @@ def package(
     session.flush()
     session.refresh(made)
     return made
+
+
+PACK = "package__complete_packaging__waiting__packed-all-items"
+
+
+def packed_package(session, **package_fields) -> Package:
+    """A package run through the real pack command (so it has its shipment); the label is
+    rendered by the queue when the test commits."""
+    from packing.core.commands import execute_command
+
+    made = package(session, **package_fields)
+    execute_command(session, made, PACK)
+    session.flush()
+    return made
+
+
+def webhook(session, event_type: str):
+    from packing.core.models import Webhook
+
+    hook = Webhook(target_url="https://hooks.example.com/packing", event_type=event_type)
+    session.add(hook)
+    session.flush()
+    return hook

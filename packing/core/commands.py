@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from packing.core import events
+from packing.core import events, shipping
 from packing.core.catalogue import (
     ACTIVE_ITEM_STATES,
     CommandType,
@@ -199,6 +199,9 @@ def _complete_packaging(ctx: CommandContext) -> None:
         raise InvalidParameter("The package has no items left to pack.", field="package_items")
     _set_items_state(ctx.session, items, PackageItemStatus.PACKED)
     ctx.package.holder_id = None
+    if ctx.transition.command != CommandType.COMPLETE_PACKAGING_WITHOUT_SHIPMENT:
+        shipment = shipping.create_shipment(ctx.session, ctx.package)
+        ctx.log_attributes["tracking_number"] = shipment.awb_number
 
 
 @handles(CommandType.REFUSE)

@@ -12,6 +12,7 @@ from typing import Any, Optional
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -502,6 +503,18 @@ class InvoiceItem(Timestamped, Base):
 
     invoice: Mapped[Invoice] = relationship(back_populates="items")
     order_item: Mapped[OrderItem] = relationship()
+
+
+class TrackingNumberSequence(Base):
+    """A named counter the built-in carrier adapter draws tracking numbers from.
+
+    Incremented with ``UPDATE ... RETURNING`` so the row lock (PostgreSQL) or the write lock
+    (SQLite) makes concurrent packs draw distinct numbers.
+    """
+
+    __tablename__ = "tracking_number_sequence"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class PrintBatch(Base):

@@ -1,0 +1,113 @@
+"""Label and batch printing speed, on a database built by ``bench.dataset``.
+
+    python -m bench.dataset --url sqlite:////tmp/bench-docs.db --packages 100000 --at-location 2000
+    python -m bench.documents_bench --url sqlite:////tmp/bench-docs.db
+
+Packs ``--labels`` waiting packages at BENCH-1 (creating their shipments), then prints:
+a trivial one-page WeasyPrint document (the yardstick), one label render, a reprint of a
+stored label, and a batch of those labels joined from storage versus rendered afresh.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import time
+from typing import Callable
+
+from pypdf import PdfReader
+from sqlalchemy import select
+from weasyprint import HTML
+
+from packing import create_app
+from packing.config import database_url
+from packing.core import documents
+from packing.core.catalogue import PackageStatus, package_state
+from packing.core.commands import execute_command
+from packing.core.db import transaction
+from packing.core.models import Package, PrintBatch, StockLocation
+from packing.extensions import db
+
+PACK = "package__complete_packaging__waiting__packed-all-items"
+TRIVIAL = "<style>@page { size: 4in 6in; margin: 0 }</style><p>Hello, label printer.</p>"
+
+
+def timed(action: Callable[[], object], repeat: int) -> list[float]:
+    action()  # warm caches (fonts, templates) as a running server has them
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def ms(values: list[float]) -> str:
+    return f"median {statistics.median(values) * 1000:.1f} ms (min {min(values) * 1000:.1f}, n={len(values)})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--labels", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args()
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url(args.url), "HUEY_IMMEDIATE": True})
+    with app.app_context():
+        session = db.session
+        location = session.scalar(select(StockLocation).where(StockLocation.erp_code == "BENCH-1"))
+        waiting = package_state(session, PackageStatus.WAITING)
+        ids = session.scalars(
+            select(Package.id)
+            .where(Package.stock_location_id == location.id, Package.state_id == waiting.id)
+            .order_by(Package.id)
+            .limit(args.labels)
+        ).all()
+        if len(ids) < args.labels:
+            raise SystemExit(f"only {len(ids)} waiting packages left at BENCH-1; rebuild the dataset")
+        with transaction(session):
+            for package_id in ids:
+                execute_command(session, package_id, PACK)
+            # The benchmark renders them itself, below, to time it.
+            documents.take_labels_to_render(session)
+        packages = [session.get(Package, package_id) for package_id in ids]
+
+        # Interleaved, so both see the same load on a shared machine.
+        trivial, label = [], []
+        for _ in range(args.repeat):
+            trivial += timed(lambda: HTML(string=TRIVIAL).write_pdf(font_config=documents._fonts), 1)
+            label += timed(lambda: documents.render_label_pdf(packages[0]), 1)
+
+        fresh_started = time.perf_counter()
+        rendered = [documents.render_label_pdf(package) for package in packages]
+        documents.join_pdfs(rendered)
+        fresh = time.perf_counter() - fresh_started
+        for package, pdf in zip(packages, rendered):
+            documents.store_label(session, package, pdf)
+        session.commit()
+
+        reprint = timed(lambda: documents.label_pdf(session, packages[0]), args.repeat)
+
+        def batch_from_stored() -> None:
+            with transaction(session):
+                batch = documents.create_print_batch(session, location.id, list(ids), documents.LABEL, None)
+            documents.build_print_batch(session, batch.id)
+
+        stored = timed(batch_from_stored, 3)
+        last_batch = session.scalars(select(PrintBatch.pdf).order_by(PrintBatch.id.desc())).first()
+        pages = len(PdfReader(io.BytesIO(last_batch)).pages)
+
+    label_ratio = statistics.median(label) / statistics.median(trivial)
+    best_ratio = min(label) / min(trivial)
+    print(f"database: {args.url}")
+    print(f"trivial one-page WeasyPrint document: {ms(trivial)}")
+    print(f"one label render: {ms(label)}  -> {label_ratio:.2f}x the trivial document ({best_ratio:.2f}x on minima)")
+    print(f"reprint of a stored label: {ms(reprint)}")
+    print(f"batch of {len(ids)} labels rendered afresh and joined: {fresh:.2f} s")
+    print(f"batch of {len(ids)} labels joined from storage ({pages} pages): {ms(stored)}")
+    print(f"afresh / stored: {fresh / statistics.median(stored):.1f}x")
+
+
+if __name__ == "__main__":
+    main()

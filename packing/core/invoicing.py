@@ -1,0 +1,125 @@
+"""Invoices for packages: one per package, billing its active items; and its number.
+
+Prices are tax-inclusive, as the OMS sends them. Each item's tax is its share of the tax
+computed once per rate, with the rounding cents handed out by largest remainder, so the
+items of a rate always add up to that rate's tax to the cent.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timezone
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from typing import Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from packing.core import events
+from packing.core.catalogue import PackageStatus
+from packing.core.commands import active_items
+from packing.core.db import lock_package
+from packing.core.errors import CommandNotAllowed, InvalidParameter
+from packing.core.models import Invoice, InvoiceItem, Package, User
+
+CENT = Decimal("0.01")
+INVOICE_NUMBER_MAX_LENGTH = 32
+INVOICEABLE_STATES = {
+    PackageStatus.PACKED.value,
+    PackageStatus.READY_TO_SHIP.value,
+    PackageStatus.SHIPPED.value,
+    PackageStatus.DELIVERED.value,
+}
+
+
+def tax_included(gross: Decimal, rate: Decimal) -> Decimal:
+    """The tax inside a tax-inclusive amount, unrounded."""
+    return gross * rate / (Decimal(100) + rate)
+
+
+def split_tax(grosses: list[Decimal], rate: Decimal) -> list[Decimal]:
+    """Each gross amount's tax, in cents that add up to the tax of their sum."""
+    total_tax = tax_included(sum(grosses, Decimal(0)), rate).quantize(CENT, ROUND_HALF_UP)
+    exact = [tax_included(gross, rate) for gross in grosses]
+    shares = [value.quantize(CENT, ROUND_DOWN) for value in exact]
+    leftover = int((total_tax - sum(shares, Decimal(0))) / CENT)
+    by_remainder = sorted(range(len(exact)), key=lambda i: exact[i] - shares[i], reverse=True)
+    for index in by_remainder[:leftover]:
+        shares[index] += CENT
+    return shares
+
+
+def create_invoice(session: Session, package: Package | int, user: Optional[User] = None) -> Invoice:
+    """The package's invoice, created from its packed items on first call (flushes).
+
+    Calling it again returns the existing invoice: an invoice is never silently rebilled.
+    """
+    package = lock_package(session, package if isinstance(package, int) else package.id)
+    if package.invoice is not None:
+        return package.invoice
+    if package.state.enum_value not in INVOICEABLE_STATES:
+        raise CommandNotAllowed(
+            f"Package {package.number} is {package.state.name}; it can be invoiced once it is packed.", field="package"
+        )
+    items = active_items(package)
+    if not items:
+        raise InvalidParameter(f"Package {package.number} has no items to invoice.", field="package")
+    order = package.order
+    invoice = Invoice(
+        package=package,
+        order=order,
+        channel=order.channel,
+        address=order.billing_address or order.shipping_address,
+        currency=order.currency,
+        invoice_date=datetime.now(timezone.utc),
+        status="waiting",
+    )
+    session.add(invoice)
+
+    by_rate: dict[Decimal, list[InvoiceItem]] = defaultdict(list)
+    for item in items:
+        order_item = item.order_item
+        discount = order_item.discount_amount or Decimal("0.00")
+        line = InvoiceItem(
+            invoice=invoice,
+            order_item=order_item,
+            quantity=1,
+            unit_price=order_item.price,
+            discount_amount=discount,
+            discount_rate=(discount * 100 / order_item.price).quantize(CENT, ROUND_HALF_UP) if order_item.price else 0,
+            tax_rate=order_item.tax_rate,
+            total_amount=order_item.price - discount,
+        )
+        session.add(line)
+        by_rate[order_item.tax_rate].append(line)
+    for rate, lines in by_rate.items():
+        for line, tax in zip(lines, split_tax([line.total_amount for line in lines], rate)):
+            line.tax_amount = tax
+            line.net_amount = line.total_amount - tax
+    session.flush()
+    session.refresh(package, ["invoice"])
+    events.emit(session, events.INVOICE_CREATED, package)
+    return invoice
+
+
+def set_invoice_number(session: Session, package: Package | int, number: object) -> Invoice:
+    """Give the package's invoice its number (the reference's set_invoice_number)."""
+    if not isinstance(number, str) or not number.strip():
+        raise InvalidParameter("invoice_number is required.", field="invoice_number")
+    number = number.strip()
+    if len(number) > INVOICE_NUMBER_MAX_LENGTH:
+        raise InvalidParameter(
+            f"invoice_number must be at most {INVOICE_NUMBER_MAX_LENGTH} characters.", field="invoice_number"
+        )
+    package = lock_package(session, package if isinstance(package, int) else package.id)
+    invoice = package.invoice
+    if invoice is None:
+        raise CommandNotAllowed(f"Package {package.number} has no invoice yet.", field="invoice_number")
+    taken = session.scalar(select(Invoice.package_id).where(Invoice.number == number, Invoice.id != invoice.id))
+    if taken is not None:
+        raise InvalidParameter(f"Invoice number {number} is already used by another invoice.", field="invoice_number")
+    invoice.number = number
+    invoice.status = "invoiced"
+    package.invoice_number = number
+    package.version += 1
+    session.flush()
+    return invoice

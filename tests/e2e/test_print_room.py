@@ -1,0 +1,79 @@
+"""The print room in a real browser, with a real task-queue worker building the batch."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from huey.storage import SqliteStorage
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from packing.core import documents
+from packing.jobs import huey
+from tests import factories
+
+pytestmark = pytest.mark.e2e
+
+BATCH_SIZE = 200
+
+
+@pytest.fixture
+def queue_worker(app, tmp_path):
+    """A Huey consumer thread on its own queue file, instead of the tests' immediate mode."""
+    huey.immediate = False
+    huey.storage = SqliteStorage(huey.name, filename=str(tmp_path / "queue.db"))
+    consumer = huey.create_consumer(workers=1, worker_type="thread", periodic=False)
+    consumer.start()
+    yield consumer
+    consumer.stop(graceful=True)
+    huey.immediate = True
+
+
+def _packed_with_stored_labels(session, store, count: int) -> list:
+    """``count`` packed packages whose labels are stored (one real render, copied), as the
+    queue leaves them after a day's packing."""
+    packages = [factories.packed_package(session, at=store) for _ in range(count)]
+    documents.take_labels_to_render(session)
+    pdf = documents.render_label_pdf(packages[0])
+    for package in packages:
+        documents.store_label(session, package, pdf)
+    session.commit()
+    return packages
+
+
+def test_a_lead_prints_200_labels_as_one_pdf_with_progress(page, live_server, sign_in, session, queue_worker):
+    """The lead prints every waiting label: the batch page shows a progress bar that the
+    worker fills while htmx polls, then a download of one PDF with 200 pages."""
+    store = factories.location(session)
+    _packed_with_stored_labels(session, store, BATCH_SIZE)
+    sign_in(role="lead", location=store)
+
+    page.get_by_role("link", name="Print room", exact=True).click()
+    expect(page.get_by_role("heading", name=f"Packed, label not printed yet ({BATCH_SIZE})")).to_be_visible()
+    page.get_by_role("button", name="Print all waiting").click()
+
+    progress = page.get_by_role("progressbar", name="Print progress")
+    expect(progress).to_be_visible()
+    expect(progress).to_have_attribute("max", str(BATCH_SIZE))
+    download = page.get_by_role("link", name="Download PDF")
+    expect(download).to_be_visible(timeout=120_000)
+    expect(progress).to_have_attribute("value", str(BATCH_SIZE))
+    expect(page.get_by_role("status")).to_have_text(f"Ready: {BATCH_SIZE} of {BATCH_SIZE} documents.")
+
+    response = page.request.get(live_server.url + download.get_attribute("href"))
+    assert response.headers["content-type"] == "application/pdf"
+    assert len(PdfReader(io.BytesIO(response.body())).pages) == BATCH_SIZE
+
+    page.get_by_role("link", name="Print room", exact=True).click()
+    expect(page.get_by_text("Every packed package here has its label printed.")).to_be_visible()
+
+
+def test_a_picker_prints_the_label_of_a_packed_package(page, live_server, sign_in, session):
+    """A picker opening a packed package's label URL gets the PDF in the browser."""
+    store = factories.location(session)
+    package = factories.packed_package(session, at=store)
+    session.commit()
+    sign_in(role="picker", location=store)
+    response = page.request.get(f"{live_server.url}/documents/packages/{package.id}/label.pdf")
+    assert response.status == 200
+    assert response.headers["content-disposition"] == f'inline; filename="label-{package.number}.pdf"'

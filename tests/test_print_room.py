@@ -1,0 +1,234 @@
+"""The shift lead's print room: what awaits printing, batches as one PDF, reprints and records."""
+from __future__ import annotations
+
+import io
+
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from packing.core import documents
+from packing.core.models import CargoCompany, PrintBatch, PrintRecord, StockLocation
+from tests import factories
+from tests.conftest import csrf_token_from
+from tests.test_documents import decoded_codes
+
+
+def _print_room(client):
+    page = client.get("/documents/print-room")
+    assert page.status_code == 200
+    return page
+
+
+def test_print_room_lists_only_my_locations_unprinted_packed_packages(client, session, auth):
+    """The lead sees packed packages of their store whose label is unprinted; not another
+    store's, not waiting ones, not ones already printed."""
+    store = factories.location(session)
+    unprinted = factories.packed_package(session, at=store)
+    printed = factories.packed_package(session, at=store)
+    waiting = factories.package(session, at=store)
+    elsewhere = factories.packed_package(session, at=factories.location(session))
+    documents.record_print(session, [printed.id], documents.LABEL, None)
+    session.commit()
+    auth.login(role="lead", location=store)
+
+    text = _print_room(client).text
+    assert unprinted.number in text
+    for hidden in (printed, waiting, elsewhere):
+        assert hidden.number not in text
+    assert 'href="/documents/print-room"' in text and "aria-current" in text
+
+
+def test_batch_of_selected_labels_is_one_pdf_with_each_label_and_records(client, session, auth):
+    """Printing three selected labels redirects (303) to the batch, which yields one PDF of
+    three pages in the order chosen, and records each print with the batch and the lead."""
+    store = factories.location(session)
+    packages = [factories.packed_package(session, at=store) for _ in range(3)]
+    session.commit()
+    lead = auth.login(role="lead", location=store)
+    token = csrf_token_from(_print_room(client).text)
+    chosen = [packages[2].id, packages[0].id, packages[1].id]
+
+    response = client.post(
+        "/documents/print-room/batches",
+        data={"csrf_token": token, "document_type": "label", "scope": "selected", "package_ids": chosen},
+    )
+    assert response.status_code == 303
+    batch_page = client.get(response.headers["Location"])
+    assert "Download PDF" in batch_page.text
+
+    batch = session.scalar(select(PrintBatch))
+    download = client.get(f"/documents/print-room/batches/{batch.id}/batch.pdf")
+    assert download.mimetype == "application/pdf"
+    assert download.headers["Cache-Control"] == "private"
+    pdf = download.data
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == 3
+    by_id = {p.id: p for p in packages}
+    assert [decoded_codes(pdf, page)["QRCode"][0] for page in range(3)] == [
+        by_id[package_id].shipment.tracking_url for package_id in chosen
+    ]
+    records = session.scalars(select(PrintRecord).where(PrintRecord.batch_id == batch.id)).all()
+    assert sorted(r.package_id for r in records) == sorted(chosen)
+    assert {r.user_id for r in records} == {lead.id}
+    assert packages[0].number not in _print_room(client).text
+
+
+def test_all_packed_today_prints_todays_packed_packages(client, session, auth):
+    """"All packed today" batches every package packed today at the store, printed or not."""
+    store = factories.location(session)
+    packed = [factories.packed_package(session, at=store) for _ in range(2)]
+    documents.record_print(session, [packed[0].id], documents.LABEL, None)
+    factories.package(session, at=store)
+    session.commit()
+    auth.login(role="lead", location=store)
+    token = csrf_token_from(_print_room(client).text)
+    client.post("/documents/print-room/batches", data={"csrf_token": token, "document_type": "label", "scope": "today"})
+    batch = session.scalar(select(PrintBatch))
+    assert sorted(batch.package_ids) == sorted(p.id for p in packed)
+    assert batch.status == "done" and len(PdfReader(io.BytesIO(batch.pdf)).pages) == 2
+
+
+def test_packing_slip_batch(client, session, auth):
+    """A batch of packing slips gives one A4 page per package."""
+    store = factories.location(session)
+    packages = [factories.packed_package(session, at=store) for _ in range(2)]
+    session.commit()
+    auth.login(role="lead", location=store)
+    token = csrf_token_from(_print_room(client).text)
+    client.post(
+        "/documents/print-room/batches",
+        data={"csrf_token": token, "document_type": "packing_slip", "package_ids": [p.id for p in packages]},
+    )
+    batch = session.scalar(select(PrintBatch))
+    pages = PdfReader(io.BytesIO(batch.pdf)).pages
+    assert len(pages) == 2 and round(float(pages[0].mediabox.width)) == 595
+
+
+def test_bad_batch_requests_are_refused_and_create_nothing(client, session, auth):
+    """No package chosen, another store's package, or no CSRF token: refused, no batch."""
+    store = factories.location(session)
+    elsewhere = factories.packed_package(session, at=factories.location(session))
+    session.commit()
+    auth.login(role="lead", location=store)
+    token = csrf_token_from(_print_room(client).text)
+
+    empty = client.post("/documents/print-room/batches", data={"csrf_token": token, "document_type": "label"})
+    assert empty.status_code == 400 and "Choose at least one package." in empty.text
+    foreign = client.post(
+        "/documents/print-room/batches",
+        data={"csrf_token": token, "document_type": "label", "package_ids": [elsewhere.id]},
+    )
+    assert foreign.status_code == 400 and "not at this stock location" in foreign.text
+    no_csrf = client.post("/documents/print-room/batches", data={"document_type": "label", "package_ids": [elsewhere.id]})
+    assert no_csrf.status_code == 400
+    assert session.scalar(select(PrintBatch)) is None
+
+
+def test_batch_progress_partial_for_htmx_and_404_for_other_stores(client, session, auth):
+    """An htmx poll gets only the progress fragment (Vary: HX-Request); another store's
+    batch is 404."""
+    store = factories.location(session)
+    other = factories.location(session)
+    mine = documents.create_print_batch(session, store.id, [factories.packed_package(session, at=store).id], "label", None)
+    theirs = documents.create_print_batch(session, other.id, [factories.packed_package(session, at=other).id], "label", None)
+    session.commit()
+    auth.login(role="lead", location=store)
+
+    fragment = client.get(f"/documents/print-room/batches/{mine.id}", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    assert "<html" not in fragment.text and 'id="batch-progress"' in fragment.text
+    assert 'hx-trigger="every 1s"' in fragment.text and "<progress" in fragment.text
+    assert "HX-Request" in fragment.headers["Vary"]
+    full = client.get(f"/documents/print-room/batches/{mine.id}")
+    assert "<html" in full.text and 'http-equiv="refresh"' in full.text
+    assert client.get(f"/documents/print-room/batches/{theirs.id}").status_code == 404
+    assert client.get(f"/documents/print-room/batches/{mine.id}/batch.pdf").status_code == 404  # not built yet
+
+
+def test_reprint_from_package_page_counts_prints(client, session, auth):
+    """Finding a package by its tracking number leads to its page, where each label print
+    adds one to the count and the history names who printed."""
+    store = factories.location(session)
+    package = factories.packed_package(session, at=store)
+    session.commit()
+    lead = auth.login(role="lead", location=store)
+
+    found = client.get("/documents/print-room", query_string={"q": package.tracking_number})
+    assert f"/documents/packages/{package.id}" in found.text
+    for _ in range(2):
+        assert client.get(f"/documents/packages/{package.id}/label.pdf").status_code == 200
+    page = client.get(f"/documents/packages/{package.id}")
+    assert "printed 2 times" in page.text
+    assert page.text.count(lead.username) >= 2
+
+
+def test_lead_creates_invoice_and_sets_its_number_through_forms(client, session, auth):
+    """Create invoice (POST, 303), a 33-character number is a form error that changes
+    nothing, a valid one is saved and the invoice PDF is served under its number."""
+    store = factories.location(session)
+    package = factories.packed_package(session, at=store)
+    session.commit()
+    auth.login(role="lead", location=store)
+    page = client.get(f"/documents/packages/{package.id}")
+    created = client.post(f"/documents/packages/{package.id}/invoice", data={"csrf_token": csrf_token_from(page.text)})
+    assert created.status_code == 303
+
+    page = client.get(f"/documents/packages/{package.id}")
+    token = csrf_token_from(page.text)
+    too_long = client.post(
+        f"/documents/packages/{package.id}/invoice-number", data={"csrf_token": token, "invoice_number": "9" * 33}
+    )
+    assert too_long.status_code == 400 and "At most 32 characters." in too_long.text
+    saved = client.post(
+        f"/documents/packages/{package.id}/invoice-number", data={"csrf_token": token, "invoice_number": "INV-77"}
+    )
+    assert saved.status_code == 303
+    pdf = client.get(f"/documents/packages/{package.id}/invoice.pdf")
+    assert pdf.headers["Content-Disposition"] == 'inline; filename="invoice-INV-77.pdf"'
+    html = client.get(f"/documents/packages/{package.id}/invoice.html")
+    assert html.mimetype == "text/html" and "INV-77" in html.text
+
+
+def test_lead_sets_the_default_cargo_company_used_for_the_next_pack(client, session, auth):
+    """The store's default cargo company chosen in the print room carries the next shipment."""
+    store = factories.location(session)
+    fast = CargoCompany(name="Fast Cargo", erp_code="fast")
+    session.add(fast)
+    session.commit()
+    auth.login(role="lead", location=store)
+    token = csrf_token_from(_print_room(client).text)
+    response = client.post("/documents/print-room/cargo-company", data={"csrf_token": token, "cargo_company": fast.id})
+    assert response.status_code == 303
+    session.expire_all()
+    assert session.get(StockLocation, store.id).default_cargo_company_id == fast.id
+    assert factories.packed_package(session, at=session.get(StockLocation, store.id)).shipment.cargo_company_id == fast.id
+
+
+def test_print_room_speaks_turkish_to_a_turkish_lead(client, session, auth):
+    """A lead whose language is Turkish gets the print room's text in Turkish."""
+    store = factories.location(session)
+    lead = factories.user(session, role="lead", locations=[store])
+    lead.locale = "tr"
+    factories.packed_package(session, at=store)
+    session.commit()
+    auth.login(lead)
+    text = _print_room(client).text
+    assert "Baskı odası" in text and "Bekleyenlerin hepsini bas" in text and "Kargo ayarları" in text
+
+
+def test_lead_updates_the_shipment_and_the_label_follows(client, session, auth):
+    """The shipment form changes the tracking number (303) and the stored label is
+    re-rendered with it; a number another package uses is a form error that changes nothing."""
+    store = factories.location(session)
+    package = factories.packed_package(session, at=store)
+    other = factories.packed_package(session, at=store)
+    session.commit()
+    auth.login(role="lead", location=store)
+    token = csrf_token_from(client.get(f"/documents/packages/{package.id}").text)
+    url = f"/documents/packages/{package.id}/shipment"
+
+    taken = client.post(url, data={"csrf_token": token, "shipping_company": "test-cargo", "tracking_number": other.tracking_number})
+    assert taken.status_code == 400 and "belongs to another package" in taken.text
+    moved = client.post(url, data={"csrf_token": token, "shipping_company": "test-cargo", "tracking_number": "TC-555"})
+    assert moved.status_code == 303
+    label = client.get(f"/documents/packages/{package.id}/label.pdf").data
+    assert "TC-555" in decoded_codes(label)["Code128"]
