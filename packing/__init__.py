@@ -37,8 +37,10 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
 
     from packing import cli, errors, jobs
     from packing.auth import bp as auth_bp
+    from packing.webhooks import bp as webhooks_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(webhooks_bp)
     errors.register(app)
     cli.register(app)
     jobs.init_app(app)

@@ -37,17 +37,24 @@ _COMMAND_EVENTS = {
 
 def emit(session: Session, event_type: str, package: Package, extra: Optional[dict] = None) -> list[WebhookEvent]:
     """Queue ``event_type`` for every active subscriber; nothing is written without one."""
-    hooks = list(
-        session.scalars(select(Webhook).where(Webhook.event_type == event_type, Webhook.is_active.is_(True)))
-    )
-    if not hooks:
+    return _emit_many(session, (event_type,), package, extra)
+
+
+def _emit_many(
+    session: Session, event_types: tuple[str, ...], package: Package, extra: Optional[dict]
+) -> list[WebhookEvent]:
+    """One subscriber lookup and one serialisation of the package for all ``event_types``
+    (a command raises two), so a transition with subscribers stays cheap for the picker."""
+    active = list(session.scalars(select(Webhook).where(Webhook.is_active.is_(True)).order_by(Webhook.id)))
+    deliveries = [(event_type, hook) for event_type in event_types for hook in active if hook.receives(event_type)]
+    if not deliveries:
         return []
     session.flush()
     body = serializers.package_full(package, available_commands(session, package))
     if extra:
         body = {**body, **extra}
     queued = []
-    for hook in hooks:
+    for event_type, hook in deliveries:
         event_uuid = uuid.uuid4()
         event = WebhookEvent(
             uuid=str(event_uuid),
@@ -73,10 +80,9 @@ def state_changed(
         "new_state": serializers.state_brief(package.state),
         "transition_log": log.id,
     }
-    emit(session, STATE_CHANGED, package, {"state_change": change})
     specific = _COMMAND_EVENTS.get(transition.command)
-    if specific:
-        emit(session, specific, package, {"state_change": change})
+    event_types = (STATE_CHANGED, specific) if specific else (STATE_CHANGED,)
+    _emit_many(session, event_types, package, {"state_change": change})
 
 
 def package_created(session: Session, package: Package) -> None:

@@ -561,7 +561,10 @@ class Webhook(Timestamped, Base):
     __tablename__ = "webhook"
     id: Mapped[int] = mapped_column(primary_key=True)
     target_url: Mapped[str] = mapped_column(String(500))
+    # The reference's single ``event_type`` stays (the API shows it): it is the first of
+    # ``event_types``, the list a subscription actually receives.
     event_type: Mapped[str] = mapped_column(String(64), index=True)
+    event_types: Mapped[list[Any]] = mapped_column(default=list)
     secret_key: Mapped[str] = mapped_column(String(200), default="")
     additional_headers: Mapped[dict[str, Any]] = mapped_column(default=dict)
     retry_countdown_config: Mapped[dict[str, Any]] = mapped_column(
@@ -572,6 +575,10 @@ class Webhook(Timestamped, Base):
     callback: Mapped[str] = mapped_column(String(500), default="")
     config: Mapped[dict[str, Any]] = mapped_column(default=dict)
     is_active: Mapped[bool] = mapped_column(default=True)
+
+    def receives(self, event_type: str) -> bool:
+        # A row made with only ``event_type`` (older rows, direct inserts) receives that one.
+        return event_type in (self.event_types or [self.event_type])
 
 
 class WebhookEvent(Timestamped, Base):
