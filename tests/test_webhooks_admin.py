@@ -11,17 +11,9 @@ from packing.core.events import PACKED, STATE_CHANGED
 from packing.core.models import Webhook, WebhookEvent
 from tests import factories
 from tests.conftest import csrf_token_from
-from tests.webhook_receiver import Receiver
+from tests.webhooks_support import SECRET, Receiver, fresh_worker_memory, poll, receiver  # noqa: F401 - fixtures
 
-SECRET = "admin-screen-secret"
 HX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def receiver():
-    server = Receiver(SECRET)
-    yield server
-    server.stop()
 
 
 def _form(**changes):
@@ -138,6 +130,7 @@ def test_the_log_lists_events_and_redeliver_sends_one_again(client, auth, sessio
     receiver.down_for(1)
     with transaction(session):
         execute_command(session, package.id, "package__complete_packaging__waiting__packed-all-items")
+    poll()
     event = session.scalars(select(WebhookEvent)).one()
     auth.login(role="admin")
 
@@ -156,20 +149,21 @@ def test_the_log_lists_events_and_redeliver_sends_one_again(client, auth, sessio
 
 
 def test_redeliver_without_js_redirects_back_to_the_filtered_log(client, auth, session, receiver):
-    """A plain form POST redelivers and returns (303) to the local page it came from, never elsewhere."""
+    """A plain form POST redelivers (with the package snapshot) and returns (303) to the local
+    page it came from, never elsewhere."""
     with transaction(session):
         webhooks.create_webhook(session, receiver.url, [PACKED], SECRET)
         package = factories.package(session)
     with transaction(session):
         execute_command(session, package.id, "package__complete_packaging__waiting__packed-all-items")
-    event = session.scalars(select(WebhookEvent)).one()
+    event = session.scalars(select(WebhookEvent)).one()  # not polled yet: redelivery takes the snapshot itself
     auth.login(role="admin")
     token = csrf_token_from(client.get("/webhooks/events").text)
     back = client.post(f"/webhooks/events/{event.id}/redeliver", data={"csrf_token": token, "back": "/webhooks/events?status=pending"})
     assert back.status_code == 303 and back.headers["Location"].endswith("/webhooks/events?status=pending")
     away = client.post(f"/webhooks/events/{event.id}/redeliver", data={"csrf_token": token, "back": "https://evil.example"})
     assert away.headers["Location"].endswith("/webhooks/events")
-    assert len(receiver.delivered) == 3
+    assert len(receiver.delivered) == 2 and all(request.json["payload"]["id"] == package.id for request in receiver.delivered)
     assert client.post("/webhooks/events/9999/redeliver", data={"csrf_token": token}).status_code == 404
 
 

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from packing.core import webhooks
+from packing.core.catalogue import PackageStatus
 from packing.core.commands import execute_command
 from packing.core.db import transaction
 from packing.core.errors import InvalidParameter
@@ -19,10 +20,8 @@ from tests import factories
 PACK = "package__complete_packaging__waiting__packed-all-items"
 
 
-@pytest.fixture(autouse=True)
-def no_delivery(monkeypatch):
-    """These tests look at the rows, not the sending: the queue is not called."""
-    monkeypatch.setattr(tasks, "deliver_events", lambda event_ids: None)
+def due_ids(session, now):
+    return [event_id for event_id, _due_at in webhooks.due_events(session, now)]
 
 
 @pytest.mark.parametrize(
@@ -96,7 +95,8 @@ def test_update_keeps_the_secret_when_none_is_given_and_the_first_type_is_the_re
 
 def test_a_pack_writes_one_row_per_subscribed_type_in_order_and_only_for_active_matching_hooks(session):
     """A hook on state_changed+packed gets both (state_changed first); an out_of_stock hook and
-    an inactive packed hook get nothing; the payload is the reference's event shape."""
+    an inactive packed hook get nothing. The rows wait for their snapshot, which then gives
+    the reference's event shape with the package in full."""
     with transaction(session):
         both = webhooks.create_webhook(session, "https://a.example.com/h", [PACKED, STATE_CHANGED], "k")
         webhooks.create_webhook(session, "https://b.example.com/h", [OUT_OF_STOCK], "k")
@@ -107,10 +107,35 @@ def test_a_pack_writes_one_row_per_subscribed_type_in_order_and_only_for_active_
 
     rows = list(session.scalars(select(WebhookEvent).order_by(WebhookEvent.id)))
     assert [(row.webhook_id, row.event_type) for row in rows] == [(both.id, STATE_CHANGED), (both.id, PACKED)]
-    for row in rows:
-        assert row.status == "pending" and row.object_id == package.id
+    assert [row.payload_ready for row in rows] == [False, False]
+    assert set(rows[0].request_payload["payload"]) == {"state_change"}
+    with transaction(session):
+        assert due_ids(session, utcnow() + timedelta(seconds=1)) == []
+    assert tasks.take_snapshots() == 2
+    session.expire_all()
+    for row in session.scalars(select(WebhookEvent)):
+        assert row.status == "pending" and row.object_id == package.id and row.payload_ready
         assert row.request_payload["event"] == {"type": row.event_type, "uuid": row.uuid.replace("-", "")}
-        assert row.request_payload["payload"]["number"] == package.number
+        payload = row.request_payload["payload"]
+        assert payload["number"] == package.number and payload["state"]["enum_value"] == PackageStatus.PACKED.value
+        assert payload["state_change"]["new_state"]["enum_value"] == PackageStatus.PACKED.value
+
+
+def test_a_snapshot_shows_the_package_as_its_event_left_it_even_when_taken_later(session):
+    """Prepare then release before any poll: the next command first snapshots the prepare
+    events (package preparing), so each event's payload shows the state its change made."""
+    with transaction(session):
+        webhooks.create_webhook(session, "https://a.example.com/h", [STATE_CHANGED], "k")
+        package = factories.package(session)
+    with transaction(session):
+        execute_command(session, package.id, "package__prepare_package_command__waiting__preparing")
+    with transaction(session):
+        execute_command(session, package.id, "package__release_package__preparing__waiting")
+    tasks.take_snapshots()
+    session.expire_all()
+    prepared, released = session.scalars(select(WebhookEvent).order_by(WebhookEvent.id))
+    assert prepared.request_payload["payload"]["state"]["enum_value"] == PackageStatus.PREPARING.value
+    assert released.request_payload["payload"]["state"]["enum_value"] == PackageStatus.WAITING.value
 
 
 def test_a_legacy_single_type_row_still_receives_its_type(session):
@@ -129,6 +154,8 @@ def _two_events(session):
         package = factories.package(session)
     with transaction(session):
         execute_command(session, package.id, PACK)
+    tasks.take_snapshots()
+    session.expire_all()
     return list(session.scalars(select(WebhookEvent).order_by(WebhookEvent.id)))
 
 
@@ -143,11 +170,11 @@ def test_a_claim_is_exclusive_and_holds_back_the_package_s_later_events(session)
     with transaction(session):
         assert webhooks.claim(session, first.id, now) is None
         assert webhooks.claim(session, second.id, now) is None
-        assert webhooks.due_event_ids(session, now) == []
+        assert due_ids(session, now) == []
     with transaction(session):
         webhooks.record(session, attempt, webhooks.Outcome(204, ""), now)
     with transaction(session):
-        assert webhooks.due_event_ids(session, now) == [second.id]
+        assert due_ids(session, now) == [second.id]
         assert webhooks.claim(session, second.id, now) is not None
 
 
@@ -159,8 +186,8 @@ def test_the_lease_ends_after_the_timeout_so_a_lost_attempt_is_sent_again(sessio
         webhooks.claim(session, first.id, now)
     lease = first.webhook.timeout_seconds + webhooks.LEASE_MARGIN_SECONDS
     with transaction(session):
-        assert webhooks.due_event_ids(session, now + timedelta(seconds=lease - 1)) == []
-        assert webhooks.due_event_ids(session, now + timedelta(seconds=lease)) == [first.id]
+        assert due_ids(session, now + timedelta(seconds=lease - 1)) == []
+        assert due_ids(session, now + timedelta(seconds=lease)) == [first.id]
 
 
 def test_deactivating_a_hook_stops_its_deliveries_without_losing_events(session):
@@ -170,12 +197,12 @@ def test_deactivating_a_hook_stops_its_deliveries_without_losing_events(session)
     with transaction(session):
         webhooks.update_webhook(session, first.webhook_id, is_active=False)
     with transaction(session):
-        assert webhooks.due_event_ids(session, now) == []
+        assert due_ids(session, now) == []
         assert webhooks.claim(session, first.id, now) is None
     with transaction(session):
         webhooks.update_webhook(session, first.webhook_id, is_active=True)
     with transaction(session):
-        assert webhooks.due_event_ids(session, now) == [first.id]
+        assert due_ids(session, now) == [first.id]
 
 
 def test_redelivery_makes_a_failed_event_due_with_a_fresh_retry_budget(session):
@@ -187,7 +214,7 @@ def test_redelivery_makes_a_failed_event_due_with_a_fresh_retry_budget(session):
     with transaction(session):
         webhooks.redeliver(session, first.id, now)
     with transaction(session):
-        assert webhooks.due_event_ids(session, now) == [first.id]
+        assert due_ids(session, now) == [first.id]
     session.expire_all()
     event = session.get(WebhookEvent, first.id)
     assert (event.status, event.retryable, event.retry_count) == ("pending", True, 0)

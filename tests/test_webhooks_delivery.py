@@ -17,17 +17,9 @@ from packing.core.events import PACKED, STATE_CHANGED
 from packing.core.models import WebhookEvent, utcnow
 from packing.webhooks import tasks
 from tests import factories
-from tests.webhook_receiver import Receiver
+from tests.webhooks_support import SECRET, Receiver, fresh_worker_memory, poll, receiver  # noqa: F401 - fixtures
 
 PACK = "package__complete_packaging__waiting__packed-all-items"
-SECRET = "s3cret-key-for-hmac"
-
-
-@pytest.fixture
-def receiver():
-    server = Receiver(SECRET)
-    yield server
-    server.stop()
 
 
 class Clock:
@@ -74,12 +66,14 @@ def waiting_package(session):
 
 
 def test_packing_sends_the_signed_event_to_a_real_receiver(session, receiver):
-    """Packing commits, then the subscriber gets one POST whose HMAC-SHA256 signature verifies
-    and whose body is the reference's event shape with the package in full."""
+    """The pack request itself sends nothing; the worker's next poll POSTs once, with an
+    HMAC-SHA256 signature that verifies and the reference's event shape, package in full."""
     subscribe(session, receiver, additional_headers={"X-Tenant": "store-42"})
     package = waiting_package(session)
 
     pack(session, package)
+    assert receiver.received == []
+    poll()
 
     assert len(receiver.received) == 1
     got = receiver.received[0]
@@ -104,6 +98,7 @@ def test_a_tampered_body_does_not_verify(session, receiver):
     """The signature covers the exact bytes: one changed byte and the subscriber's check fails."""
     subscribe(session, receiver)
     pack(session, waiting_package(session))
+    poll()
     got = receiver.received[0]
     expected = webhooks.signature(SECRET, got.body)
     assert got.headers["X-Packing-Signature"] == expected
@@ -119,6 +114,7 @@ def test_a_down_receiver_is_retried_on_schedule_and_gets_the_event_exactly_once(
     packed_at = clock()
 
     pack(session, waiting_package(session))
+    poll()
 
     [event] = events(session)
     assert (event.status, event.retry_count, event.response_http_status) == ("pending", 1, 503)
@@ -129,17 +125,17 @@ def test_a_down_receiver_is_retried_on_schedule_and_gets_the_event_exactly_once(
         due = attempt_times[-1] + timedelta(seconds=gap)
         assert webhooks.next_retry_at(event) == due
         clock.at(due - timedelta(milliseconds=1))
-        assert tasks.sweep_due() == []
+        assert poll() == []
         assert len(receiver.received) == retry
         clock.at(due)
-        assert tasks.sweep_due() == [event.id]
+        assert poll() == [event.id]
         attempt_times.append(due)
         [event] = events(session)
     assert event.status == "delivered" and event.retry_count == 3
     assert len(receiver.received) == 4 and len(receiver.delivered) == 1
     assert [datetime.fromisoformat(moment.replace("Z", "+00:00")) for moment in event.request_datetimes] == attempt_times
     clock.at(clock() + timedelta(hours=1))
-    assert tasks.sweep_due() == []
+    assert poll() == []
     assert len(receiver.received) == 4
 
 
@@ -150,11 +146,12 @@ def test_linear_and_fixed_schedules_are_followed(session, receiver, clock):
     receiver.down_for(10)
     start = clock()
     pack(session, waiting_package(session))
+    poll()
     by_hook = {event.webhook_id: event for event in events(session)}
     assert webhooks.next_retry_at(by_hook[linear.id]) == start + timedelta(seconds=30)
     assert webhooks.next_retry_at(by_hook[fixed.id]) == start + timedelta(seconds=10)
     clock.at(start + timedelta(seconds=30))
-    tasks.sweep_due()
+    poll()
     by_hook = {event.webhook_id: event for event in events(session)}
     assert webhooks.next_retry_at(by_hook[linear.id]) == start + timedelta(seconds=30 + 60)
     assert webhooks.next_retry_at(by_hook[fixed.id]) == start + timedelta(seconds=30 + 10)
@@ -166,6 +163,7 @@ def test_a_package_s_events_reach_a_subscriber_in_order(session, receiver, clock
     subscribe(session, receiver, event_types=(STATE_CHANGED, PACKED))
     receiver.down_for(1)
     pack(session, waiting_package(session))
+    poll()
 
     first, second = events(session)
     assert (first.event_type, second.event_type) == (STATE_CHANGED, PACKED)
@@ -173,9 +171,9 @@ def test_a_package_s_events_reach_a_subscriber_in_order(session, receiver, clock
     assert (first.status, second.status) == ("pending", "pending")
     assert second.request_datetimes == [] and second.next_retry_date is not None
     clock.at(clock() + timedelta(seconds=1))
-    assert tasks.sweep_due() == []  # the first's retry is not due; the second waits behind it
+    assert poll() == []  # the first's retry is not due; the second waits behind it
     clock.at(webhooks.next_retry_at(first))
-    tasks.sweep_due()
+    poll()
 
     assert [request.json["event"]["type"] for request in receiver.delivered] == [STATE_CHANGED, PACKED]
     assert [event.status for event in events(session)] == ["delivered", "delivered"]
@@ -187,6 +185,7 @@ def test_another_package_is_not_held_back_by_a_failing_one(session, receiver):
     receiver.down_for(1)
     pack(session, waiting_package(session))
     pack(session, waiting_package(session))
+    poll()
     first, second = events(session)
     assert (first.status, second.status) == ("pending", "delivered")
 
@@ -198,14 +197,15 @@ def test_after_the_last_retry_the_event_fails_and_the_next_one_goes_out(session,
               retry_countdown_config={"choice": "fixed", "kwargs": {"seconds": 5}})
     receiver.down_for(2)
     pack(session, waiting_package(session))
+    poll()
     clock.at(clock() + timedelta(seconds=5))
-    tasks.sweep_due()
+    poll()
 
     first, second = events(session)
     assert (first.status, first.retryable, first.retry_count, first.next_retry_date) == ("failed", False, 2, None)
     assert second.status == "delivered"
     clock.at(clock() + timedelta(days=1))
-    tasks.sweep_due()
+    poll()
     assert len(receiver.received) == 3
 
 
@@ -214,6 +214,7 @@ def test_an_unanswered_request_times_out_and_is_retried(session, receiver, clock
     subscribe(session, receiver, timeout_seconds=1)
     receiver.hang = threading.Event()
     pack(session, waiting_package(session))
+    poll()
     receiver.hang.set()
     [event] = events(session)
     assert (event.status, event.retry_count, event.response_http_status) == ("pending", 1, None)
@@ -225,6 +226,7 @@ def test_a_long_answer_is_stored_truncated(session, receiver):
     subscribe(session, receiver)
     receiver.answer_body = b"x" * 10_000
     pack(session, waiting_package(session))
+    poll()
     [event] = events(session)
     assert event.response_content == "x" * webhooks.RESPONSE_CONTENT_LIMIT
 
@@ -234,6 +236,7 @@ def test_an_unreachable_subscriber_is_recorded_and_retried(session, receiver):
     hook = subscribe(session, receiver)
     receiver.stop()
     pack(session, waiting_package(session))
+    poll()
     [event] = events(session)
     assert (event.status, event.retry_count, event.response_http_status) == ("pending", 1, None)
     assert event.response_content.startswith("Could not connect") and event.webhook_id == hook.id
@@ -249,5 +252,6 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(session, receiver):
             raise RuntimeError("the request failed after the command")
     assert events(session) == [] and receiver.received == []
     pack(session, package)
+    poll()
     assert len(receiver.delivered) == 1
     assert json.loads(receiver.delivered[0].body)["payload"]["id"] == package.id

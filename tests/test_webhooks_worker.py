@@ -10,20 +10,17 @@ import time
 from pathlib import Path
 
 import pytest
-from huey.storage import SqliteStorage
 from sqlalchemy import select
 
-from packing import jobs
 from packing.core import webhooks
 from packing.core.commands import execute_command
 from packing.core.db import transaction
 from packing.core.events import PACKED
 from packing.core.models import WebhookEvent
 from tests import factories
-from tests.webhook_receiver import Receiver
+from tests.webhooks_support import SECRET, Receiver, fresh_worker_memory, poll, receiver  # noqa: F401 - fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
-SECRET = "worker-test-secret"
 
 
 class Worker:
@@ -52,23 +49,6 @@ class Worker:
         self._log.close()
 
 
-@pytest.fixture
-def receiver():
-    server = Receiver(SECRET)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def shared_queue(tmp_path, monkeypatch):
-    """This process enqueues into the worker's SQLite queue, as the web process does in production."""
-    path = tmp_path / "queue" / "huey.db"
-    path.parent.mkdir()
-    monkeypatch.setattr(jobs.huey, "_immediate", False)
-    monkeypatch.setattr(jobs.huey, "storage", SqliteStorage("packing", filename=str(path)))
-    return path
-
-
 def _event(session) -> WebhookEvent:
     session.expire_all()
     return session.scalars(select(WebhookEvent)).one()
@@ -84,11 +64,12 @@ def _wait_for(condition, seconds: float, what: str) -> None:
 
 
 def test_a_worker_killed_mid_delivery_leaves_the_event_pending_and_a_restart_delivers_it(
-    app, session, receiver, shared_queue, tmp_path
+    app, session, receiver, tmp_path
 ):
-    """The worker is SIGKILLed while the subscriber holds its request: the event is still
-    pending (the cut-short attempt is on record), and a freshly started worker delivers it
-    once its lease runs out; the subscriber gets exactly one answered delivery."""
+    """The worker's poll finds the packed event and POSTs it; the worker is SIGKILLed while the
+    subscriber holds the request: the event is still pending (the cut-short attempt is on
+    record), and a freshly started worker delivers it once its lease runs out; the subscriber
+    gets exactly one answered delivery."""
     with transaction(session):
         webhooks.create_webhook(session, receiver.url, [PACKED], SECRET, timeout_seconds=2)
     package = factories.package(session)
@@ -96,7 +77,8 @@ def test_a_worker_killed_mid_delivery_leaves_the_event_pending_and_a_restart_del
     receiver.hang = threading.Event()
     database_url = app.config["SQLALCHEMY_DATABASE_URI"]
     log = tmp_path / "worker.log"
-    worker = Worker(database_url, shared_queue, log)
+    queue = tmp_path / "huey.db"
+    worker = Worker(database_url, queue, log)
     try:
         with transaction(session):
             execute_command(session, package.id, "package__complete_packaging__waiting__packed-all-items")
@@ -110,7 +92,7 @@ def test_a_worker_killed_mid_delivery_leaves_the_event_pending_and_a_restart_del
 
     held, receiver.hang = receiver.hang, None
     held.set()
-    restarted = Worker(database_url, shared_queue, log)
+    restarted = Worker(database_url, queue, log)
     try:
         _wait_for(lambda: _event(session).status == "delivered", 60, "the restarted worker to deliver")
     finally:

@@ -1,4 +1,4 @@
-"""webhook subscriptions receive several event types
+"""webhook subscriptions receive several event types; event snapshots taken after commit
 
 Revision ID: 0006
 Revises: 0001
@@ -15,6 +15,9 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table("webhook", schema=None) as batch_op:
         batch_op.add_column(sa.Column("event_types", sa.JSON(), nullable=False, server_default=sa.text("'[]'")))
+    with op.batch_alter_table("webhook_event", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("payload_ready", sa.Boolean(), nullable=False, server_default=sa.true()))
+        batch_op.create_index(batch_op.f("ix_webhook_event_payload_ready"), ["payload_ready"], unique=False)
     webhook = sa.table(
         "webhook", sa.column("id", sa.Integer), sa.column("event_type", sa.String), sa.column("event_types", sa.JSON)
     )
@@ -26,5 +29,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("webhook_event", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_webhook_event_payload_ready"))
+        batch_op.drop_column("payload_ready")
     with op.batch_alter_table("webhook", schema=None) as batch_op:
         batch_op.drop_column("event_types")

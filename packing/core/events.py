@@ -2,6 +2,12 @@
 
 A subscriber (``Webhook``) gets one ``WebhookEvent`` row per matching event; delivery
 happens later, on the task queue, so no request ever waits on a subscriber.
+
+The row is written in the change's transaction, but the package snapshot in its payload
+(the package in full API shape, several milliseconds of lazy loads and serialising) is
+taken just after: by the worker's poll, or by the next command on the same package before
+it changes anything (``complete_snapshots``, under the package's row lock). Either way the
+snapshot shows the package exactly as the event left it.
 """
 from __future__ import annotations
 
@@ -43,16 +49,12 @@ def emit(session: Session, event_type: str, package: Package, extra: Optional[di
 def _emit_many(
     session: Session, event_types: tuple[str, ...], package: Package, extra: Optional[dict]
 ) -> list[WebhookEvent]:
-    """One subscriber lookup and one serialisation of the package for all ``event_types``
-    (a command raises two), so a transition with subscribers stays cheap for the picker."""
+    """One subscriber lookup for all ``event_types`` (a command raises two)."""
     active = list(session.scalars(select(Webhook).where(Webhook.is_active.is_(True)).order_by(Webhook.id)))
     deliveries = [(event_type, hook) for event_type in event_types for hook in active if hook.receives(event_type)]
     if not deliveries:
         return []
     session.flush()
-    body = serializers.package_full(package, available_commands(session, package))
-    if extra:
-        body = {**body, **extra}
     queued = []
     for event_type, hook in deliveries:
         event_uuid = uuid.uuid4()
@@ -61,7 +63,8 @@ def _emit_many(
             webhook_id=hook.id,
             event_type=event_type,
             object_id=package.id,
-            request_payload={"event": {"type": event_type, "uuid": event_uuid.hex}, "payload": body},
+            request_payload={"event": {"type": event_type, "uuid": event_uuid.hex}, "payload": dict(extra or {})},
+            payload_ready=False,
             status="pending",
             next_retry_date=utcnow(),
         )
@@ -69,6 +72,26 @@ def _emit_many(
         queued.append(event)
     session.flush()
     return queued
+
+
+def complete_snapshots(session: Session, package: Package) -> int:
+    """Put the package, as it is now, into its events still waiting for a snapshot.
+
+    Call it holding the package's row lock and before changing the package: then the
+    waiting events all come from the last change, and ``now`` is the state they left."""
+    waiting = list(
+        session.scalars(
+            select(WebhookEvent).where(WebhookEvent.object_id == package.id, WebhookEvent.payload_ready.is_(False))
+        )
+    )
+    if not waiting:
+        return 0
+    body = serializers.package_full(package, available_commands(session, package))
+    for event in waiting:
+        event.request_payload = {**event.request_payload, "payload": {**body, **event.request_payload["payload"]}}
+        event.payload_ready = True
+    session.flush()
+    return len(waiting)
 
 
 def state_changed(

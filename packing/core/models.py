@@ -593,6 +593,9 @@ class WebhookEvent(Timestamped, Base):
     content_type: Mapped[str] = mapped_column(String(32), default="package")
     object_id: Mapped[int] = mapped_column(ForeignKey("package.id"), index=True)
     request_payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # False while ``request_payload["payload"]`` still lacks the package snapshot, which is
+    # taken after the change's commit so that the picker's request does not pay for it.
+    payload_ready: Mapped[bool] = mapped_column(default=True, index=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     retryable: Mapped[bool] = mapped_column(default=True)
     retry_count: Mapped[int] = mapped_column(default=0)

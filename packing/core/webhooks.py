@@ -283,38 +283,32 @@ def _not_blocked():
     )
 
 
-def due_event_ids(session: Session, now: datetime, limit: int = 500) -> list[int]:
-    """Pending events of active subscriptions that may be sent now, oldest first."""
-    return list(
-        session.scalars(
-            select(WebhookEvent.id)
-            .join(Webhook, Webhook.id == WebhookEvent.webhook_id)
-            .where(
-                Webhook.is_active.is_(True),
-                WebhookEvent.status == PENDING,
-                WebhookEvent.next_retry_date <= now,
-                _not_blocked(),
-            )
-            .order_by(WebhookEvent.id)
-            .limit(limit)
-        )
-    )
-
-
-def upcoming(session: Session, now: datetime, horizon: timedelta) -> list[tuple[int, datetime]]:
-    """Pending events falling due within ``horizon``: (id, when), to be scheduled."""
+def due_events(session: Session, now: datetime, limit: int = 500) -> list[tuple[int, datetime]]:
+    """(id, next_retry_date) of the pending events of active subscriptions that may be sent
+    now, oldest first."""
     rows = session.execute(
         select(WebhookEvent.id, WebhookEvent.next_retry_date)
         .join(Webhook, Webhook.id == WebhookEvent.webhook_id)
         .where(
             Webhook.is_active.is_(True),
             WebhookEvent.status == PENDING,
-            WebhookEvent.next_retry_date > now,
-            WebhookEvent.next_retry_date <= now + horizon,
+            WebhookEvent.payload_ready.is_(True),
+            WebhookEvent.next_retry_date <= now,
+            _not_blocked(),
         )
-        .order_by(WebhookEvent.next_retry_date)
+        .order_by(WebhookEvent.id)
+        .limit(limit)
     )
-    return [(event_id, _as_utc(when)) for event_id, when in rows]
+    return [(event_id, _as_utc(due_at)) for event_id, due_at in rows]
+
+
+def packages_awaiting_snapshot(session: Session, limit: int = 500) -> list[int]:
+    """Packages with events whose payload snapshot is still to be taken."""
+    return list(
+        session.scalars(
+            select(WebhookEvent.object_id).where(WebhookEvent.payload_ready.is_(False)).distinct().limit(limit)
+        )
+    )
 
 
 def next_in_line(session: Session, event_id: int) -> Optional[int]:
@@ -337,12 +331,13 @@ def next_in_line(session: Session, event_id: int) -> Optional[int]:
 
 def claim(session: Session, event_id: int, now: datetime) -> Optional[Attempt]:
     """Lease a due event for one attempt, or None when it is not due, not first in its
-    package's line, already leased by another worker, or its subscription is inactive.
+    package's line, already leased by another worker, its snapshot is still to be taken, or
+    its subscription is inactive.
 
     The conditional UPDATE is the lock: of two workers racing for an event, one updates
     the row and the other finds it no longer due."""
     event = session.get(WebhookEvent, event_id)
-    if event is None or event.status != PENDING or not event.webhook.is_active:
+    if event is None or event.status != PENDING or not event.payload_ready or not event.webhook.is_active:
         return None
     hook = event.webhook
     lease_until = now + timedelta(seconds=hook.timeout_seconds + LEASE_MARGIN_SECONDS)

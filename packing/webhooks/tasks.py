@@ -1,33 +1,37 @@
-"""Webhook delivery on the task queue.
+"""Webhook delivery on the task queue, driven by a poll of the outbox in the worker.
 
-New events are handed to the queue right after the transaction that wrote them commits
-(a session ``after_commit`` hook), so a picker's request only pays for one enqueue. A
-failed attempt schedules its retry for ``next_retry_date``. A sweep, every minute and when a
-worker starts, sends whatever is due and schedules what falls due before the next sweep:
-events whose task was lost (a worker killed mid-delivery, a queue that was down at commit)
-are still delivered.
+A request that changes a package only writes outbox rows; it neither serialises the package
+for them nor talks to the queue (an enqueue on the default SQLite queue costs a disk sync,
+about a third of a pack: see docs/webhooks.md). Instead every worker process polls the
+outbox once a second (``POLL_SECONDS``): it takes the waiting package snapshots, then hands
+each due event to a delivery task. The poll is also what makes retries happen on schedule
+and what recovers events whose delivery was cut short by a killed worker: nothing needs to
+be remembered outside the database.
 """
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+import threading
+import time
+from datetime import datetime
 from typing import Optional
 
-from huey import crontab
-from sqlalchemy import event as orm_event
-from sqlalchemy.orm import Session
-
-from packing.core import webhooks
-from packing.core.db import transaction
+from packing.core import events, webhooks
+from packing.core.db import lock_package, transaction
 from packing.core.models import WebhookEvent, utcnow
 from packing.extensions import db
 from packing.jobs import huey, job
 
 logger = logging.getLogger(__name__)
 
-SWEEP_INTERVAL = timedelta(minutes=1)
-_NEW_EVENT_IDS = "packing.webhooks.new_event_ids"
+POLL_SECONDS = 1.0
+# A due event handed to the queue is not handed over again by the same process for this
+# long, unless it becomes due anew (a retry time or an expired lease moves next_retry_date).
+REQUEUE_AFTER_SECONDS = 300.0
 
+_handed_over: dict[tuple[int, Optional[datetime]], float] = {}
+_handed_over_lock = threading.Lock()
+_poller: Optional[threading.Thread] = None
 
 
 def now() -> datetime:
@@ -44,15 +48,12 @@ def attempt(event_id: int) -> Optional[str]:
         return None
     outcome = webhooks.send(claimed)
     with transaction(db.session):
-        event = webhooks.record(db.session, claimed, outcome, now())
-        status, retry_at = event.status, webhooks.next_retry_at(event)
-    if status == webhooks.PENDING:
-        _schedule(event_id, retry_at)
-    return status
+        return webhooks.record(db.session, claimed, outcome, now()).status
 
 
 def deliver_line(event_id: int) -> None:
     """Deliver an event, then the events of the same package queued behind it."""
+    _snapshot_if_waiting(event_id)
     next_id: Optional[int] = event_id
     while next_id is not None:
         if attempt(next_id) not in (webhooks.DELIVERED, webhooks.FAILED):
@@ -61,22 +62,47 @@ def deliver_line(event_id: int) -> None:
             next_id = webhooks.next_in_line(db.session, next_id)
 
 
-def sweep_due() -> list[int]:
-    """Queue every due event and schedule those due before the next sweep; returns the due ids."""
-    started = now()
+def _snapshot_if_waiting(event_id: int) -> None:
     with transaction(db.session):
-        due = webhooks.due_event_ids(db.session, started)
-        soon = webhooks.upcoming(db.session, started, SWEEP_INTERVAL)
-    for event_id in due:
+        event = db.session.get(WebhookEvent, event_id)
+        if event is not None and not event.payload_ready:
+            events.complete_snapshots(db.session, lock_package(db.session, event.object_id))
+
+
+def take_snapshots() -> int:
+    """Fill the payload of every event still waiting for its package snapshot."""
+    with transaction(db.session):
+        package_ids = webhooks.packages_awaiting_snapshot(db.session)
+    taken = 0
+    for package_id in package_ids:
+        with transaction(db.session):
+            taken += events.complete_snapshots(db.session, lock_package(db.session, package_id))
+    return taken
+
+
+def sweep_due() -> list[int]:
+    """One poll: take waiting snapshots, then queue every due event (each once per time it
+    falls due); returns the ids handed to the queue."""
+    take_snapshots()
+    polled_at = now()
+    with transaction(db.session):
+        due = webhooks.due_events(db.session, polled_at)
+    handed = [event_id for event_id, due_at in due if _hand_over_once(event_id, due_at)]
+    for event_id in handed:
         deliver_events([event_id])
-    for event_id, when in soon:
-        _schedule(event_id, when)
-    return due
+    return handed
 
 
-def _schedule(event_id: int, when: Optional[datetime]) -> None:
-    delay = max(0.0, (when - now()).total_seconds()) if when else 0.0
-    deliver_events.schedule(args=([event_id],), delay=delay)
+def _hand_over_once(event_id: int, due_at: Optional[datetime]) -> bool:
+    key, moment = (event_id, due_at), time.monotonic()
+    with _handed_over_lock:
+        for old_key, handed_at in list(_handed_over.items()):
+            if moment - handed_at > REQUEUE_AFTER_SECONDS:
+                del _handed_over[old_key]
+        if key in _handed_over:
+            return False
+        _handed_over[key] = moment
+        return True
 
 
 @job()
@@ -91,35 +117,20 @@ def sweep() -> None:
     sweep_due()
 
 
-sweep_every_minute = huey.periodic_task(crontab(minute="*"), name="webhooks.sweep_every_minute")(sweep)
+def _poll_forever() -> None:
+    while True:
+        try:
+            sweep.call_local()
+        except Exception:  # a database hiccup must not end the poll for good
+            logger.exception("Webhook outbox poll failed; trying again.")
+        time.sleep(POLL_SECONDS)
 
 
-@huey.on_startup("webhooks.sweep_on_start")
-def _sweep_on_start() -> None:
-    sweep()
-
-
-# --- Handing new events to the queue once their transaction has committed ---------------
-
-
-@orm_event.listens_for(Session, "after_flush")
-def _note_new_events(session: Session, flush_context) -> None:  # noqa: ARG001 - SQLAlchemy's signature
-    new_ids = [obj.id for obj in session.new if isinstance(obj, WebhookEvent)]
-    if new_ids:
-        session.info.setdefault(_NEW_EVENT_IDS, []).extend(new_ids)
-
-
-@orm_event.listens_for(Session, "after_commit")
-def _deliver_committed_events(session: Session) -> None:
-    event_ids = session.info.pop(_NEW_EVENT_IDS, None)
-    if not event_ids:
-        return
-    try:
-        deliver_events(event_ids)
-    except Exception:  # the queue being down must not fail a committed request
-        logger.exception("Could not queue webhook events %s; the sweep will deliver them.", event_ids)
-
-
-@orm_event.listens_for(Session, "after_rollback")
-def _forget_rolled_back_events(session: Session) -> None:
-    session.info.pop(_NEW_EVENT_IDS, None)
+@huey.on_startup("webhooks.poll_outbox")
+def _start_polling() -> None:
+    """Runs in each consumer thread as it starts; one poller per worker process."""
+    global _poller
+    with _handed_over_lock:
+        if _poller is None:
+            _poller = threading.Thread(target=_poll_forever, name="webhook-outbox-poll", daemon=True)
+            _poller.start()

@@ -1,5 +1,6 @@
-"""A real HTTP webhook subscriber on 127.0.0.1 for tests: it verifies each signature with
-its secret, records what it got, and can be down (503), hang, or answer slowly on demand."""
+"""Webhook test support: a real HTTP subscriber on 127.0.0.1 that verifies each signature
+with its secret, records what it got, and can be down (503) or hold requests unanswered;
+and the fixtures the webhook test modules share."""
 from __future__ import annotations
 
 import hashlib
@@ -9,6 +10,12 @@ import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Optional
+
+import pytest
+
+from packing.webhooks import tasks
+
+SECRET = "s3cret-key-for-hmac"
 
 
 @dataclass
@@ -83,3 +90,21 @@ class Receiver:
                 pass
 
         return Handler
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver(SECRET)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def fresh_worker_memory(monkeypatch):
+    """Each test starts as a freshly started worker would: nothing handed to the queue yet."""
+    monkeypatch.setattr(tasks, "_handed_over", {})
+
+
+def poll() -> list[int]:
+    """What the worker does every second."""
+    return tasks.sweep_due()
