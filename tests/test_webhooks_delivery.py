@@ -17,7 +17,7 @@ from packing.core.events import PACKED, STATE_CHANGED
 from packing.core.models import WebhookEvent, utcnow
 from packing.webhooks import tasks
 from tests import factories
-from tests.webhooks_support import SECRET, Receiver, fresh_worker_memory, poll, receiver  # noqa: F401 - fixtures
+from tests.webhooks_support import SECRET, fresh_worker_memory, poll, receiver  # noqa: F401 - fixtures
 
 PACK = "package__complete_packaging__waiting__packed-all-items"
 

@@ -9,7 +9,6 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from packing.core import webhooks
@@ -18,7 +17,7 @@ from packing.core.db import transaction
 from packing.core.events import PACKED
 from packing.core.models import WebhookEvent
 from tests import factories
-from tests.webhooks_support import SECRET, Receiver, fresh_worker_memory, poll, receiver  # noqa: F401 - fixtures
+from tests.webhooks_support import SECRET, receiver  # noqa: F401 - a fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 

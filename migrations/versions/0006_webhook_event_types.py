@@ -17,7 +17,6 @@ def upgrade():
         batch_op.add_column(sa.Column("event_types", sa.JSON(), nullable=False, server_default=sa.text("'[]'")))
     with op.batch_alter_table("webhook_event", schema=None) as batch_op:
         batch_op.add_column(sa.Column("payload_ready", sa.Boolean(), nullable=False, server_default=sa.true()))
-        batch_op.create_index(batch_op.f("ix_webhook_event_payload_ready"), ["payload_ready"], unique=False)
     webhook = sa.table(
         "webhook", sa.column("id", sa.Integer), sa.column("event_type", sa.String), sa.column("event_types", sa.JSON)
     )
@@ -30,7 +29,6 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table("webhook_event", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_webhook_event_payload_ready"))
         batch_op.drop_column("payload_ready")
     with op.batch_alter_table("webhook", schema=None) as batch_op:
         batch_op.drop_column("event_types")

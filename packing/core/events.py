@@ -41,37 +41,52 @@ _COMMAND_EVENTS = {
 }
 
 
-def emit(session: Session, event_type: str, package: Package, extra: Optional[dict] = None) -> list[WebhookEvent]:
-    """Queue ``event_type`` for every active subscriber; nothing is written without one."""
+def emit(session: Session, event_type: str, package: Package, extra: Optional[dict] = None) -> int:
+    """Queue ``event_type`` for every active subscriber; returns how many rows were written
+    (none without a subscriber)."""
     return _emit_many(session, (event_type,), package, extra)
 
 
-def _emit_many(
-    session: Session, event_types: tuple[str, ...], package: Package, extra: Optional[dict]
-) -> list[WebhookEvent]:
-    """One subscriber lookup for all ``event_types`` (a command raises two)."""
-    active = list(session.scalars(select(Webhook).where(Webhook.is_active.is_(True)).order_by(Webhook.id)))
-    deliveries = [(event_type, hook) for event_type in event_types for hook in active if hook.receives(event_type)]
+def _emit_many(session: Session, event_types: tuple[str, ...], package: Package, extra: Optional[dict]) -> int:
+    """One subscriber lookup and one multi-row INSERT for all ``event_types`` (a command
+    raises two): this runs inside a picker's request, so it stays as cheap as an outbox can."""
+    active = session.execute(
+        select(Webhook.id, Webhook.event_type, Webhook.event_types).where(Webhook.is_active.is_(True)).order_by(Webhook.id)
+    ).all()
+    deliveries = [
+        (event_type, hook_id)
+        for event_type in event_types
+        for hook_id, primary, subscribed in active
+        # a row made with only ``event_type`` (as the reference stores it) receives that one
+        if event_type in (subscribed or [primary])
+    ]
     if not deliveries:
-        return []
+        return 0
     session.flush()
-    queued = []
-    for event_type, hook in deliveries:
+    now = utcnow()
+    rows = []
+    for event_type, hook_id in deliveries:
         event_uuid = uuid.uuid4()
-        event = WebhookEvent(
-            uuid=str(event_uuid),
-            webhook_id=hook.id,
-            event_type=event_type,
-            object_id=package.id,
-            request_payload={"event": {"type": event_type, "uuid": event_uuid.hex}, "payload": dict(extra or {})},
-            payload_ready=False,
-            status="pending",
-            next_retry_date=utcnow(),
+        rows.append(
+            {
+                "uuid": str(event_uuid),
+                "webhook_id": hook_id,
+                "event_type": event_type,
+                "content_type": "package",
+                "object_id": package.id,
+                "request_payload": {"event": {"type": event_type, "uuid": event_uuid.hex}, "payload": dict(extra or {})},
+                "payload_ready": False,
+                "status": "pending",
+                "retryable": True,
+                "retry_count": 0,
+                "request_datetimes": [],
+                "next_retry_date": now,
+                "created_date": now,
+                "modified_date": now,
+            }
         )
-        session.add(event)
-        queued.append(event)
-    session.flush()
-    return queued
+    session.connection().execute(WebhookEvent.__table__.insert(), rows)
+    return len(rows)
 
 
 def complete_snapshots(session: Session, package: Package) -> int:
@@ -88,24 +103,32 @@ def complete_snapshots(session: Session, package: Package) -> int:
         return 0
     body = serializers.package_full(package, available_commands(session, package))
     for event in waiting:
-        event.request_payload = {**event.request_payload, "payload": {**body, **event.request_payload["payload"]}}
+        extra = dict(event.request_payload["payload"])
+        if "state_change" in extra:
+            extra["state_change"] = _state_change(session.get(TransitionLog, extra["state_change"]["transition_log"]))
+        event.request_payload = {**event.request_payload, "payload": {**body, **extra}}
         event.payload_ready = True
     session.flush()
     return len(waiting)
 
 
+def _state_change(log: TransitionLog) -> dict:
+    return {
+        "transition": serializers.command(log.transition),
+        "old_state": serializers.state_brief(log.old_state),
+        "new_state": serializers.state_brief(log.new_state),
+        "transition_log": log.id,
+    }
+
+
 def state_changed(
     session: Session, package: Package, transition: Transition, old_state: State, log: TransitionLog
 ) -> None:
-    change = {
-        "transition": serializers.command(transition),
-        "old_state": serializers.state_brief(old_state),
-        "new_state": serializers.state_brief(package.state),
-        "transition_log": log.id,
-    }
+    """``package.state_changed`` and the command's own event; the row keeps only the log's
+    id, from which the snapshot spells out the transition and the old and new states."""
     specific = _COMMAND_EVENTS.get(transition.command)
     event_types = (STATE_CHANGED, specific) if specific else (STATE_CHANGED,)
-    _emit_many(session, event_types, package, {"state_change": change})
+    _emit_many(session, event_types, package, {"state_change": {"transition_log": log.id}})
 
 
 def package_created(session: Session, package: Package) -> None:

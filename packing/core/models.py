@@ -576,10 +576,6 @@ class Webhook(Timestamped, Base):
     config: Mapped[dict[str, Any]] = mapped_column(default=dict)
     is_active: Mapped[bool] = mapped_column(default=True)
 
-    def receives(self, event_type: str) -> bool:
-        # A row made with only ``event_type`` (older rows, direct inserts) receives that one.
-        return event_type in (self.event_types or [self.event_type])
-
 
 class WebhookEvent(Timestamped, Base):
     """An outbox row: written in the transaction that made the change, delivered later."""
@@ -595,7 +591,7 @@ class WebhookEvent(Timestamped, Base):
     request_payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # False while ``request_payload["payload"]`` still lacks the package snapshot, which is
     # taken after the change's commit so that the picker's request does not pay for it.
-    payload_ready: Mapped[bool] = mapped_column(default=True, index=True)
+    payload_ready: Mapped[bool] = mapped_column(default=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     retryable: Mapped[bool] = mapped_column(default=True)
     retry_count: Mapped[int] = mapped_column(default=0)

@@ -41,6 +41,9 @@ MAX_TIMEOUT_SECONDS = 60
 # How long past its timeout a claimed delivery may take before another worker may send it:
 # ``requests`` times connect and each read separately, so a slow answer can exceed the timeout.
 LEASE_MARGIN_SECONDS = 5
+# Packages snapshotted per worker transaction: few commits, yet a picker working on one of
+# them (or any picker, on SQLite) waits at most for a short batch.
+SNAPSHOT_BATCH = 10
 
 DEFAULT_RETRY = {"choice": "exponential", "kwargs": {"base": 2, "factor": 1}}
 # Each strategy's keyword arguments: (required, optional). The delay before retry ``n``
@@ -302,11 +305,17 @@ def due_events(session: Session, now: datetime, limit: int = 500) -> list[tuple[
     return [(event_id, _as_utc(due_at)) for event_id, due_at in rows]
 
 
-def packages_awaiting_snapshot(session: Session, limit: int = 500) -> list[int]:
-    """Packages with events whose payload snapshot is still to be taken."""
+def packages_awaiting_snapshot(session: Session, limit: int = SNAPSHOT_BATCH) -> list[int]:
+    """Packages with events whose payload snapshot is still to be taken (lowest id first, so
+    that concurrent pollers lock them in the same order)."""
     return list(
         session.scalars(
-            select(WebhookEvent.object_id).where(WebhookEvent.payload_ready.is_(False)).distinct().limit(limit)
+            select(WebhookEvent.object_id)
+            # status first: the due index finds the few pending rows without a scan
+            .where(WebhookEvent.status == PENDING, WebhookEvent.payload_ready.is_(False))
+            .distinct()
+            .order_by(WebhookEvent.object_id)
+            .limit(limit)
         )
     )
 

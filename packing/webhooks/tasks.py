@@ -70,14 +70,16 @@ def _snapshot_if_waiting(event_id: int) -> None:
 
 
 def take_snapshots() -> int:
-    """Fill the payload of every event still waiting for its package snapshot."""
-    with transaction(db.session):
-        package_ids = webhooks.packages_awaiting_snapshot(db.session)
+    """Fill the payload of every event still waiting for its package snapshot, a batch of
+    packages per transaction: each commit of the worker is one the pickers' commits queue behind."""
     taken = 0
-    for package_id in package_ids:
+    while True:
         with transaction(db.session):
-            taken += events.complete_snapshots(db.session, lock_package(db.session, package_id))
-    return taken
+            package_ids = webhooks.packages_awaiting_snapshot(db.session)
+            for package_id in package_ids:
+                taken += events.complete_snapshots(db.session, lock_package(db.session, package_id))
+        if len(package_ids) < webhooks.SNAPSHOT_BATCH:
+            return taken
 
 
 def sweep_due() -> list[int]:
