@@ -13,7 +13,7 @@ from packing.core.commands import execute_command
 from packing.core.db import transaction
 from packing.core.errors import InvalidParameter
 from packing.core.events import OUT_OF_STOCK, PACKED, STATE_CHANGED
-from packing.core.models import Webhook, WebhookEvent, utcnow
+from packing.core.models import Package, Webhook, WebhookEvent, utcnow
 from packing.webhooks import tasks
 from tests import factories
 
@@ -218,3 +218,23 @@ def test_redelivery_makes_a_failed_event_due_with_a_fresh_retry_budget(session):
     session.expire_all()
     event = session.get(WebhookEvent, first.id)
     assert (event.status, event.retryable, event.retry_count) == ("pending", True, 0)
+
+
+def test_a_snapshot_serialised_before_a_command_is_not_stored(session):
+    """The worker serialises without a lock; if a command changes the package meanwhile the
+    version check refuses the stale body, and the next poll snapshots the new state."""
+    with transaction(session):
+        webhooks.create_webhook(session, "https://a.example.com/h", [STATE_CHANGED], "k")
+        package = factories.package(session)
+    with transaction(session):
+        execute_command(session, package.id, "package__prepare_package_command__waiting__preparing")
+    with transaction(session):
+        stale_version = session.get(Package, package.id).version
+    with transaction(session):
+        execute_command(session, package.id, "package__release_package__preparing__waiting")
+    with transaction(session):
+        assert not webhooks.lock_if_unchanged(session, package.id, stale_version)
+    assert tasks.take_snapshots() == 1
+    session.expire_all()
+    states = [event.request_payload["payload"]["state"]["enum_value"] for event in session.scalars(select(WebhookEvent).order_by(WebhookEvent.id))]
+    assert states == [PackageStatus.PREPARING.value, PackageStatus.WAITING.value]

@@ -94,14 +94,20 @@ def complete_snapshots(session: Session, package: Package) -> int:
 
     Call it holding the package's row lock and before changing the package: then the
     waiting events all come from the last change, and ``now`` is the state they left."""
-    waiting = list(
-        session.scalars(
-            select(WebhookEvent).where(WebhookEvent.object_id == package.id, WebhookEvent.payload_ready.is_(False))
-        )
-    )
-    if not waiting:
+    if not _awaiting_snapshot(session, package.id):
         return 0
-    body = serializers.package_full(package, available_commands(session, package))
+    return fill_snapshots(session, package.id, snapshot(session, package))
+
+
+def snapshot(session: Session, package: Package) -> dict:
+    """The package in full API shape, as an event's payload carries it."""
+    return serializers.package_full(package, available_commands(session, package))
+
+
+def fill_snapshots(session: Session, package_id: int, body: dict) -> int:
+    """Complete the package's waiting events with ``body``; the caller vouches that it is
+    the package as their change left it (it holds the row lock, or checked the version)."""
+    waiting = _awaiting_snapshot(session, package_id)
     for event in waiting:
         extra = dict(event.request_payload["payload"])
         if "state_change" in extra:
@@ -110,6 +116,14 @@ def complete_snapshots(session: Session, package: Package) -> int:
         event.payload_ready = True
     session.flush()
     return len(waiting)
+
+
+def _awaiting_snapshot(session: Session, package_id: int) -> list[WebhookEvent]:
+    return list(
+        session.scalars(
+            select(WebhookEvent).where(WebhookEvent.object_id == package_id, WebhookEvent.payload_ready.is_(False))
+        )
+    )
 
 
 def _state_change(log: TransitionLog) -> dict:

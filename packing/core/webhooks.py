@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, aliased
 
 from packing.core.errors import InvalidParameter, NotFound
 from packing.core.events import EVENT_TYPES
-from packing.core.models import Webhook, WebhookEvent, utcnow
+from packing.core.models import Package, Webhook, WebhookEvent, utcnow
 from packing.core.serializers import iso
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
@@ -41,9 +41,7 @@ MAX_TIMEOUT_SECONDS = 60
 # How long past its timeout a claimed delivery may take before another worker may send it:
 # ``requests`` times connect and each read separately, so a slow answer can exceed the timeout.
 LEASE_MARGIN_SECONDS = 5
-# Packages snapshotted per worker transaction: few commits, yet a picker working on one of
-# them (or any picker, on SQLite) waits at most for a short batch.
-SNAPSHOT_BATCH = 10
+SNAPSHOT_BATCH = 50
 
 DEFAULT_RETRY = {"choice": "exponential", "kwargs": {"base": 2, "factor": 1}}
 # Each strategy's keyword arguments: (required, optional). The delay before retry ``n``
@@ -318,6 +316,18 @@ def packages_awaiting_snapshot(session: Session, limit: int = SNAPSHOT_BATCH) ->
             .limit(limit)
         )
     )
+
+
+def lock_if_unchanged(session: Session, package_id: int, version: int) -> bool:
+    """Take the package's row lock if it is still at ``version`` (no command since): the
+    worker serialises a snapshot first and only locks for the short write that stores it."""
+    kept = session.execute(
+        update(Package)
+        .where(Package.id == package_id, Package.version == version)
+        .values(version=Package.version, modified_date=Package.modified_date)
+        .execution_options(synchronize_session=False)
+    )
+    return kept.rowcount == 1
 
 
 def next_in_line(session: Session, event_id: int) -> Optional[int]:

@@ -18,7 +18,7 @@ from typing import Optional
 
 from packing.core import events, webhooks
 from packing.core.db import lock_package, transaction
-from packing.core.models import WebhookEvent, utcnow
+from packing.core.models import Package, WebhookEvent, utcnow
 from packing.extensions import db
 from packing.jobs import huey, job
 
@@ -70,15 +70,26 @@ def _snapshot_if_waiting(event_id: int) -> None:
 
 
 def take_snapshots() -> int:
-    """Fill the payload of every event still waiting for its package snapshot, a batch of
-    packages per transaction: each commit of the worker is one the pickers' commits queue behind."""
+    """Fill the payload of every event still waiting for its package snapshot.
+
+    The packages are serialised outside any write (the slow part), then their events are
+    filled in one short write transaction, for each package still at the version it was
+    serialised at; one that a command changed meanwhile had its events completed by that
+    command, or is taken again at the next poll."""
     taken = 0
     while True:
+        serialised = []
         with transaction(db.session):
-            package_ids = webhooks.packages_awaiting_snapshot(db.session)
-            for package_id in package_ids:
-                taken += events.complete_snapshots(db.session, lock_package(db.session, package_id))
-        if len(package_ids) < webhooks.SNAPSHOT_BATCH:
+            for package_id in webhooks.packages_awaiting_snapshot(db.session):
+                package = db.session.get(Package, package_id)
+                serialised.append((package_id, package.version, events.snapshot(db.session, package)))
+        filled = 0
+        with transaction(db.session):
+            for package_id, version, body in serialised:
+                if webhooks.lock_if_unchanged(db.session, package_id, version):
+                    filled += events.fill_snapshots(db.session, package_id, body)
+        taken += filled
+        if len(serialised) < webhooks.SNAPSHOT_BATCH or not filled:
             return taken
 
 
