@@ -32,6 +32,7 @@ REQUEUE_AFTER_SECONDS = 300.0
 _handed_over: dict[tuple[int, Optional[datetime]], float] = {}
 _handed_over_lock = threading.Lock()
 _poller: Optional[threading.Thread] = None
+_poller_lock = threading.Lock()
 
 
 def now() -> datetime:
@@ -143,7 +144,7 @@ def _poll_forever() -> None:
 def _start_polling() -> None:
     """Runs in each consumer thread as it starts; one poller per worker process."""
     global _poller
-    with _handed_over_lock:
+    with _poller_lock:
         if _poller is None:
             _poller = threading.Thread(target=_poll_forever, name="webhook-outbox-poll", daemon=True)
             _poller.start()

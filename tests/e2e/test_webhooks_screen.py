@@ -13,6 +13,8 @@ from tests.webhooks_support import SECRET, fresh_worker_memory, poll, receiver  
 
 pytestmark = pytest.mark.e2e
 
+HTMX_AT_WORK = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
+
 
 def test_an_admin_subscribes_deactivates_and_redelivers(page, live_server, sign_in, session, receiver):
     """An admin creates a subscription with the form, switches it off and on in place (htmx),
@@ -29,6 +31,7 @@ def test_an_admin_subscribes_deactivates_and_redelivers(page, live_server, sign_
 
     page.get_by_role("button", name=f"Deactivate {receiver.url}").click()
     expect(page.get_by_role("button", name=f"Activate {receiver.url}")).to_be_visible()
+    expect(page.locator(HTMX_AT_WORK)).to_have_count(0)  # the swapped row has settled
     page.get_by_role("button", name=f"Activate {receiver.url}").click()
     expect(page.get_by_role("button", name=f"Deactivate {receiver.url}")).to_be_visible()
 
