@@ -153,13 +153,12 @@ def edit(webhook_id: int):
 @bp.route("/<int:webhook_id>/active", methods=["POST"])
 @roles_required(Role.ADMIN)
 def set_active(webhook_id: int):
-    """Deactivate (events stay pending, unsent) or activate again (they go out)."""
+    """Deactivate (events stay pending, unsent) or activate again (the worker's next poll
+    sends them)."""
     _hook_or_404(webhook_id)
     active = request.form.get("active") == "1"
     with transaction(db.session):
         hook = webhooks.update_webhook(db.session, webhook_id, is_active=active)
-    if active:
-        tasks.sweep()
     if wants_partial():
         return render("webhooks/_hook_row.html", hook=hook, counts=webhooks.open_event_counts(db.session))
     return redirect(url_for("webhooks.index"), code=303)

@@ -128,6 +128,7 @@ def deliver_events(event_ids: list[int]) -> None:
 
 @job()
 def sweep() -> None:
+    """One poll of the outbox: the worker runs it every second; enqueue it to poll at once."""
     sweep_due()
 
 
