@@ -40,11 +40,13 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
     from packing.queue import bp as queue_bp
     from packing.station import bp as station_bp
     from packing.documents import bp as documents_bp
+    from packing.webhooks import bp as webhooks_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(queue_bp)
     app.register_blueprint(station_bp)
     app.register_blueprint(documents_bp)
+    app.register_blueprint(webhooks_bp)
     errors.register(app)
     cli.register(app)
     jobs.init_app(app)

@@ -96,6 +96,7 @@ def execute_command(
         raise InvalidParameter("input_parameters must be an object.", field="input_parameters")
     transition = resolve_transition(session, transition_or_slug)
     package = lock_package(session, package if isinstance(package, int) else package.id)
+    events.complete_snapshots(session, package)
 
     if transition.source_state_id != package.state_id:
         raise CommandNotAllowed(

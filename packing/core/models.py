@@ -574,7 +574,10 @@ class Webhook(Timestamped, Base):
     __tablename__ = "webhook"
     id: Mapped[int] = mapped_column(primary_key=True)
     target_url: Mapped[str] = mapped_column(String(500))
+    # The reference's single ``event_type`` stays (the API shows it): it is the first of
+    # ``event_types``, the list a subscription actually receives.
     event_type: Mapped[str] = mapped_column(String(64), index=True)
+    event_types: Mapped[list[Any]] = mapped_column(default=list)
     secret_key: Mapped[str] = mapped_column(String(200), default="")
     additional_headers: Mapped[dict[str, Any]] = mapped_column(default=dict)
     retry_countdown_config: Mapped[dict[str, Any]] = mapped_column(
@@ -599,6 +602,9 @@ class WebhookEvent(Timestamped, Base):
     content_type: Mapped[str] = mapped_column(String(32), default="package")
     object_id: Mapped[int] = mapped_column(ForeignKey("package.id"), index=True)
     request_payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # False while ``request_payload["payload"]`` still lacks the package snapshot, which is
+    # taken after the change's commit so that the picker's request does not pay for it.
+    payload_ready: Mapped[bool] = mapped_column(default=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     retryable: Mapped[bool] = mapped_column(default=True)
     retry_count: Mapped[int] = mapped_column(default=0)
