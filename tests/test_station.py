@@ -264,3 +264,16 @@ def test_manual_count_and_undo_through_the_screen(client, session, auth):
     assert undone.status_code == 200 and "Last scan taken back." in undone.text and "Scanned 0 of 1" in undone.text
     nothing = _post(client, package, "/scans/undo", htmx=True)
     assert nothing.status_code == 422 and "There is no scan to undo." in nothing.text
+
+
+def test_after_pack_the_picker_can_print_the_label(client, session, auth):
+    """The result after Pack offers the label of the package just packed, and it downloads as a PDF."""
+    _, package, items = _picker_with_package(session, auth, products=1)
+    _open(client, package)
+    _post(client, package, "/scans", {"barcode": items[0].barcode, "client_scan_id": "only"}, htmx=True)
+    packed = _post(client, package, f"/commands/{_transition_id(session, PACK)}", htmx=True)
+    label_url = f"/documents/packages/{package.id}/label.pdf"
+    assert label_url in packed.text and "Print label" in packed.text
+    label = client.get(label_url)
+    assert label.status_code == 200 and label.mimetype == "application/pdf"
+    assert label.data.startswith(b"%PDF")

@@ -77,6 +77,7 @@ def test_a_picker_marks_the_missing_item_out_of_stock_and_packs_the_rest(page, l
     _start(page, sign_in, store, package)
     _wedge(page, shirt.barcode)
     expect(page.get_by_text("Scanned 1 of 2")).to_be_visible()
+    page.wait_for_load_state("networkidle")  # the command bar refreshes after a scan; tap once it has
 
     page.get_by_role("button", name="Out of stock", exact=True).click()
     expect(page.get_by_role("checkbox", name="Leather Belt")).to_be_checked()
