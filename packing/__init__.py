@@ -35,10 +35,13 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
     csrf.init_app(app)
     htmx.init_app(app)
 
-    from packing import cli, errors, jobs
+    from packing import api, cli, errors, jobs
     from packing.auth import bp as auth_bp
+    from packing.tokens import bp as tokens_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(tokens_bp)
+    api.init_app(app)
     errors.register(app)
     cli.register(app)
     jobs.init_app(app)
