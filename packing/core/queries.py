@@ -138,7 +138,8 @@ def _shipping(*conditions) -> Select:
 
 
 def _lower_equals(column, value: str):
-    return func.lower(column) == value.lower()
+    """Case-insensitive where the database can fold the case (SQLite folds only ASCII)."""
+    return or_(column == value, func.lower(column) == value.lower())
 
 
 def _state_enum(value: str):
