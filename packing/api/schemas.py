@@ -142,7 +142,7 @@ class SellerCenterListQuery(SellerCenterPaging, TimestampFilters):
     number: Optional[Text] = Field(None, description="Filter by exact package number")
     order__number: Optional[Text] = Field(None, description="Filter by exact order number")
     waybill_number: Optional[Text] = Field(None, description="Filter by exact waybill number")
-    status: Optional[Literal[1, 2, 3, 4, 5, 6]] = Field(None, description="Filter by Seller Center status")
+    status: Optional[int] = Field(None, ge=1, le=6, description="Filter by Seller Center status (1 cancelled … 6 delivery failed)")
 
 
 class SellerCenterItemsQuery(SellerCenterPaging, TimestampFilters):
