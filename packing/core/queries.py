@@ -277,12 +277,16 @@ class Page:
 
 
 def paginate(session: Session, stmt: Select, page: int, limit: int, options: Sequence = ()) -> Page:
-    """One COUNT and one page of rows (plus the eager loads in ``options``)."""
-    count = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    rows = list(
-        session.scalars(stmt.options(*options).limit(limit).offset((page - 1) * limit)).unique()
-    ) if count else []
-    return Page(rows, count, page, limit)
+    """One COUNT, one query for the page's ids, and one for its rows with their eager
+    loads (``options``). Choosing ids first keeps the joins of the eager loads out of the
+    sort and offset, which would otherwise run over every matching row."""
+    entity = stmt.column_descriptions[0]["entity"]
+    count = session.scalar(stmt.with_only_columns(func.count()).select_from(entity).order_by(None)) or 0
+    if not count:
+        return Page([], 0, page, limit)
+    ids = list(session.scalars(stmt.with_only_columns(entity.id).limit(limit).offset((page - 1) * limit)))
+    loaded = {row.id: row for row in session.scalars(select(entity).where(entity.id.in_(ids)).options(*options)).unique()}
+    return Page([loaded[i] for i in ids if i in loaded], count, page, limit)
 
 
 def paginate_rows(session: Session, stmt: Select, page: int, limit: int) -> Page:

@@ -58,7 +58,7 @@ def test_admin_token_without_scope_sees_every_location(client, session):
     first, second = factories.package(session), factories.package(session)
     session.commit()
     listed = client.get(BASE, headers={"Authorization": f"Token {key}"}).json
-    assert {p["id"] for p in listed["results"]} == {first.id, second.id}
+    assert {p["id"] for p in listed["results"]} == {first.id, second.id} and listed["count"] == 2
 
 
 def test_token_stores_only_a_hash_of_the_key(integrator):
