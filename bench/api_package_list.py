@@ -13,13 +13,15 @@ import argparse
 import statistics
 import time
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
+from bench.dataset import PICKER
 from packing import create_app
 from packing.config import database_url
 from packing.core.api_tokens import create_token
 from packing.core.db import transaction
 from packing.core.models import Role, User
+from packing.core.queries import counting_statements
 from packing.core.users import create_user
 from packing.extensions import db
 
@@ -40,7 +42,7 @@ def _keys(app) -> dict[str, str]:
         admin = db.session.scalar(select(User).where(User.username == BENCH_ADMIN))
         if admin is None:
             admin = create_user(db.session, BENCH_ADMIN, "bench-api-admin-password", Role.ADMIN)
-        picker = db.session.scalar(select(User).where(User.username == "bench-picker"))
+        picker = db.session.scalar(select(User).where(User.username == PICKER))
         return {
             "admin": create_token(db.session, admin, name="bench").key,
             "store": create_token(db.session, picker, name="bench").key,
@@ -51,27 +53,17 @@ def measure(app, key: str, url: str, requests: int) -> dict:
     client = app.test_client()
     headers = {"Authorization": f"Token {key}"}
     statements: list[int] = []
-    current = 0
-
-    def count(*_args):
-        nonlocal current
-        current += 1
-
     with app.app_context():
         engine = db.engine
     client.get(url, headers=headers)  # warm caches and record the token's first use
-    event.listen(engine, "before_cursor_execute", count)
     timings = []
-    try:
-        for _ in range(requests):
-            current = 0
+    for _ in range(requests):
+        with counting_statements(engine) as counter:
             started = time.perf_counter()
             response = client.get(url, headers=headers)
             timings.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, response.text[:300]
-            statements.append(current)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+        assert response.status_code == 200, response.text[:300]
+        statements.append(counter[0])
     timings.sort()
     return {
         "median_ms": round(statistics.median(timings), 1),

@@ -3,14 +3,16 @@ validation with pydantic models, JSON errors, pagination links, and the registry
 operations that the OpenAPI document is generated from (so the spec is the code)."""
 from __future__ import annotations
 
+import re
 import typing
 from dataclasses import dataclass, field
 from functools import wraps
+from urllib.parse import urlencode
 from typing import Any, Callable, Optional
 
-from flask import Blueprint, abort, current_app, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
-from werkzeug.exceptions import HTTPException, UnsupportedMediaType
+from werkzeug.exceptions import HTTPException
 
 from packing.core.api_tokens import scope_location_ids, verify_token
 from packing.core.db import transaction
@@ -233,14 +235,10 @@ def operation(
 
 
 def _openapi_path(rule: str) -> str:
-    import re
-
     return re.sub(r"<(?:\w+:)?([\w-]+)>", r"{\1}", rule)
 
 
 def _path_params(rule: str) -> dict[str, dict]:
-    import re
-
     params = {}
     for converter, name in re.findall(r"<(?:(\w+):)?([\w-]+)>", rule):
         params[name] = (
@@ -270,8 +268,6 @@ def page_links(page: Page) -> dict[str, Optional[str]]:
 
 
 def _urlencode(args) -> str:
-    from urllib.parse import urlencode
-
     return urlencode(list(args.items(multi=True)))
 
 
@@ -289,7 +285,3 @@ def secret() -> str:
 
 def base_url() -> str:
     return current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-
-
-def reject_unknown_method():  # pragma: no cover - werkzeug answers 405 itself
-    abort(405)

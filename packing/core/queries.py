@@ -2,11 +2,12 @@
 and eager loading so that a page costs the same few statements whatever its size."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Callable, Iterable, Optional, Sequence
+from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Engine, Select, and_, event, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from packing.core.models import (
@@ -339,3 +340,19 @@ def webhook_events(package_id: int) -> Select:
         .options(joinedload(WebhookEvent.webhook))
         .order_by(WebhookEvent.id)
     )
+
+
+@contextmanager
+def counting_statements(engine: Engine) -> Iterator[list[int]]:
+    """Count the SQL statements run inside the block (read ``counter[0]`` afterwards): the
+    proof that a page costs a fixed number of queries."""
+    counter = [0]
+
+    def count(*_args) -> None:
+        counter[0] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield counter
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from packing.core.api_tokens import create_token, revoke_token
 from packing.core.catalogue import PackageItemStatus, PackageStatus
+from packing.core.queries import counting_statements
 from packing.core.serializers import id_encrypted
 from packing.core.models import Package, Role, Transition, TransitionLog, Webhook, WebhookEvent
 from packing.extensions import db
@@ -343,20 +344,11 @@ def test_transition_log_and_webhook_event_routes(integrator, session):
 
 
 def _statements(app, call) -> int:
-    count = 0
-
-    def counter(*_args):
-        nonlocal count
-        count += 1
-
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "before_cursor_execute", counter)
-    try:
+    with counting_statements(engine) as counter:
         call()
-    finally:
-        event.remove(engine, "before_cursor_execute", counter)
-    return count
+    return counter[0]
 
 
 def test_list_query_count_does_not_grow_with_page_size(app, integrator, session):
