@@ -13,7 +13,6 @@ from packing.api.framework import OPERATIONS, Operation, api_blueprint
 bp = api_blueprint("api_docs", __name__, "/api/v1", authenticated=False)
 
 REF_TEMPLATE = "#/components/schemas/{model}"
-PUBLIC = {"api_docs"}
 TAG_NAMES = {
     "oms": "OMS Package Services",
     "seller_center": "Seller Center Packages (i2)",
@@ -76,8 +75,6 @@ def openapi_document() -> dict[str, Any]:
     components: dict[str, Any] = {}
     paths: dict[str, dict[str, Any]] = {}
     for operation in OPERATIONS:
-        if operation.tag in PUBLIC:
-            continue
         parameters = [
             {"name": name, "in": "path", "required": True, "schema": schema}
             for name, schema in operation.path_params.items()

@@ -64,12 +64,13 @@ def create():
     form = _form()
     if not form.validate_on_submit():
         return _page(form, status=400)
-    codes = [code for loc_id, code in ((loc.id, loc.erp_code) for loc in all_locations(db.session)) if loc_id in (form.locations.data or [])]
+    chosen = set(form.locations.data or [])
+    codes = [location.erp_code for location in all_locations(db.session) if location.id in chosen]
     try:
         with transaction(db.session):
             user = db.session.get(User, form.user.data)
             issued = create_token(db.session, user, codes, form.name.data or "")
-            shown = {"key": issued.key, "prefix": issued.token.key_prefix, "username": user.username}
+            shown = {"key": issued.key, "username": user.username}
     except DomainError as error:
         target = form.locations if error.field == "location" else form.name if error.field == "name" else form.user
         target.errors = [*target.errors, _(error.reason)]
