@@ -89,10 +89,12 @@ def _authenticate() -> None:
         raise ApiError(401, "Authentication credentials were not provided.", "not_authenticated")
     with transaction(db.session):
         token = verify_token(db.session, key.strip())
+        # Read before the commit expires the token: reading it after would load it again.
+        scope = None if token is None else scope_location_ids(db.session, token)
     if token is None:
         raise ApiError(401, "Invalid token.", "authentication_failed")
     g.api_token = token
-    g.api_scope = scope_location_ids(db.session, token)
+    g.api_scope = scope
 
 
 def api_user() -> User:
