@@ -51,6 +51,7 @@ def create_invoice(session: Session, package: Package, user: User | None = None)
         currency=order.currency,
         invoice_date=datetime.now(timezone.utc),
     )
+    session.add(invoice)
     for item in package.items:
         if item.state.enum_value not in BILLED_ITEM_STATES:
             continue
@@ -69,7 +70,6 @@ def create_invoice(session: Session, package: Package, user: User | None = None)
                 total_amount=total,
             )
         )
-    session.add(invoice)
     session.flush()
     events.emit(session, events.INVOICE_CREATED, package, {"invoice": {"id": invoice.id}})
     return invoice
