@@ -35,18 +35,21 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
     csrf.init_app(app)
     htmx.init_app(app)
 
-    from packing import cli, errors, jobs
+    from packing import api, cli, errors, jobs
     from packing.auth import bp as auth_bp
     from packing.queue import bp as queue_bp
     from packing.station import bp as station_bp
     from packing.documents import bp as documents_bp
     from packing.webhooks import bp as webhooks_bp
+    from packing.tokens import bp as tokens_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(queue_bp)
     app.register_blueprint(station_bp)
     app.register_blueprint(documents_bp)
     app.register_blueprint(webhooks_bp)
+    app.register_blueprint(tokens_bp)
+    api.init_app(app)
     errors.register(app)
     cli.register(app)
     jobs.init_app(app)

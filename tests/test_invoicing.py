@@ -141,8 +141,9 @@ def test_create_invoice_once_with_event_and_only_when_packed(session):
         invoicing.create_invoice(session, factories.package(session))
 
 
-def test_set_invoice_number_checks_length_uniqueness_and_an_invoice(session):
-    """Numbers over 32 characters, already used or for a package without invoice are refused."""
+def test_set_invoice_number_checks_length_and_uniqueness(session):
+    """Numbers over 32 characters or used by another invoice are refused; a package without
+    an invoice of ours keeps the ERP's number on the package."""
     first = factories.packed_package(session)
     second = factories.packed_package(session)
     invoicing.create_invoice(session, first)
@@ -156,8 +157,10 @@ def test_set_invoice_number_checks_length_uniqueness_and_an_invoice(session):
     with pytest.raises(InvalidParameter):
         with transaction(session):
             invoicing.set_invoice_number(session, second, "X" * 32)
-    with pytest.raises(CommandNotAllowed):
-        invoicing.set_invoice_number(session, factories.packed_package(session), "N-1")
+    erp_invoiced = factories.packed_package(session)
+    assert invoicing.set_invoice_number(session, erp_invoiced, "ERP-1") is None
+    session.commit()
     session.expire_all()
+    assert session.get(Package, erp_invoiced.id).invoice_number == "ERP-1"
     assert session.get(Package, first.id).invoice_number == "X" * 32
     assert session.get(Package, second.id).invoice_number is None

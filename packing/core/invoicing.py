@@ -101,8 +101,8 @@ def create_invoice(session: Session, package: Package | int, user: Optional[User
     return invoice
 
 
-def set_invoice_number(session: Session, package: Package | int, number: object) -> Invoice:
-    """Give the package's invoice its number (the reference's set_invoice_number)."""
+def set_invoice_number(session: Session, package: Package | int, number: object) -> Optional[Invoice]:
+    """Set the package's invoice number, and number its invoice when it has one."""
     if not isinstance(number, str) or not number.strip():
         raise InvalidParameter("invoice_number is required.", field="invoice_number")
     number = number.strip()
@@ -112,13 +112,16 @@ def set_invoice_number(session: Session, package: Package | int, number: object)
         )
     package = lock_package(session, package if isinstance(package, int) else package.id)
     invoice = package.invoice
-    if invoice is None:
-        raise CommandNotAllowed(f"Package {package.number} has no invoice yet.", field="invoice_number")
-    taken = session.scalar(select(Invoice.package_id).where(Invoice.number == number, Invoice.id != invoice.id))
-    if taken is not None:
-        raise InvalidParameter(f"Invoice number {number} is already used by another invoice.", field="invoice_number")
-    invoice.number = number
-    invoice.status = "invoiced"
+    if invoice is not None:
+        taken = session.scalar(select(Invoice.package_id).where(Invoice.number == number, Invoice.id != invoice.id))
+        if taken is not None:
+            raise InvalidParameter(
+                f"Invoice number {number} is already used by another invoice.", field="invoice_number"
+            )
+        invoice.number = number
+        invoice.status = "invoiced"
+    # Without an invoice of ours the number is the ERP's invoice for the package, as the
+    # reference's set_invoice_number stores it.
     package.invoice_number = number
     package.version += 1
     session.flush()

@@ -8,17 +8,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Optional
 
+from packing.core import seller_center
 from packing.core.models import (
     Address,
     CargoCompany,
+    Channel,
     City,
     Country,
     DenialReason,
     District,
+    Invoice,
     OrderItem,
     Package,
     PackageItem,
@@ -41,6 +44,8 @@ PACKAGE_CONTENT_TYPE = {"id": 4, "app_label": "packages", "model": "package"}
 def iso(value: Optional[datetime]) -> Optional[str]:
     if value is None:
         return None
+    if value.tzinfo is None:  # SQLite hands back naive datetimes; every stored time is UTC
+        value = value.replace(tzinfo=timezone.utc)
     text = value.isoformat()
     return text.replace("+00:00", "Z")
 
@@ -373,6 +378,31 @@ def package_full(
     }
 
 
+# Package Detail keys that the Short Detail leaves out (the guide's "short" detail).
+_NOT_IN_SHORT_DETAIL = (
+    "date_placed", "city", "payment_type", "tracking_number", "target_packing_date", "invoice_number", "remote_id",
+    "delivery_range", "order_gift_box_note", "order_has_gift_box", "order_retail_store_id", "order_notes",
+    "created_date", "modified_date", "channel_omnitron_id",
+)
+
+
+def package_short_detail(
+    value: Package, commands: list[Transition], *, secret: str = "", base_url: str = ""
+) -> dict[str, Any]:
+    """The Package Short Detail shape: the detail without order bookkeeping, and the stock
+    location in its short form."""
+    body = package_full(value, commands, secret=secret, base_url=base_url)
+    for key in _NOT_IN_SHORT_DETAIL:
+        del body[key]
+    body["stock_location"] = stock_location_short(value.stock_location)
+    return body
+
+
+def package_item_row(value: PackageItem) -> dict[str, Any]:
+    """A row of the package-items list: the item with its product's SKU at hand."""
+    return {**package_item(value), "product_sku": value.order_item.product.sku}
+
+
 def package_short(value: Package, packageitem_count: int) -> dict[str, Any]:
     """The Package Short List shape."""
     order = value.order
@@ -411,6 +441,11 @@ def package_simple(value: Package) -> dict[str, Any]:
         "shipping_address": value.order.shipping_address_id,
         "stock_location": value.stock_location_id,
         "invoice": value.invoice.id if value.invoice is not None else None,
+        # The OpenAPI text lists these beside the guide's fields.
+        "tracking_number": value.tracking_number,
+        "is_click_and_collect": value.order.is_click_and_collect,
+        "shipment_date": iso(value.shipment_date),
+        "delivery_range": delivery_range(value),
     }
 
 
@@ -474,10 +509,218 @@ def webhook_event(value: WebhookEvent) -> dict[str, Any]:
 
 
 def webhook_event_short(value: WebhookEvent) -> dict[str, Any]:
+    """The guide's short shape (webhook brief, delivered) with the OpenAPI text's fields."""
+    hook = value.webhook
     return {
         "id": value.id,
+        "webhook": {"id": hook.id, "target_url": hook.target_url, "is_active": hook.is_active, "event_type": hook.event_type},
         "created_date": iso(value.created_date),
+        "modified_date": iso(value.modified_date),
+        "delivered": value.status == "delivered",
         "event_type": value.event_type,
         "status": value.status,
         "retry_count": value.retry_count,
+    }
+
+
+def channel(value: Channel) -> dict[str, Any]:
+    return {
+        "id": value.id,
+        "channel_type": value.channel_type,
+        "created_date": iso(value.created_date),
+        "modified_date": iso(value.modified_date),
+        "omnitron_id": value.omnitron_id,
+        "name": value.name,
+        "configuration": value.configuration,
+        "is_active": value.is_active,
+    }
+
+
+def invoice_address(value: Optional[Address]) -> Optional[dict[str, Any]]:
+    """The invoice's flat address (ids instead of nested places), as the reference shows it."""
+    if value is None:
+        return None
+    return {
+        "pk": value.id,
+        "email": value.email,
+        "phone_number": value.phone_number,
+        "first_name": value.first_name,
+        "last_name": value.last_name,
+        "country": value.country_id,
+        "city": value.city_id,
+        "line": value.line,
+        "title": value.title,
+        "township": value.township_id,
+        "district": value.district_id,
+        "postcode": value.postcode,
+        "notes": value.notes,
+        "company_name": value.company_name,
+        "tax_office": value.tax_office,
+        "tax_no": value.tax_no,
+        "e_bill_taxpayer": value.e_bill_taxpayer,
+        "is_corporate": bool(value.company_name),
+    }
+
+
+def invoice(value: Invoice) -> dict[str, Any]:
+    order = value.order
+    return {
+        "id": value.id,
+        "invoice_type": value.invoice_type,
+        "status": value.status,
+        "channel": channel(value.channel),
+        "address": invoice_address(value.address),
+        "invoiceitem_set": [
+            {
+                "id": item.id,
+                "created_date": iso(item.created_date),
+                "modified_date": iso(item.modified_date),
+                "tax_rate": money(item.tax_rate),
+                "tax_amount": money(item.tax_amount),
+                "discount_rate": money(item.discount_rate),
+                "discount_amount": money(item.discount_amount),
+                "interest_rate": "0.00",
+                "interest_amount": None,
+                "total_amount": money(item.total_amount),
+                "net_amount": money(item.net_amount),
+                "order_item": item.order_item_id,
+            }
+            for item in value.items
+        ],
+        "order": {
+            "id": order.id,
+            "state": state(order.state),
+            "payment_type": order.payment_type,
+            "created_date": iso(order.created_date),
+            "modified_date": iso(order.modified_date),
+            "omnitron_id": order.omnitron_id,
+            "number": order.number,
+            "date_placed": iso(order.date_placed),
+            "channel": order.channel_id,
+            "customer": order.customer_id,
+            "shipping_address": order.shipping_address_id,
+            "billing_address": order.billing_address_id,
+        },
+        "package_number": value.package.number,
+        "created_date": iso(value.created_date),
+        "modified_date": iso(value.modified_date),
+        "number": value.number,
+    }
+
+
+# --- Seller Center (i2) and integration (i1) shapes -----------------------------------
+
+
+def _number(value: Optional[Decimal]) -> float:
+    return float(value or 0)
+
+
+def seller_center_address(value: Optional[Address]) -> Optional[dict[str, Any]]:
+    if value is None:
+        return None
+    return {
+        "email": value.email,
+        "phone_number": value.phone_number,
+        "first_name": value.first_name,
+        "last_name": value.last_name,
+        "country": value.country.name if value.country else None,
+        "country_code": value.country.code.upper() if value.country else None,
+        "city": value.city.name if value.city else None,
+        "township": value.township.name if value.township else None,
+        "district": value.district.name if value.district else None,
+        "line": value.line,
+        "postcode": value.postcode,
+        "company_name": value.company_name,
+        "tax_office": value.tax_office,
+        "tax_no": value.tax_no,
+        "e_bill_taxpayer": value.e_bill_taxpayer,
+        "identity_number": "",
+        "notes": value.notes,
+    }
+
+
+def seller_center_package(value: Package) -> dict[str, Any]:
+    """PKG101's package: amounts are the package's items (prices include tax)."""
+    order = value.order
+    lines = [item.order_item for item in value.items]
+    amount = sum((Decimal(line.price) for line in lines), Decimal(0))
+    discount = sum((Decimal(line.discount_amount or 0) for line in lines), Decimal(0))
+    kept = seller_center.bookkeeping(value)
+    company = seller_center.shipping_company(value)
+    shipment_row = value.shipment
+    return {
+        "number": value.number,
+        "order_number": order.number,
+        "status": seller_center.package_status(value),
+        "shipping_address": seller_center_address(order.shipping_address),
+        "billing_address": seller_center_address(order.billing_address),
+        "currency": order.currency.upper(),
+        "amount": float(amount),
+        "discount_amount": float(discount),
+        "net_amount": float(amount - discount),
+        "has_gift_box": order.has_gift_box,
+        "gift_box_note": order.gift_box_note,
+        "notes": order.notes,
+        "date_placed": iso(order.date_placed),
+        "shipping_method": None if company is None else company["name"],
+        "shipping_company": company,
+        "is_requires_manual_entry": company is None,
+        "waybill_number": shipment_row.awb_number if shipment_row else None,
+        "tracking_number": value.tracking_number,
+        "tracking_url": kept.get("tracking_url") or (shipment_row.tracking_url if shipment_row else None) or None,
+        "shipment_date": iso(value.shipment_date),
+        "delivery_date": kept.get("delivery_date"),
+        "invoice_date": kept.get("invoice_date") or (iso(value.invoice.invoice_date) if value.invoice else None),
+        "invoice_number": value.invoice_number,
+        "invoice_url": kept.get("invoice_url"),
+        "updated_at": iso(value.modified_date),
+        "created_at": iso(value.created_date),
+    }
+
+
+def seller_center_item(value: PackageItem, package: Package) -> dict[str, Any]:
+    line = value.order_item
+    return {
+        "number": seller_center.item_number(value, package),
+        "status": seller_center.item_status(value),
+        "product": line.product.sku,
+        "amount": _number(line.price),
+        "discount_amount": _number(line.discount_amount),
+        "tax_rate": float(Decimal(line.tax_rate) / 100),
+        "has_reservation": seller_center.has_reservation(value, package),
+        "updated_at": iso(value.modified_date),
+        "created_at": iso(value.created_date),
+    }
+
+
+def integration_package(value: Package) -> dict[str, Any]:
+    """The i1 package: the Seller Center fields keyed by ids."""
+    body = seller_center_package(value)
+    return {
+        "id": value.id,
+        "order": value.order_id,
+        "number": value.number,
+        "shipping_method": body["shipping_method"],
+        "waybill_number": body["waybill_number"],
+        "tracking_number": value.tracking_number,
+        "tracking_url": body["tracking_url"],
+        "shipment_date": body["shipment_date"],
+        "delivery_date": body["delivery_date"],
+        "status": body["status"],
+        "invoice_date": body["invoice_date"],
+        "invoice_number": value.invoice_number,
+        "invoice_data": body["invoice_url"],
+        "invoice_data_type": "URL" if body["invoice_url"] else None,
+        "created_at": body["created_at"],
+        "updated_at": body["updated_at"],
+    }
+
+
+def integration_package_item(value: PackageItem) -> dict[str, Any]:
+    return {
+        "id": value.id,
+        "order_item": value.order_item_id,
+        "package": value.package_id,
+        "created_at": iso(value.created_date),
+        "updated_at": iso(value.modified_date),
     }

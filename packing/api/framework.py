@@ -1,0 +1,289 @@
+"""What every integration endpoint shares: token authentication and scope, request
+validation with pydantic models, JSON errors, pagination links, and the registry of
+operations that the OpenAPI document is generated from (so the spec is the code)."""
+from __future__ import annotations
+
+import re
+import typing
+from dataclasses import dataclass, field
+from functools import wraps
+from urllib.parse import urlencode
+from typing import Any, Callable, Optional
+
+from flask import Blueprint, current_app, g, jsonify, request
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from werkzeug.exceptions import HTTPException
+
+from packing.core.api_tokens import scope_location_ids, verify_token
+from packing.core.db import transaction
+from packing.core.errors import DomainError
+from packing.core.models import ApiToken, Package, User
+from packing.core.queries import Page
+from packing.extensions import csrf, db
+
+JSON = "application/json"
+# Ids are 32-bit in the schema; a larger one cannot name a row.
+MAX_ID = 2**31 - 1
+
+
+class QueryModel(BaseModel):
+    """Query parameters: unknown ones are ignored (as in the reference), known ones validated."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class BodyModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass
+class Operation:
+    method: str
+    path: str
+    endpoint: str
+    summary: str
+    tag: str
+    responses: dict[int, tuple[str, Optional[dict]]]
+    query: Optional[type[QueryModel]] = None
+    body: Any = None
+    path_params: dict[str, dict] = field(default_factory=dict)
+    headers: list[dict] = field(default_factory=list)
+    body_required: bool = True
+
+
+OPERATIONS: list[Operation] = []
+
+
+class ApiError(Exception):
+    """An answer other than success, with a JSON body naming the field at fault."""
+
+    def __init__(self, status: int, detail: str, code: str = "invalid", field_errors: Optional[dict] = None):
+        super().__init__(detail)
+        self.status, self.detail, self.code, self.field_errors = status, detail, code, field_errors or {}
+
+    def response(self):
+        body = {"detail": self.detail, "code": self.code, **self.field_errors}
+        return jsonify(body), self.status
+
+
+def api_blueprint(name: str, import_name: str, url_prefix: str, *, authenticated: bool = True) -> Blueprint:
+    """A blueprint whose routes answer JSON, skip CSRF (a token, not a cookie, authenticates
+    them) and, when ``authenticated``, require a live API token."""
+    bp = Blueprint(name, import_name, url_prefix=url_prefix)
+    csrf.exempt(bp)
+    if authenticated:
+        bp.before_request(_authenticate)
+    bp.register_error_handler(ApiError, lambda error: error.response())
+    bp.register_error_handler(DomainError, _domain_error)
+    return bp
+
+
+def _domain_error(error: DomainError):
+    return jsonify(error.as_dict()), error.http_status
+
+
+def _authenticate() -> None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() not in ("token", "bearer") or not key.strip():
+        raise ApiError(401, "Authentication credentials were not provided.", "not_authenticated")
+    with transaction(db.session):
+        token = verify_token(db.session, key.strip())
+        # Read before the commit expires the token: reading it after would load it again.
+        scope = None if token is None else scope_location_ids(db.session, token)
+    if token is None:
+        raise ApiError(401, "Invalid token.", "authentication_failed")
+    g.api_token = token
+    g.api_scope = scope
+
+
+def api_user() -> User:
+    token: ApiToken = g.api_token
+    return token.user
+
+
+def api_scope() -> Optional[set[int]]:
+    return g.api_scope
+
+
+def in_scope(package: Package) -> Package:
+    """403 for a package outside the token's stock locations (the issue's rule for tokens)."""
+    scope = api_scope()
+    if scope is not None and package.stock_location_id not in scope:
+        raise ApiError(403, "This token may not access packages at this stock location.", "permission_denied")
+    return package
+
+
+def not_found(what: str = "package") -> ApiError:
+    return ApiError(404, f"No such {what}.", "not_found")
+
+
+# --- Request parsing ------------------------------------------------------------------
+
+
+def _is_list(annotation: Any) -> bool:
+    for candidate in (annotation, *typing.get_args(annotation)):
+        if typing.get_origin(candidate) is list:
+            return True
+    return False
+
+
+def _query_values(model: type[QueryModel]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        key = info.alias or name
+        if key not in request.args:
+            continue
+        if _is_list(info.annotation):
+            parts = [p for raw in request.args.getlist(key) for p in raw.split(",")]
+            values[key] = [p.strip() for p in parts if p.strip()]
+        else:
+            values[key] = request.args.getlist(key)[-1]
+    return values
+
+
+def field_errors(error: ValidationError) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for problem in error.errors():
+        location = [str(part) for part in problem["loc"]]
+        name = ".".join(location) or "non_field_errors"
+        errors.setdefault(name, []).append(problem["msg"])
+    return errors
+
+
+def _invalid(error: ValidationError) -> ApiError:
+    errors = field_errors(error)
+    first = next(iter(errors))
+    return ApiError(400, f"{first}: {errors[first][0]}", "invalid", errors)
+
+
+def parse_query(model: type[QueryModel]) -> QueryModel:
+    try:
+        return model.model_validate(_query_values(model))
+    except ValidationError as error:
+        raise _invalid(error) from None
+
+
+def parse_body(schema: Any, required: bool) -> Any:
+    """The JSON body validated by ``schema`` (a model or a TypeAdapter); 415 for another
+    media type, 400 for broken JSON or a field that does not validate."""
+    raw = request.get_data(cache=True)
+    if not raw and not required:
+        raw_value: Any = {}
+    else:
+        if request.mimetype != JSON:
+            raise ApiError(415, f"Send the body as {JSON}.", "unsupported_media_type")
+        try:
+            raw_value = request.get_json(force=True)
+        except HTTPException:
+            raise ApiError(400, "The body is not valid JSON.", "parse_error") from None
+    adapter = schema if isinstance(schema, TypeAdapter) else TypeAdapter(schema)
+    try:
+        return adapter.validate_python(raw_value)
+    except ValidationError as error:
+        raise _invalid(error) from None
+
+
+def operation(
+    bp: Blueprint,
+    rule: str,
+    method: str,
+    *,
+    summary: str,
+    responses: dict[int, tuple[str, Optional[dict]]],
+    query: Optional[type[QueryModel]] = None,
+    body: Any = None,
+    body_required: bool = True,
+    headers: Optional[list[dict]] = None,
+    require_json_content_type: bool = False,
+) -> Callable:
+    """Route ``rule`` and record it for the OpenAPI document; the view receives the
+    validated ``query`` and ``body`` beside its path arguments."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(**path_args):
+            if require_json_content_type and request.mimetype != JSON:
+                raise ApiError(415, f"Send the Content-Type header {JSON}.", "unsupported_media_type")
+            for name, value in path_args.items():
+                if isinstance(value, int) and value > MAX_ID:
+                    raise not_found()
+            kwargs: dict[str, Any] = {}
+            if query is not None:
+                kwargs["query"] = parse_query(query)
+            if body is not None:
+                kwargs["body"] = parse_body(body, body_required)
+            return view(**path_args, **kwargs)
+
+        bp.add_url_rule(rule, endpoint=view.__name__, view_func=wrapped, methods=[method])
+        OPERATIONS.append(
+            Operation(
+                method=method.lower(),
+                path=_openapi_path(bp.url_prefix + rule),
+                endpoint=f"{bp.name}.{view.__name__}",
+                summary=summary,
+                tag=bp.name,
+                responses=responses,
+                query=query,
+                body=body,
+                path_params=_path_params(rule),
+                headers=list(headers or []),
+                body_required=body_required,
+            )
+        )
+        return wrapped
+
+    return decorator
+
+
+def _openapi_path(rule: str) -> str:
+    return re.sub(r"<(?:\w+:)?([\w-]+)>", r"{\1}", rule)
+
+
+def _path_params(rule: str) -> dict[str, dict]:
+    params = {}
+    for converter, name in re.findall(r"<(?:(\w+):)?([\w-]+)>", rule):
+        params[name] = (
+            {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+            if converter == "int"
+            else {"type": "string", "pattern": r"^[A-Za-z0-9_-]{1,64}$"}
+        )
+    return params
+
+
+# --- Answers --------------------------------------------------------------------------
+
+
+def page_links(page: Page) -> dict[str, Optional[str]]:
+    base = request.base_url
+
+    def link(number: int) -> str:
+        args = request.args.copy()
+        args.setlist("page", [str(number)])
+        args.setlist("limit", [str(page.limit)])
+        return f"{base}?{_urlencode(args)}"
+
+    return {
+        "next": link(page.page + 1) if page.has_next else None,
+        "previous": link(page.page - 1) if page.has_previous else None,
+    }
+
+
+def _urlencode(args) -> str:
+    return urlencode(list(args.items(multi=True)))
+
+
+def paginated(page: Page, results: list) -> Any:
+    return jsonify({"count": page.count, **page_links(page), "results": results})
+
+
+def no_content():
+    return "", 204
+
+
+def secret() -> str:
+    return current_app.config["SECRET_KEY"]
+
+
+def base_url() -> str:
+    return current_app.config.get("PUBLIC_BASE_URL") or request.host_url

@@ -1,0 +1,244 @@
+"""Seller Center Packages (``/api/i2/packages/...``, by package number) and the
+integration lists (``/api/i1/packages/``, ``/api/i1/package-items/``)."""
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Any
+
+from flask import jsonify
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from packing.api import schemas as s
+from packing.api.framework import (
+    api_blueprint,
+    api_scope,
+    api_user,
+    in_scope,
+    no_content,
+    not_found,
+    operation,
+    paginated,
+)
+from packing.core import queries, seller_center, serializers
+from packing.core.db import transaction
+from packing.core.documents import label_pdf
+from packing.core.models import Address, Order, OrderItem, Package, PackageItem, Shipment, State, StockLocation
+from packing.extensions import db
+
+bp = api_blueprint("seller_center", __name__, "/api/i2")
+integration_bp = api_blueprint("integration", __name__, "/api/i1")
+
+ACCEPT_LANGUAGE = {"name": "Accept-Language", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 64}}
+JSON_CONTENT_TYPE = {
+    "name": "Content-Type",
+    "in": "header",
+    "required": True,
+    "schema": {"type": "string", "enum": ["application/json"]},
+    "description": "The integration API answers only requests declared as JSON (415 otherwise).",
+}
+AUTH = {401: ("Unauthorized", s.ERROR), 403: ("Outside the token's stock locations", s.ERROR)}
+FAILED = {400: ("Missing required field(s), invalid data or invalid action.", s.ERROR), **AUTH, 404: ("Not found", s.ERROR)}
+WRITE = {**FAILED, 415: ("Unsupported Media Type", s.ERROR)}
+
+_LOOKUPS = {"": "__eq__", "__gt": "__gt__", "__gte": "__ge__", "__lt": "__lt__", "__lte": "__le__"}
+
+
+def _timestamps(model, values: dict[str, datetime]) -> list:
+    """``created_at``/``updated_at`` lookups on the model's created/modified dates."""
+    conditions = []
+    for name, value in values.items():
+        field, _, lookup = name.partition("__")
+        column = model.created_date if field == "created_at" else model.modified_date
+        conditions.append(getattr(column, _LOOKUPS["__" + lookup if lookup else ""])(value))
+    return conditions
+
+
+def _scoped(stmt: Select) -> Select:
+    scope = api_scope()
+    return stmt if scope is None else stmt.where(Package.stock_location_id.in_(sorted(scope)))
+
+
+def _address_options(path):
+    return path.options(
+        joinedload(Address.city), joinedload(Address.country), joinedload(Address.township), joinedload(Address.district)
+    )
+
+
+def _package_options() -> list:
+    return [
+        joinedload(Package.state),
+        _address_options(joinedload(Package.order).joinedload(Order.shipping_address)),
+        _address_options(joinedload(Package.order).joinedload(Order.billing_address)),
+        joinedload(Package.stock_location).joinedload(StockLocation.default_cargo_company),
+        selectinload(Package.items).joinedload(PackageItem.order_item),
+        selectinload(Package.shipment).joinedload(Shipment.cargo_company),
+        selectinload(Package.invoice),
+    ]
+
+
+def _by_number(number: str, *options) -> Package:
+    package = db.session.scalar(select(Package).where(Package.number == number).options(*options))
+    if package is None:
+        raise not_found()
+    return in_scope(package)
+
+
+@operation(
+    bp, "/packages/", "GET", summary="PKG101: Get Packages", query=s.SellerCenterListQuery,
+    headers=[ACCEPT_LANGUAGE], responses={200: ("OK", s.page_of(s.SC_PACKAGE)), 400: ("Invalid filter", s.ERROR), **AUTH},
+)
+def package_list(query: s.SellerCenterListQuery):
+    stmt = _scoped(select(Package)).where(*_timestamps(Package, query.timestamp_filters()))
+    if query.number:
+        stmt = stmt.where(Package.number == query.number)
+    if query.order__number:
+        stmt = stmt.where(Package.order_id.in_(select(Order.id).where(Order.number == query.order__number)))
+    if query.waybill_number:
+        stmt = stmt.where(Package.id.in_(select(Shipment.package_id).where(Shipment.awb_number == query.waybill_number)))
+    if query.status is not None:
+        values = [value for value, status in seller_center.PACKAGE_STATUS.items() if status == query.status]
+        stmt = stmt.where(
+            Package.state_id.in_(select(State.id).where(State.enum_class == "PackageStatus", State.enum_value.in_(values)))
+        )
+    page = queries.paginate(db.session, stmt.order_by(Package.id.desc()), query.page, query.limit, _package_options())
+    return paginated(page, [serializers.seller_center_package(package) for package in page.items])
+
+
+@operation(
+    bp, "/packages/<number>/items/", "GET", summary="PKG102: Get Package Items", query=s.SellerCenterItemsQuery,
+    headers=[ACCEPT_LANGUAGE], responses={200: ("OK", s.page_of(s.SC_ITEM)), **FAILED},
+)
+def package_items(number: str, query: s.SellerCenterItemsQuery):
+    package = _by_number(number)
+    stmt = (
+        select(PackageItem)
+        .where(PackageItem.package_id == package.id, *_timestamps(PackageItem, query.timestamp_filters()))
+        .options(joinedload(PackageItem.state), joinedload(PackageItem.order_item).joinedload(OrderItem.product))
+        .order_by(PackageItem.id)
+    )
+    page = queries.paginate(db.session, stmt, query.page, query.limit)
+    return paginated(page, [serializers.seller_center_item(item, package) for item in page.items])
+
+
+@operation(
+    bp, "/packages/<number>/", "PUT", summary="PKG103: Update Package", body=s.SellerCenterUpdateBody,
+    headers=[ACCEPT_LANGUAGE], responses={200: ("OK", s.SC_PACKAGE), **WRITE},
+)
+def package_update(number: str, body: s.SellerCenterUpdateBody):
+    package = _by_number(number)
+    with transaction(db.session):
+        seller_center.update_package(db.session, package, body.model_dump(exclude_none=True), api_user())
+    return jsonify(serializers.seller_center_package(_by_number(number, *_package_options())))
+
+
+@operation(
+    bp, "/packages/<number>/label/", "GET", summary="PKG104: Get Cargo Label", headers=[ACCEPT_LANGUAGE],
+    responses={200: ("OK: the label PDF, base64 encoded", s.SC_LABEL), **FAILED},
+)
+def package_label(number: str):
+    package = _by_number(number)
+    with transaction(db.session):
+        pdf = label_pdf(db.session, package)
+    return jsonify({"data": base64.b64encode(pdf).decode()})
+
+
+@operation(
+    bp, "/packages/<number>/change-shipping-method/", "POST", summary="PKG105: Change Shipping Method",
+    body=s.ShippingMethodBody, headers=[ACCEPT_LANGUAGE], responses={204: ("No Content", None), **WRITE},
+)
+def package_change_shipping_method(number: str, body: s.ShippingMethodBody):
+    package = _by_number(number)
+    with transaction(db.session):
+        seller_center.change_shipping_method(db.session, package, body.shipping_method)
+    return no_content()
+
+
+@operation(
+    bp, "/packages/<number>/split/", "POST", summary="PKG106: Split Package", body=s.SplitBody,
+    headers=[ACCEPT_LANGUAGE], responses={204: ("No Content", None), **WRITE},
+)
+def package_split(number: str, body: list[s.SplitGroup]):
+    package = _by_number(number)
+    with transaction(db.session):
+        seller_center.split_package(db.session, package, [group.model_dump() for group in body], api_user())
+    return no_content()
+
+
+@operation(
+    bp, "/packages/<number>/reject/", "POST", summary="PKG107: Reject Package", body=s.RejectBody,
+    headers=[ACCEPT_LANGUAGE], responses={204: ("No Content", None), **WRITE},
+)
+def package_reject(number: str, body: s.RejectBody):
+    package = _by_number(number)
+    with transaction(db.session):
+        seller_center.reject_items(db.session, package, body.items, body.reason, api_user())
+    return no_content()
+
+
+@operation(
+    bp, "/packages/<number>/reservations/<item_number>", "DELETE",
+    summary="PKG108: Release Stock Reservation by Package Item", headers=[ACCEPT_LANGUAGE],
+    responses={204: ("No Content", None), **FAILED},
+)
+def package_item_release_reservation(number: str, item_number: str):
+    package = _by_number(number)
+    with transaction(db.session):
+        seller_center.release_reservations(db.session, package, [item_number])
+    return no_content()
+
+
+@operation(
+    bp, "/packages/<number>/refund/", "POST", summary="PKG109: Refund Package", body=s.RefundBody,
+    headers=[ACCEPT_LANGUAGE], responses={204: ("No Content", None), **WRITE},
+)
+def package_refund(number: str, body: s.RefundBody):
+    package = _by_number(number)
+    with transaction(db.session):
+        seller_center.refund_package(db.session, package, body.reason, body.refund_invoice_number)
+    return no_content()
+
+
+@operation(
+    bp, "/packages/<number>/reservations/", "DELETE", summary="PKG110: Release Stock Reservations by Package Number",
+    headers=[ACCEPT_LANGUAGE], responses={204: ("No Content", None), **FAILED},
+)
+def package_release_reservations(number: str):
+    package = _by_number(number)
+    with transaction(db.session):
+        seller_center.release_reservations(db.session, package)
+    return no_content()
+
+
+I1_RESPONSES: dict[int, Any] = {**AUTH, 400: ("Invalid filter", s.ERROR), 415: ("Unsupported Media Type", s.ERROR)}
+
+
+@operation(
+    integration_bp, "/packages/", "GET", summary="ORI04: Packages", query=s.IntegrationListQuery,
+    headers=[JSON_CONTENT_TYPE], require_json_content_type=True,
+    responses={200: ("Packages retrieved successfully", s.page_of(s.I1_PACKAGE)), **I1_RESPONSES},
+)
+def integration_packages(query: s.IntegrationListQuery):
+    stmt = _scoped(select(Package)).where(*_timestamps(Package, query.timestamp_filters())).order_by(Package.id)
+    page = queries.paginate(db.session, stmt, query.page, query.limit, _package_options())
+    return paginated(page, [serializers.integration_package(package) for package in page.items])
+
+
+@operation(
+    integration_bp, "/package-items/", "GET", summary="ORI05: Package Items", query=s.IntegrationListQuery,
+    headers=[JSON_CONTENT_TYPE], require_json_content_type=True,
+    responses={200: ("Package items retrieved successfully", s.page_of(s.I1_PACKAGE_ITEM)), **I1_RESPONSES},
+)
+def integration_package_items(query: s.IntegrationListQuery):
+    stmt = (
+        select(PackageItem)
+        .join(Package, PackageItem.package_id == Package.id)
+        .where(*_timestamps(PackageItem, query.timestamp_filters()))
+        .order_by(PackageItem.id)
+    )
+    scope = api_scope()
+    if scope is not None:
+        stmt = stmt.where(Package.stock_location_id.in_(sorted(scope)))
+    page = queries.paginate(db.session, stmt, query.page, query.limit)
+    return paginated(page, [serializers.integration_package_item(item) for item in page.items])

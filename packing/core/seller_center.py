@@ -1,0 +1,288 @@
+"""Seller Center (i2) operations mapped onto the packing domain.
+
+The Seller Center speaks in package numbers, item numbers and six statuses; here they
+become the station's commands (through ``execute_command``, so each state change has its
+transition log) and a few bookkeeping fields. Functions only flush; the caller commits.
+
+Choices where the reference is silent:
+- an item number is ``<package number>-<package item id>`` (stable across splits);
+- fields with no column of their own (tracking URL, delivery and invoice dates, invoice
+  URL, reservation releases, refunds, rejection reasons) are kept under
+  ``extra_information["seller_center"]``;
+- a "shipping method" is a cargo company, named by its ERP code.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Iterable, Optional
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from packing.core.catalogue import ACTIVE_ITEM_STATES, CommandType, PackageItemStatus, PackageStatus
+from packing.core import commands  # a module import: commands -> events -> serializers -> here
+from packing.core.db import lock_package
+from packing.core.errors import InvalidParameter, NotFound
+from packing.core.invoicing import set_invoice_number
+from packing.core.models import CargoCompany, DenialReason, Package, PackageItem, Shipment, Transition, User
+
+KEY = "seller_center"
+
+CANCELLED, PREPARING, READY_TO_SHIP, SHIPPED, DELIVERED, DELIVERY_FAILED = 1, 2, 3, 4, 5, 6
+
+PACKAGE_STATUS = {
+    PackageStatus.WAITING.value: PREPARING,
+    PackageStatus.PREPARING.value: PREPARING,
+    PackageStatus.CONTAINS_OUT_OF_STOCK.value: PREPARING,
+    PackageStatus.REQUIRES_REPLAN.value: PREPARING,
+    PackageStatus.PACKED.value: READY_TO_SHIP,
+    PackageStatus.READY_TO_SHIP.value: READY_TO_SHIP,
+    PackageStatus.SHIPPED.value: SHIPPED,
+    PackageStatus.DELIVERED.value: DELIVERED,
+    PackageStatus.DELIVERY_FAILED.value: DELIVERY_FAILED,
+    PackageStatus.PACKAGING_CANCELED.value: CANCELLED,
+}
+ITEM_STATUS = {
+    PackageItemStatus.WAITING.value: PREPARING,
+    PackageItemStatus.PREPARING.value: PREPARING,
+    PackageItemStatus.PACKED.value: READY_TO_SHIP,
+    PackageItemStatus.SHIPPED.value: SHIPPED,
+    PackageItemStatus.DELIVERED.value: DELIVERED,
+    PackageItemStatus.OUT_OF_STOCK.value: CANCELLED,
+    PackageItemStatus.REFUSED.value: CANCELLED,
+    PackageItemStatus.CANCELLED.value: CANCELLED,
+}
+# The package state a requested status moves to, and the command types that may do it.
+STATUS_TARGETS = {
+    PREPARING: (PackageStatus.PREPARING.value, (CommandType.PREPARE,)),
+    READY_TO_SHIP: (PackageStatus.READY_TO_SHIP.value, (CommandType.READY_TO_SHIP,)),
+    SHIPPED: (PackageStatus.SHIPPED.value, (CommandType.SHIP,)),
+    DELIVERED: (PackageStatus.DELIVERED.value, (CommandType.DELIVER,)),
+    DELIVERY_FAILED: (PackageStatus.DELIVERY_FAILED.value, (CommandType.DELIVERY_FAILED,)),
+}
+REFUNDABLE = {SHIPPED, DELIVERED, DELIVERY_FAILED}
+RESERVING_ITEM_STATES = {status.value for status in ACTIVE_ITEM_STATES}
+
+
+def package_status(package: Package) -> int:
+    return PACKAGE_STATUS[package.state.enum_value]
+
+
+def item_status(item: PackageItem) -> int:
+    return ITEM_STATUS[item.state.enum_value]
+
+
+def item_number(item: PackageItem, package: Optional[Package] = None) -> str:
+    return f"{(package or item.package).number}-{item.id}"
+
+
+def bookkeeping(package: Package) -> dict[str, Any]:
+    return dict((package.extra_information or {}).get(KEY) or {})
+
+
+def has_reservation(item: PackageItem, package: Package) -> bool:
+    released = bookkeeping(package).get("released_reservations", [])
+    return item.state.enum_value in RESERVING_ITEM_STATES and item.id not in released
+
+
+def _keep(package: Package, **values: Any) -> None:
+    record = bookkeeping(package)
+    record.update(values)
+    # A new dict, so that SQLAlchemy sees the JSON column change.
+    package.extra_information = {**(package.extra_information or {}), KEY: record}
+
+
+def get_by_number(session: Session, number: str) -> Package:
+    package = session.scalar(select(Package).where(Package.number == number))
+    if package is None:
+        raise NotFound(f"No package {number}.", field="number")
+    return package
+
+
+def _items_by_number(package: Package, numbers: Iterable[str], field: str = "items") -> list[PackageItem]:
+    by_number = {item_number(item, package): item for item in package.items}
+    chosen, unknown = [], []
+    for number in dict.fromkeys(numbers):
+        (chosen.append(by_number[number]) if number in by_number else unknown.append(number))
+    if unknown:
+        raise InvalidParameter(f"Package {package.number} has no item {', '.join(unknown)}.", field=field)
+    return chosen
+
+
+def _transition(session: Session, package: Package, command_types: tuple[str, ...], destination: Optional[str] = None):
+    stmt = (
+        select(Transition)
+        .where(
+            Transition.source_state_id == package.state_id,
+            Transition.command.in_(command_types),
+            Transition.is_active.is_(True),
+        )
+        .order_by(Transition.position, Transition.id)
+    )
+    for transition in session.scalars(stmt):
+        if destination is None or transition.destination_state.enum_value == destination:
+            return transition
+    return None
+
+
+def _cargo_company(session: Session, code_or_name: str, field: str) -> CargoCompany:
+    wanted = code_or_name.strip().lower()
+    company = session.scalar(
+        select(CargoCompany).where(
+            CargoCompany.is_active.is_(True),
+            (func.lower(CargoCompany.erp_code) == wanted) | (func.lower(CargoCompany.name) == wanted),
+        )
+    )
+    if company is None:
+        raise InvalidParameter(f"No active cargo company {code_or_name!r}.", field=field)
+    return company
+
+
+def shipping_company(package: Package) -> Optional[dict[str, str]]:
+    """The carrier: the shipment's, else the one chosen through the API, else the store's default."""
+    if package.shipment is not None:
+        company = package.shipment.cargo_company
+        return {"name": company.name, "slug": company.erp_code}
+    chosen = (package.extra_information or {}).get("shipping_method")
+    if chosen:
+        return {"name": chosen["name"], "slug": chosen["erp_code"]}
+    company = package.stock_location.default_cargo_company
+    return None if company is None else {"name": company.name, "slug": company.erp_code}
+
+
+def update_package(session: Session, package: Package, changes: dict[str, Any], user: Optional[User]) -> Package:
+    """PKG103: move to a status through its command, and set shipping and invoice fields."""
+    package = lock_package(session, package.id)
+    status = changes.get("status")
+    if status is not None and status != package_status(package):
+        destination, command_types = STATUS_TARGETS[status]
+        transition = _transition(session, package, command_types, destination)
+        if transition is None:
+            raise InvalidParameter(
+                f"Package {package.number} cannot go from {package.state.name} to status {status}.", field="status"
+            )
+        package = commands.execute_command(session, package, transition, {}, user).package
+    if changes.get("shipping_company") and not changes.get("waybill_number") and package.shipment is None:
+        change_shipping_method(session, package, changes["shipping_company"], field="shipping_company")
+    if changes.get("waybill_number"):
+        _set_waybill(session, package, changes["waybill_number"], changes.get("shipping_company"))
+    if changes.get("tracking_number"):
+        package.tracking_number = changes["tracking_number"]
+    if changes.get("shipment_date"):
+        package.shipment_date = changes["shipment_date"]
+    if changes.get("invoice_number"):
+        set_invoice_number(session, package, changes["invoice_number"])
+    kept = {
+        name: value.isoformat() if isinstance(value, datetime) else value
+        for name in ("tracking_url", "delivery_date", "invoice_date", "invoice_url")
+        if (value := changes.get(name)) is not None
+    }
+    if kept:
+        _keep(package, **kept)
+    session.flush()
+    return package
+
+
+def _set_waybill(session: Session, package: Package, waybill: str, company_name: Optional[str]) -> None:
+    taken = session.scalar(select(Shipment.package_id).where(Shipment.awb_number == waybill))
+    if taken is not None and taken != package.id:
+        raise InvalidParameter(f"Waybill {waybill} belongs to another package.", field="waybill_number")
+    if company_name:
+        company = _cargo_company(session, company_name, "shipping_company")
+    else:
+        chosen = shipping_company(package)
+        if chosen is None:
+            raise InvalidParameter("Name the shipping company of this waybill.", field="shipping_company")
+        company = _cargo_company(session, chosen["slug"], "shipping_company")
+    if package.shipment is None:
+        package.shipment = Shipment(cargo_company=company, awb_number=waybill)
+    else:
+        package.shipment.awb_number = waybill
+        package.shipment.cargo_company = company
+
+
+def change_shipping_method(session: Session, package: Package, code: str, field: str = "shipping_method") -> None:
+    """PKG105: choose the carrier before the waybill is issued."""
+    package = lock_package(session, package.id)
+    if package.shipment is not None or package_status(package) in (CANCELLED, SHIPPED, DELIVERED, DELIVERY_FAILED):
+        raise InvalidParameter(
+            f"Package {package.number} already has its shipment; its carrier cannot change.", field=field
+        )
+    company = _cargo_company(session, code, field)
+    package.extra_information = {
+        **(package.extra_information or {}),
+        "shipping_method": {"erp_code": company.erp_code, "name": company.name},
+    }
+    session.flush()
+
+
+def split_package(session: Session, package: Package, groups: list[dict[str, Any]], user: Optional[User]) -> list[commands.CommandResult]:
+    """PKG106: each group of items becomes a new package (the split command, once per group)."""
+    package = lock_package(session, package.id)
+    results = []
+    for group in groups:
+        items = _items_by_number(package, group["items"])
+        transition = _transition(session, package, (CommandType.SPLIT,))
+        if transition is None:
+            raise InvalidParameter(f"Package {package.number} cannot be split while {package.state.name}.", field="items")
+        result = commands.execute_command(session, package, transition, {"package_items": [i.id for i in items]}, user)
+        if group.get("shipping_method"):
+            change_shipping_method(session, session.get(Package, result.response["package__id"]), group["shipping_method"])
+        results.append(result)
+    return results
+
+
+def reject_items(session: Session, package: Package, numbers: list[str], reason: str, user: Optional[User]) -> commands.CommandResult:
+    """PKG107: rejecting every open item refuses the package (with the matching denial
+    reason, else "other"); rejecting some marks them out of stock with the reason."""
+    package = lock_package(session, package.id)
+    items = _items_by_number(package, numbers)
+    open_items = commands.active_items(package)
+    closed = [item_number(i, package) for i in items if i not in open_items]
+    if closed:
+        raise InvalidParameter(f"Items {', '.join(closed)} are no longer open.", field="items")
+    if len(items) == len(open_items):
+        transition = _transition(session, package, (CommandType.REFUSE,))
+        wanted = reason.strip().lower()
+        denial = session.scalar(
+            select(DenialReason).where(
+                DenialReason.is_active.is_(True),
+                (func.lower(DenialReason.remote_id) == wanted) | (func.lower(DenialReason.title) == wanted),
+            )
+        ) or session.scalar(select(DenialReason).where(DenialReason.remote_id == "other"))
+        parameters: dict[str, Any] = {"denial_reason": denial.id if denial else reason}
+    else:
+        transition = _transition(session, package, (CommandType.OUT_OF_STOCK,))
+        parameters = {"package_items": [i.id for i in items], "discrepancy_reason": reason}
+    if transition is None:
+        raise InvalidParameter(f"Package {package.number} cannot be rejected while {package.state.name}.", field="items")
+    result = commands.execute_command(session, package, transition, parameters, user)
+    _keep(result.package, rejection_reason=reason)
+    session.flush()
+    return result
+
+
+def release_reservations(session: Session, package: Package, numbers: Optional[list[str]] = None) -> list[int]:
+    """PKG108/PKG110: record that the stock held for these items (default: all) is free.
+    Releasing again is harmless, as a DELETE should be."""
+    package = lock_package(session, package.id)
+    items = package.items if numbers is None else _items_by_number(package, numbers, field="item-number")
+    released = list(bookkeeping(package).get("released_reservations", []))
+    newly = [item.id for item in items if has_reservation(item, package)]
+    if newly:
+        _keep(package, released_reservations=sorted(set(released) | set(newly)))
+        session.flush()
+    return newly
+
+
+def refund_package(session: Session, package: Package, reason: str, refund_invoice_number: str) -> None:
+    """PKG109: record the refund of a package that has left the store."""
+    package = lock_package(session, package.id)
+    if package_status(package) not in REFUNDABLE:
+        raise InvalidParameter(
+            f"Package {package.number} has not been shipped, so there is nothing to refund.", field="number"
+        )
+    if bookkeeping(package).get("refund"):
+        raise InvalidParameter(f"Package {package.number} is already refunded.", field="refund_invoice_number")
+    _keep(package, refund={"reason": reason, "refund_invoice_number": refund_invoice_number})
+    session.flush()
