@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from packing.core import documents, events, invoicing
 from packing.core.db import transaction
-from packing.core.errors import CommandNotAllowed, InvalidParameter
+from packing.core.errors import InvalidParameter
 from packing.core.models import Package, WebhookEvent
 from tests import factories
 from tests.test_documents import pdf_text
@@ -137,8 +137,9 @@ def test_create_invoice_once_with_event_and_only_when_packed(session):
     first = invoicing.create_invoice(session, package)
     assert invoicing.create_invoice(session, package).id == first.id
     assert session.query(WebhookEvent).filter_by(event_type=events.INVOICE_CREATED).count() == 1
-    with pytest.raises(CommandNotAllowed):
+    with pytest.raises(InvalidParameter) as not_packed:
         invoicing.create_invoice(session, factories.package(session))
+    assert not_packed.value.field == "package"
 
 
 def test_set_invoice_number_checks_length_and_uniqueness(session):

@@ -85,10 +85,22 @@ def test_concurrent_draws_never_share_a_tracking_number(app, session, backend):
     assert len(set(numbers)) == 8
 
 
-def test_location_without_cargo_company_cannot_pack_with_shipment(session):
-    """Without a default cargo company, packing is refused naming the field and nothing changes."""
+def test_a_store_without_its_own_cargo_company_ships_with_the_builtin_carrier(session):
+    """A store with no default cargo company (as imported from the OMS) packs with the built-in carrier."""
     store = factories.location(session)
     store.default_cargo_company = None
+    package = factories.package(session, at=store)
+    with transaction(session):
+        execute_command(session, package, factories.PACK)
+    assert package.shipment.cargo_company.erp_code == "builtin"
+    assert shipping.is_valid_builtin_tracking_number(package.shipment.awb_number)
+
+
+def test_location_without_any_active_cargo_company_cannot_pack_with_shipment(session):
+    """With no default and the built-in carrier switched off, packing is refused naming the field and nothing changes."""
+    store = factories.location(session)
+    store.default_cargo_company = None
+    session.scalar(select(CargoCompany).where(CargoCompany.erp_code == "builtin")).is_active = False
     package = factories.package(session, at=store)
     session.commit()
     with pytest.raises(InvalidParameter) as refused:

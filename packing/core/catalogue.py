@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from packing.core.models import DenialReason, Package, State, Transition
+from packing.core.models import CargoCompany, DenialReason, Package, State, Transition
 
 
 class PackageStatus(str, Enum):
@@ -41,6 +41,14 @@ class PackageItemStatus(str, Enum):
 
 # Items in these states are still part of the package: they are scanned, packed and billed.
 ACTIVE_ITEM_STATES = (PackageItemStatus.WAITING, PackageItemStatus.PREPARING, PackageItemStatus.PACKED)
+
+# Packages that have been packed: they have (or may be given) a shipment, label and invoice.
+PACKED_STATES = (
+    PackageStatus.PACKED,
+    PackageStatus.READY_TO_SHIP,
+    PackageStatus.SHIPPED,
+    PackageStatus.DELIVERED,
+)
 
 # Packages a picker still has work on.
 OPEN_PACKAGE_STATES = (
@@ -216,6 +224,10 @@ DEFAULT_TRANSITIONS: list[TransitionSpec] = [
     ),
 ]
 
+# The carrier a store ships with until a lead chooses its own: the built-in adapter's
+# sequential tracking numbers, so a fresh install (or a store imported from the OMS) can pack.
+BUILTIN_CARGO_COMPANY = {"erp_code": "builtin", "name": "Store courier", "shipping_company": "builtin"}
+
 DEFAULT_DENIAL_REASONS = [
     ("damaged", "Product is damaged", "Ürün hasarlı", 10),
     ("not-found", "Product not found on shelf", "Ürün rafta bulunamadı", 20),
@@ -226,7 +238,7 @@ DEFAULT_DENIAL_REASONS = [
 
 
 def seed_catalogue(session: Session) -> None:
-    """Insert the default states, commands and denial reasons that are not there yet."""
+    """Insert the default states, commands, denial reasons and carrier that are not there yet."""
     states = {(s.enum_class, s.enum_value): s for s in session.scalars(select(State))}
     for spec in ALL_STATES:
         if (spec.enum_class, spec.enum_value) not in states:
@@ -260,6 +272,9 @@ def seed_catalogue(session: Session) -> None:
             )
         )
         known_slugs.add(spec.slug)
+
+    if session.scalar(select(CargoCompany.id).where(CargoCompany.erp_code == BUILTIN_CARGO_COMPANY["erp_code"])) is None:
+        session.add(CargoCompany(**BUILTIN_CARGO_COMPANY))
 
     known_reasons = set(session.scalars(select(DenialReason.remote_id)))
     for remote_id, title, title_tr, priority in DEFAULT_DENIAL_REASONS:

@@ -32,7 +32,7 @@ from packing.core import events
 from packing.core.commands import active_items
 from packing.core.db import lock_package, transaction
 from packing.core.errors import InvalidParameter, NotFound
-from packing.core.catalogue import PackageStatus, package_state
+from packing.core.catalogue import PACKED_STATES, PackageStatus, package_state
 from packing.core.models import (
     Invoice,
     Order,
@@ -44,7 +44,7 @@ from packing.core.models import (
     User,
     utcnow,
 )
-from packing.core.shipping import LABELS_TO_RENDER
+from packing.core.shipping import LABELS_TO_RENDER, create_shipment
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "labels"
 TRANSLATIONS_DIR = Path(__file__).resolve().parents[1] / "translations"
@@ -203,10 +203,18 @@ def store_label(session: Session, package: Package, pdf: bytes) -> ShippingLabel
 
 def label_pdf(session: Session, package: Package) -> bytes:
     """The package's stored label; rendered and stored now if the queue has not yet done it
-    (flushes; the caller commits)."""
+    (flushes; the caller commits). A packed package that has no shipment yet (packed without
+    one, or imported as packed) is given one: asking for its label means shipping it."""
     stored = session.scalar(select(ShippingLabel.pdf).where(ShippingLabel.package_id == package.id))
     if stored is not None:
         return stored
+    if package.shipment is None:
+        if package.state.enum_value not in {status.value for status in PACKED_STATES}:
+            raise InvalidParameter(
+                f"Package {package.number} is {package.state.name}; it gets a label once it is packed.",
+                field="package",
+            )
+        create_shipment(session, package)
     version = package.version
     pdf = render_label_pdf(package)
     package = lock_package(session, package.id)

@@ -15,20 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from packing.core import events
-from packing.core.catalogue import PackageStatus
+from packing.core.catalogue import PACKED_STATES
 from packing.core.commands import active_items
 from packing.core.db import lock_package
-from packing.core.errors import CommandNotAllowed, InvalidParameter
+from packing.core.errors import InvalidParameter
 from packing.core.models import Invoice, InvoiceItem, Package, User
 
 CENT = Decimal("0.01")
 INVOICE_NUMBER_MAX_LENGTH = 32
-INVOICEABLE_STATES = {
-    PackageStatus.PACKED.value,
-    PackageStatus.READY_TO_SHIP.value,
-    PackageStatus.SHIPPED.value,
-    PackageStatus.DELIVERED.value,
-}
 
 
 def tax_included(gross: Decimal, rate: Decimal) -> Decimal:
@@ -56,8 +50,8 @@ def create_invoice(session: Session, package: Package | int, user: Optional[User
     package = lock_package(session, package if isinstance(package, int) else package.id)
     if package.invoice is not None:
         return package.invoice
-    if package.state.enum_value not in INVOICEABLE_STATES:
-        raise CommandNotAllowed(
+    if package.state.enum_value not in {status.value for status in PACKED_STATES}:
+        raise InvalidParameter(
             f"Package {package.number} is {package.state.name}; it can be invoiced once it is packed.", field="package"
         )
     items = active_items(package)

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from packing.config import Config
-from packing.core.catalogue import PackageStatus
+from packing.core.catalogue import BUILTIN_CARGO_COMPANY, PackageStatus
 from packing.core.db import lock_package
 from packing.core.errors import CommandNotAllowed, InvalidParameter
 from packing.core.models import CargoCompany, Package, Shipment, ShippingLabel, TrackingNumberSequence
@@ -123,10 +123,13 @@ def request_label(session: Session, package: Package) -> None:
 
 
 def create_shipment(session: Session, package: Package, cargo_company: Optional[CargoCompany] = None) -> Shipment:
-    """The package's shipment with the location's default cargo company (flushes, no commit)."""
+    """The package's shipment with the location's default cargo company, else the built-in
+    carrier (flushes, no commit)."""
     if package.shipment is not None:
         return package.shipment
-    company = cargo_company or package.stock_location.default_cargo_company
+    company = cargo_company or package.stock_location.default_cargo_company or session.scalar(
+        select(CargoCompany).where(CargoCompany.erp_code == BUILTIN_CARGO_COMPANY["erp_code"])
+    )
     if company is None or not company.is_active:
         raise InvalidParameter(
             f"{package.stock_location.name} has no active default cargo company; "
