@@ -19,6 +19,7 @@ from huey import Huey, RedisHuey, SqliteHuey
 from packing.config import INSTANCE_DIR
 
 _app: Optional[Flask] = None
+_worker_services: list[Callable[[], None]] = []
 
 
 def _make_huey() -> Huey:
@@ -49,12 +50,22 @@ def job(**task_options) -> Callable:
     return decorator
 
 
+def worker_service(start: Callable[[], None]) -> Callable[[], None]:
+    """Run ``start`` when ``flask worker`` starts, before it consumes tasks: for a process-wide
+    service such as the webhook outbox poll. Consumers that tests run in-process do not start
+    these, so no poller outlives the test that made it."""
+    _worker_services.append(start)
+    return start
+
+
 @click.command("worker")
 @click.option("--workers", default=2, show_default=True, help="Worker threads.")
 @with_appcontext
 def worker_command(workers: int) -> None:
     """Run the background worker (label batches, webhook delivery)."""
     consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True, check_worker_health=True)
+    for start in _worker_services:
+        start()
     consumer.run()
 
 

@@ -20,7 +20,7 @@ from packing.core import events, webhooks
 from packing.core.db import lock_package, transaction
 from packing.core.models import Package, WebhookEvent, utcnow
 from packing.extensions import db
-from packing.jobs import huey, job
+from packing.jobs import job, worker_service
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +31,6 @@ REQUEUE_AFTER_SECONDS = 300.0
 
 _handed_over: dict[tuple[int, Optional[datetime]], float] = {}
 _handed_over_lock = threading.Lock()
-_poller: Optional[threading.Thread] = None
-_poller_lock = threading.Lock()
 
 
 def now() -> datetime:
@@ -141,11 +139,7 @@ def _poll_forever() -> None:
         time.sleep(POLL_SECONDS)
 
 
-@huey.on_startup("webhooks.poll_outbox")
+@worker_service
 def _start_polling() -> None:
-    """Runs in each consumer thread as it starts; one poller per worker process."""
-    global _poller
-    with _poller_lock:
-        if _poller is None:
-            _poller = threading.Thread(target=_poll_forever, name="webhook-outbox-poll", daemon=True)
-            _poller.start()
+    """One poller per worker process, started with ``flask worker``."""
+    threading.Thread(target=_poll_forever, name="webhook-outbox-poll", daemon=True).start()
