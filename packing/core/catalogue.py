@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from packing.core.models import CargoCompany, DenialReason, Package, State, Transition
+from packing.core.models import CargoCompany, DenialReason, Package, PackageItem, State, Transition
 
 
 class PackageStatus(str, Enum):
@@ -314,3 +314,9 @@ def available_commands(session: Session, package: Package) -> list[Transition]:
             .order_by(Transition.position, Transition.id)
         )
     )
+
+
+def active_items(package: Package) -> list[PackageItem]:
+    """The items still part of the package: scanned, packed and billed."""
+    active = {status.value for status in ACTIVE_ITEM_STATES}
+    return [item for item in package.items if item.state.enum_value in active]

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from packing.core import events, shipping
 from packing.core.catalogue import (
-    ACTIVE_ITEM_STATES,
     CommandType,
     PackageItemStatus,
     PackageStatus,
+    active_items,
     item_state,
     package_state,
 )
@@ -132,11 +132,6 @@ def execute_command(
 
 
 # --- Helpers for handlers -------------------------------------------------------------
-
-
-def active_items(package: Package) -> list[PackageItem]:
-    active = {status.value for status in ACTIVE_ITEM_STATES}
-    return [item for item in package.items if item.state.enum_value in active]
 
 
 def _set_items_state(

@@ -29,7 +29,7 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from packing.core import events
-from packing.core.commands import active_items
+from packing.core.catalogue import active_items
 from packing.core.db import lock_package, transaction
 from packing.core.errors import InvalidParameter, NotFound
 from packing.core.catalogue import PACKED_STATES, PackageStatus, package_state

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from packing.core import events
 from packing.core.catalogue import PACKED_STATES
-from packing.core.commands import active_items
+from packing.core.catalogue import active_items
 from packing.core.db import lock_package
 from packing.core.errors import InvalidParameter
 from packing.core.models import Invoice, InvoiceItem, Package, User

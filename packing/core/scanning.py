@@ -15,7 +15,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from packing.core.catalogue import OPEN_PACKAGE_STATES, CommandType
-from packing.core.commands import CommandResult, active_items, execute_command, resolve_transition
+from packing.core.catalogue import active_items
+from packing.core.commands import CommandResult, execute_command, resolve_transition
 from packing.core.db import lock_package
 from packing.core.errors import CommandNotAllowed, ConcurrentUpdate, InvalidParameter, NotFound, ScanRefused
 from packing.core.models import OrderItem, Package, PackageItem, Product, ProductBarcode, Role, Scan, Transition, User, utcnow
@@ -150,13 +151,9 @@ def record_scan(
         raise ScanRefused("Scan a barcode.", kind=UNKNOWN_CODE)
     if len(code) > MAX_CODE_LENGTH:
         raise ScanRefused("That is not a barcode we know.", kind=UNKNOWN_CODE)
-    lock_package(session, package_id)
-    package = load_package(session, package_id)
-    recorded = _recorded(session, package)
-    repeated = _repeated(session, package, recorded, client_scan_id)
+    package, recorded, repeated = _prepare_count(session, package_id, client_scan_id, user)
     if repeated:
         return repeated
-    _check_scannable(package, user)
     items = [item for item in active_items(package) if _matches(item.order_item.product, code)]
     if not items:
         if _known_product(session, code):
@@ -165,18 +162,26 @@ def record_scan(
     return _count_one(session, package, recorded, items, client_scan_id, code, is_manual=False, user=user)
 
 
+def _prepare_count(session: Session, package_id: int, client_scan_id: str, user: Optional[User]):
+    """Lock and load the package for counting a unit; a repeated client scan id answers with
+    what it recorded the first time (before any check, so a retry never fails)."""
+    lock_package(session, package_id)
+    package = load_package(session, package_id)
+    recorded = _recorded(session, package)
+    repeated = _repeated(session, package, recorded, client_scan_id)
+    if not repeated:
+        _check_scannable(package, user)
+    return package, recorded, repeated
+
+
 def record_manual(
     session: Session, package_id: int, product_id: int, client_scan_id: str, user: Optional[User] = None
 ) -> ScanOutcome:
     """Count one unit by hand, for a label that will not read; recorded as manual."""
     _check_client_scan_id(client_scan_id)
-    lock_package(session, package_id)
-    package = load_package(session, package_id)
-    recorded = _recorded(session, package)
-    repeated = _repeated(session, package, recorded, client_scan_id)
+    package, recorded, repeated = _prepare_count(session, package_id, client_scan_id, user)
     if repeated:
         return repeated
-    _check_scannable(package, user)
     items = [item for item in active_items(package) if item.order_item.product_id == product_id]
     if not items:
         raise ScanRefused("That product is not in this package.", kind=WRONG_ITEM, field="product")

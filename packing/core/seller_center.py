@@ -19,11 +19,11 @@ from typing import Any, Iterable, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from packing.core.catalogue import ACTIVE_ITEM_STATES, CommandType, PackageItemStatus, PackageStatus
+from packing.core.catalogue import ACTIVE_ITEM_STATES, CommandType, PackageItemStatus, PackageStatus, active_items
 from packing.core import commands  # a module import: commands -> events -> serializers -> here
 from packing.core.db import lock_package
 from packing.core.errors import InvalidParameter, NotFound
-from packing.core.invoicing import set_invoice_number
+from packing.core import invoicing  # a module import: invoicing -> events -> serializers -> here
 from packing.core.models import CargoCompany, DenialReason, Package, PackageItem, Shipment, Transition, User
 
 KEY = "seller_center"
@@ -171,7 +171,7 @@ def update_package(session: Session, package: Package, changes: dict[str, Any], 
     if changes.get("shipment_date"):
         package.shipment_date = changes["shipment_date"]
     if changes.get("invoice_number"):
-        set_invoice_number(session, package, changes["invoice_number"])
+        invoicing.set_invoice_number(session, package, changes["invoice_number"])
     kept = {
         name: value.isoformat() if isinstance(value, datetime) else value
         for name in ("tracking_url", "delivery_date", "invoice_date", "invoice_url")
@@ -237,7 +237,7 @@ def reject_items(session: Session, package: Package, numbers: list[str], reason:
     reason, else "other"); rejecting some marks them out of stock with the reason."""
     package = lock_package(session, package.id)
     items = _items_by_number(package, numbers)
-    open_items = commands.active_items(package)
+    open_items = active_items(package)
     closed = [item_number(i, package) for i in items if i not in open_items]
     if closed:
         raise InvalidParameter(f"Items {', '.join(closed)} are no longer open.", field="items")

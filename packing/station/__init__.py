@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from packing.core import scanning
 from packing.core.catalogue import OPEN_PACKAGE_STATES, CommandType, PackageStatus, available_commands
-from packing.core.commands import active_items
+from packing.core.catalogue import active_items
 from packing.core.db import transaction
 from packing.core.errors import DomainError, ScanRefused
 from packing.core.models import DenialReason, Package, Role, Transition
