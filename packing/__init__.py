@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from packing.config import DEFAULT_SECRET_KEY, INSTANCE_DIR, config_from_env
 from packing.extensions import csrf, db, htmx, login_manager, migrate
+from packing.server_timing import ServerTiming
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -56,6 +57,8 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
     _template_globals(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
+    if app.config["SERVER_TIMING"]:
+        app.wsgi_app = ServerTiming(app.wsgi_app)
     return app
 
 

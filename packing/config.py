@@ -33,6 +33,9 @@ class Config:
     TRACKING_URL_TEMPLATE = os.environ.get("TRACKING_URL_TEMPLATE", "https://track.example.com/{tracking_number}")
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
     LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "300"))
+    # Each response's Server-Timing header says how long the app took (no secrets, only a
+    # duration); set SERVER_TIMING=0 to leave it out.
+    SERVER_TIMING = os.environ.get("SERVER_TIMING", "1") == "1"
     TESTING = False
     DEBUG = False
 

@@ -8,7 +8,9 @@ from typing import Callable
 from flask import abort, make_response, render_template, request, session
 from flask_login import current_user, login_required
 
-from packing.core.models import Package, Role, StockLocation
+from sqlalchemy import exists, select
+
+from packing.core.models import Package, Role, StockLocation, user_stock_location
 from packing.extensions import db, htmx
 
 LOCATION_KEY = "stock_location_id"
@@ -49,11 +51,27 @@ def require_location() -> StockLocation:
 
 def package_at_my_location(package_id: int) -> Package:
     """The package, if it is at the user's current stock location; 404 otherwise, so that
-    another store's package numbers are not even confirmed to exist."""
-    package = db.session.get(Package, package_id)
-    location = current_location()
-    if package is None or location is None or package.stock_location_id != location.id:
-        abort(404)
+    another store's package numbers are not even confirmed to exist.
+
+    Every station request starts here, so the usual case is one query: the package at the
+    location chosen in the session, which the user must still be assigned to."""
+    chosen = session.get(LOCATION_KEY)
+    package = db.session.scalar(
+        select(Package).where(
+            Package.id == package_id,
+            Package.stock_location_id == chosen,
+            exists().where(
+                user_stock_location.c.user_id == current_user.id,
+                user_stock_location.c.stock_location_id == Package.stock_location_id,
+            ),
+        )
+    )
+    if package is None:
+        # The chosen location may have been taken away: current_location() falls back.
+        location = current_location()
+        package = db.session.get(Package, package_id)
+        if package is None or location is None or package.stock_location_id != location.id:
+            abort(404)
     return package
 
 

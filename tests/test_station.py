@@ -42,8 +42,8 @@ def test_opening_a_waiting_package_claims_it_for_the_picker(client, session, aut
     assert 'inputmode="none"' in page.text and "Scanned 0 of 2" in page.text
 
 
-def test_an_htmx_scan_answers_with_the_scan_zone_and_a_refresh_event(client, session, auth):
-    """An htmx scan returns only the scan zone, counted, with an HX-Trigger for the command bar."""
+def test_an_htmx_scan_answers_with_the_scan_zone(client, session, auth):
+    """An htmx scan returns only the scan zone, counted, and no refresh of the commands yet."""
     _, package, items = _picker_with_package(session, auth)
     _open(client, package)
     response = client.post(
@@ -52,11 +52,31 @@ def test_an_htmx_scan_answers_with_the_scan_zone_and_a_refresh_event(client, ses
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 200
-    assert response.headers["HX-Trigger"] == "package-changed"
+    assert "HX-Trigger" not in response.headers
     assert "HX-Request" in response.headers["Vary"]
     assert response.text.lstrip().startswith("{#") is False and 'id="scan-zone"' in response.text
     assert "<html" not in response.text
     assert "Scanned 1 of 2" in response.text
+
+
+def test_the_commands_refresh_when_the_pack_gate_opens_or_closes(client, session, auth):
+    """The scan that completes the package, its retry, and the undo that reopens it each send
+    HX-Trigger package-changed, so the command bar unlocks or locks Pack."""
+    _, package, items = _picker_with_package(session, auth)
+    _open(client, package)
+
+    def scan(path, data):
+        return _post(client, package, path, data, htmx=True)
+
+    scan("/scans", {"barcode": items[0].barcode, "client_scan_id": "c-1"})
+    completing = scan("/scans", {"barcode": items[1].barcode, "client_scan_id": "c-2"})
+    assert completing.headers["HX-Trigger"] == "package-changed"
+    retried = scan("/scans", {"barcode": items[1].barcode, "client_scan_id": "c-2"})
+    assert "already counted" in retried.text.lower() and retried.headers["HX-Trigger"] == "package-changed"
+    undone = scan("/scans/undo", {})
+    assert "Scanned 1 of 2" in undone.text and undone.headers["HX-Trigger"] == "package-changed"
+    second_undo = scan("/scans/undo", {})
+    assert "Scanned 0 of 2" in second_undo.text and "HX-Trigger" not in second_undo.headers
 
 
 def test_a_wrong_item_is_refused_with_its_own_message_and_counts_nothing(client, session, auth):

@@ -6,6 +6,7 @@ from typing import Iterator
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from packing.core.errors import NotFound
 from packing.core.models import Package
@@ -22,18 +23,20 @@ def transaction(session: Session) -> Iterator[Session]:
         raise
 
 
-def lock_package(session: Session, package_id: int) -> Package:
+def lock_package(session: Session, package_id: int, *options: LoaderOption) -> Package:
     """Load a package for writing, holding its row until the transaction ends.
 
     PostgreSQL takes ``SELECT ... FOR UPDATE``. SQLite has no row locks, so we take its
     database write lock first with a no-op update of the row; later writers wait on
-    ``busy_timeout`` and then read the state the first one committed.
+    ``busy_timeout`` and then read the state the first one committed. ``options`` load
+    what the caller reads in the same trip (only the package row is locked).
     """
     if session.get_bind().dialect.name == "sqlite":
         session.execute(update(Package).where(Package.id == package_id).values(version=Package.version))
     package = session.scalar(
         select(Package)
         .where(Package.id == package_id)
+        .options(*options)
         .with_for_update(of=Package)
         .execution_options(populate_existing=True)
     )

@@ -9,7 +9,7 @@ flushes; the caller commits through ``packing.core.db.transaction``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -65,31 +65,47 @@ class ProductCount:
 
 @dataclass(frozen=True)
 class ScanOutcome:
-    """What a scan, a manual count or an undo did, with the package as it loaded it (its
-    items and counts ready to show without another trip to the database)."""
+    """What a scan, a manual count or an undo did, with the package as it loaded it and the
+    scans that count now: its items and counts are ready to show without another trip to
+    the database."""
 
     package: Package
     scan: Scan
     product: Product
+    counting_scans: tuple[Scan, ...]
     repeated: bool = False
 
     @property
     def undone(self) -> bool:
         return self.scan.undone_at is not None
 
+    @property
+    def may_change_pack_gate(self) -> bool:
+        """Whether the pack gate may now differ from what the screen showed before: it is
+        open (this scan, or the first try of a repeated one, completed the package), or this
+        undo closed it. Other scans leave the commands as they were."""
+        units = len(active_items(self.package))
+        if self.undone:
+            return len(self.counting_scans) + 1 == units
+        return units > 0 and len(self.counting_scans) == units
+
+
+# Everything a scan or the station's item list reads, in three queries instead of one per
+# item: a scan must answer in a few milliseconds.
+WITH_ITEMS_AND_PRODUCTS = (
+    joinedload(Package.state),
+    selectinload(Package.items).options(
+        joinedload(PackageItem.state), joinedload(PackageItem.order_item).joinedload(OrderItem.product)
+    ),
+)
+
 
 def load_package(session: Session, package_id: int) -> Package:
-    """The package with everything a scan or the station's item list reads, in three queries
-    instead of one per item: a scan must answer in a few milliseconds."""
+    """The package with its items and their products, read fresh."""
     package = session.scalar(
         select(Package)
         .where(Package.id == package_id)
-        .options(
-            joinedload(Package.state),
-            selectinload(Package.items).options(
-                joinedload(PackageItem.state), joinedload(PackageItem.order_item).joinedload(OrderItem.product)
-            ),
-        )
+        .options(*WITH_ITEMS_AND_PRODUCTS)
         .execution_options(populate_existing=True)
     )
     if package is None:
@@ -111,9 +127,14 @@ def live_scans(session: Session, package: Package) -> list[Scan]:
     )
 
 
-def product_counts(session: Session, package: Package) -> list[ProductCount]:
-    """Expected against scanned units per product, in the order the items were listed."""
-    scans = {scan.package_item_id: scan for scan in live_scans(session, package)}
+def product_counts(
+    session: Session, package: Package, counting_scans: Optional[Iterable[Scan]] = None
+) -> list[ProductCount]:
+    """Expected against scanned units per product, in the order the items were listed.
+    ``counting_scans`` are the package's live scans when the caller already has them."""
+    if counting_scans is None:
+        counting_scans = live_scans(session, package)
+    scans = {scan.package_item_id: scan for scan in counting_scans}
     grouped: dict[int, list[PackageItem]] = {}
     for item in active_items(package):
         grouped.setdefault(item.order_item.product_id, []).append(item)
@@ -165,8 +186,7 @@ def record_scan(
 def _prepare_count(session: Session, package_id: int, client_scan_id: str, user: Optional[User]):
     """Lock and load the package for counting a unit; a repeated client scan id answers with
     what it recorded the first time (before any check, so a retry never fails)."""
-    lock_package(session, package_id)
-    package = load_package(session, package_id)
+    package = lock_package(session, package_id, *WITH_ITEMS_AND_PRODUCTS)
     recorded = _recorded(session, package)
     repeated = _repeated(session, package, recorded, client_scan_id)
     if not repeated:
@@ -191,8 +211,7 @@ def record_manual(
 
 def undo_last_scan(session: Session, package_id: int, user: Optional[User] = None) -> ScanOutcome:
     """Take back the most recent scan that still counts."""
-    lock_package(session, package_id)
-    package = load_package(session, package_id)
+    package = lock_package(session, package_id, *WITH_ITEMS_AND_PRODUCTS)
     _check_scannable(package, user)
     scans = live_scans(session, package)
     if not scans:
@@ -201,7 +220,7 @@ def undo_last_scan(session: Session, package_id: int, user: Optional[User] = Non
     last.undone_at = utcnow()
     session.flush()
     item = next(i for i in package.items if i.id == last.package_item_id)
-    return ScanOutcome(package, last, item.order_item.product)
+    return ScanOutcome(package, last, item.order_item.product, tuple(scans[:-1]))
 
 
 def run_station_command(
@@ -260,7 +279,7 @@ def _repeated(session: Session, package: Package, recorded: list[Scan], client_s
     item = next((i for i in package.items if i.id == earlier.package_item_id), None) or session.get(
         PackageItem, earlier.package_item_id
     )
-    return ScanOutcome(package, earlier, item.order_item.product, repeated=True)
+    return ScanOutcome(package, earlier, item.order_item.product, _counting(package, recorded), repeated=True)
 
 
 def _check_holder(package: Package, user: Optional[User], error: type) -> None:
@@ -323,7 +342,13 @@ def _count_one(
     )
     session.add(scan)
     session.flush()
-    return ScanOutcome(package, scan, product)
+    return ScanOutcome(package, scan, product, _counting(package, recorded) + (scan,))
+
+
+def _counting(package: Package, scans: list[Scan]) -> tuple[Scan, ...]:
+    """Of ``scans`` (the package's, in order), those that count now: what ``live_scans`` reads."""
+    active_ids = {item.id for item in active_items(package)}
+    return tuple(scan for scan in scans if scan.undone_at is None and scan.package_item_id in active_ids)
 
 
 def _retire_scans(session: Session, package_id: int, item_ids: set[int]) -> None:

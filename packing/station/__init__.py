@@ -81,8 +81,10 @@ def _may_act(package: Package) -> bool:
     return package.holder_id in (None, current_user.id) or current_user.role in (Role.LEAD, Role.ADMIN)
 
 
-def _context(package: Package, with_commands: bool = True, **extra) -> dict:
-    counts = scanning.product_counts(db.session, package)
+def _context(
+    package: Package, with_commands: bool = True, counting_scans: Optional[tuple] = None, **extra
+) -> dict:
+    counts = scanning.product_counts(db.session, package, counting_scans)
     expected = sum(count.expected for count in counts)
     scanned = sum(count.scanned for count in counts)
     is_open = package.state.enum_value in {status.value for status in OPEN_PACKAGE_STATES}
@@ -220,20 +222,29 @@ def _scan_answer(package_id: int, code: str, record):
             outcome = record()
             result = _success(outcome)
             response = _scan_zone(package_id, outcome, result, 200) if wants_partial() else None
+            if response is not None and outcome.may_change_pack_gate:
+                # Only the pack gate depends on the counts: refreshing the commands after
+                # every scan would compete with the next scan for the server.
+                response.headers["HX-Trigger"] = PACKAGE_CHANGED
     except DomainError as error:
         result = _refusal(error, code)
         response = _scan_zone(package_id, None, result, error.http_status) if wants_partial() else None
     if response is None:
         flash(result["message"], "info" if result["ok"] else "error")
         return redirect(url_for("station.package", package_id=package_id), code=303)
-    if result["ok"]:
-        response.headers["HX-Trigger"] = PACKAGE_CHANGED
     return response
 
 
 def _scan_zone(package_id: int, outcome: Optional[scanning.ScanOutcome], result: dict, status: int):
-    package = outcome.package if outcome else scanning.load_package(db.session, package_id)
-    return render("station/_scan_zone.html", status=status, **_context(package, with_commands=False, scan_result=result))
+    if outcome is None:
+        package, counting_scans = scanning.load_package(db.session, package_id), None
+    else:
+        package, counting_scans = outcome.package, outcome.counting_scans
+    return render(
+        "station/_scan_zone.html",
+        status=status,
+        **_context(package, with_commands=False, counting_scans=counting_scans, scan_result=result),
+    )
 
 
 def _refusal(error: DomainError, code: str) -> dict:

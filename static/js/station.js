@@ -21,10 +21,15 @@
     return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
+  // A running AudioContext renders silence without pause, which costs the tablet's battery
+  // and the CPU the next scan needs: it is suspended whenever no tone is playing.
   let audio;
+  let suspendTimer;
   function beep(ok) {
     try {
       audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      clearTimeout(suspendTimer);
+      audio.resume();
       const tones = ok ? [[1046, 0, 0.08]] : [[220, 0, 0.16], [180, 0.2, 0.25]];
       for (const [frequency, start, length] of tones) {
         const oscillator = audio.createOscillator();
@@ -36,6 +41,8 @@
         oscillator.start(audio.currentTime + start);
         oscillator.stop(audio.currentTime + start + length);
       }
+      const lastsMs = Math.max(...tones.map(([, start, length]) => start + length)) * 1000;
+      suspendTimer = setTimeout(() => audio.suspend(), lastsMs + 100);
     } catch (error) {
       // No audio device: the colour, icon and text still tell the outcome.
     }
