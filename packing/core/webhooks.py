@@ -43,7 +43,9 @@ MAX_TIMEOUT_SECONDS = 60
 LEASE_MARGIN_SECONDS = 5
 SNAPSHOT_BATCH = 50
 
-DEFAULT_RETRY = {"choice": "exponential", "kwargs": {"base": 2, "factor": 1}}
+# What each strategy starts from when a subscriber does not say (the admin form and the CLI).
+RETRY_DEFAULTS = {"exponential": {"base": 2, "factor": 1}, "linear": {"base": 60}, "fixed": {"seconds": 60}}
+DEFAULT_RETRY = {"choice": "exponential", "kwargs": dict(RETRY_DEFAULTS["exponential"])}
 # Each strategy's keyword arguments: (required, optional). The delay before retry ``n``
 # (``n`` = failed attempts so far) is, in seconds:
 #   exponential  factor * base ** n    linear  base * n    fixed  seconds

@@ -115,7 +115,8 @@ def create():
     form = WebhookForm()
     if request.method == "GET":
         form.retry_choice.data = webhooks.DEFAULT_RETRY["choice"]
-        form.retry_base.data, form.retry_factor.data = "2", "1"
+        for name, value in webhooks.DEFAULT_RETRY["kwargs"].items():
+            getattr(form, f"retry_{name}").data = str(value)
         form.max_retries.data, form.timeout_seconds.data, form.is_active.data = 10, 10, True
         return render("webhooks/form.html", form=form, hook=None)
     if form.validate_on_submit():
@@ -233,7 +234,7 @@ bp.cli.add_command(webhooks_cli)
 @click.option("--inactive", is_flag=True, help="Create it switched off.")
 def create_command(url, events, secret, headers, retry_choice, retry_base, retry_factor, retry_seconds, retry_limit, max_retries, timeout, inactive):
     """Subscribe URL to one or more event types."""
-    defaults = {"exponential": {"base": 2, "factor": 1}, "linear": {"base": 60}, "fixed": {"seconds": 60}}[retry_choice]
+    defaults = webhooks.RETRY_DEFAULTS[retry_choice]
     given = {"base": retry_base, "factor": retry_factor, "seconds": retry_seconds, "limit": retry_limit}
     required, optional = webhooks.RETRY_KWARGS[retry_choice]
     kwargs = {name: given[name] if given[name] is not None else defaults.get(name) for name in (*required, *optional)}
