@@ -44,3 +44,8 @@ def gettext(text: str, **values) -> str:
     locale = current_locale()
     translated = text if locale == "en" else _messages(locale).get(text, text)
     return translated.format(**values) if values else translated
+
+
+def error_message(error) -> str:
+    """A domain error's reason in the user's language, its values filled in after translating."""
+    return gettext(error.template, **error.values)

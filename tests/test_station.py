@@ -297,3 +297,18 @@ def test_after_pack_the_picker_can_print_the_label(client, session, auth):
     label = client.get(label_url)
     assert label.status_code == 200 and label.mimetype == "application/pdf"
     assert label.data.startswith(b"%PDF")
+
+
+def test_a_refusal_that_names_a_number_reaches_a_turkish_picker_in_turkish(client, session, auth):
+    """Pack posted too early is refused with the domain's reason translated, its count filled in."""
+    _, package, items = _picker_with_package(session, auth, products=3)
+    _open(client, package)
+    from packing.core.models import User
+
+    for user in session.scalars(select(User)):
+        user.locale = "tr"
+    session.commit()
+    _post(client, package, "/scans", {"barcode": items[0].barcode, "client_scan_id": "tr-1"}, htmx=True)
+    refused = _post(client, package, f"/commands/{_transition_id(session, PACK)}", htmx=True)
+    assert refused.status_code == 406
+    assert "Paketlemeden önce tüm ürünleri okutun: 2 ürün daha okutulmalı." in refused.text

@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length
 from packing.core.db import transaction
 from packing.core.users import authenticate
 from packing.extensions import db
-from packing.i18n import LOCALES, gettext as _
+from packing.i18n import LOCALES, error_message, gettext as _
 from packing.web import LOCATION_KEY, NAV_ITEMS, client_ip, render, safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -54,7 +54,7 @@ def login():
                 lockout=timedelta(seconds=current_app.config["LOGIN_LOCKOUT_SECONDS"]),
             )
         if outcome.refusal is not None:
-            form.password.errors.append(_(outcome.refusal.reason))
+            form.password.errors.append(error_message(outcome.refusal))
             return render("auth/login.html", form=form, status=outcome.refusal.http_status)
         user = outcome.user
         session.clear()  # a fresh session on sign-in: no fixation

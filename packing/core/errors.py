@@ -1,5 +1,9 @@
 """Typed domain errors. Each carries a reason a person can read and, where one input is
-to blame, the name of that field; views turn them into form errors, partials or JSON."""
+to blame, the name of that field; views turn them into form errors, partials or JSON.
+
+A reason that names values is raised as a template with the values beside it
+(``CommandNotAllowed("{missing} still to scan.", missing=2)``), so that a view can
+translate the template before it fills the values in."""
 from __future__ import annotations
 
 
@@ -9,10 +13,12 @@ class DomainError(Exception):
     code = "invalid"
     http_status = 400
 
-    def __init__(self, reason: str, field: str | None = None):
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, reason: str, field: str | None = None, **values):
+        self.template = reason
+        self.values = values
+        self.reason = reason.format(**values) if values else reason
         self.field = field
+        super().__init__(self.reason)
 
     def as_dict(self) -> dict:
         body: dict = {"detail": self.reason, "code": self.code}
@@ -52,8 +58,8 @@ class ScanRefused(DomainError):
     code = "scan_refused"
     http_status = 422
 
-    def __init__(self, reason: str, kind: str, field: str | None = "barcode"):
-        super().__init__(reason, field)
+    def __init__(self, reason: str, kind: str, field: str | None = "barcode", **values):
+        super().__init__(reason, field, **values)
         self.kind = kind
 
 

@@ -245,7 +245,9 @@ def run_station_command(
     if transition.command in PACK_COMMANDS and transition.source_state_id == package.state_id:
         missing = len(unscanned_items(session, package))
         if missing:
-            raise CommandNotAllowed(f"Scan every item before packing: {missing} still to scan.", field="package_items")
+            raise CommandNotAllowed(
+                "Scan every item before packing: {missing} still to scan.", field="package_items", missing=missing
+            )
     before = {item.id for item in active_items(package)}
     result = execute_command(session, package, transition, input_parameters, user)
     if transition.command in _ITEM_MOVING_COMMANDS:
@@ -288,8 +290,8 @@ def _check_holder(package: Package, user: Optional[User], error: type) -> None:
         return
     holder = package.holder.username if package.holder else "another picker"
     if error is ScanRefused:
-        raise ScanRefused(f"{holder} is packing this package.", kind=HELD_BY_OTHER, field=None)
-    raise error(f"{holder} is packing this package.", field="package")
+        raise ScanRefused("{holder} is packing this package.", kind=HELD_BY_OTHER, field=None, holder=holder)
+    raise error("{holder} is packing this package.", field="package", holder=holder)
 
 
 def _check_scannable(package: Package, user: Optional[User]) -> None:

@@ -16,7 +16,7 @@ from packing.core.errors import DomainError
 from packing.core.models import CargoCompany, Package, PrintBatch, PrintRecord, Role, User
 from packing.documents import tasks
 from packing.extensions import db
-from packing.i18n import gettext as _
+from packing.i18n import error_message, gettext as _
 from packing.web import package_at_my_location, register_nav, render, require_location, roles_required, safe_next
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
@@ -59,7 +59,7 @@ class PlainForm(FlaskForm):
 @bp.errorhandler(DomainError)
 def _refused(error: DomainError):
     """A document the domain cannot make (a package number too long for a barcode, ...)."""
-    return render("error.html", status=422, code=422, message=error.reason)
+    return render("error.html", status=422, code=422, message=error_message(error))
 
 
 def _cargo_companies() -> list[CargoCompany]:
@@ -179,7 +179,7 @@ def create_invoice(package_id: int):
         with transaction(db.session):
             invoicing.create_invoice(db.session, package, current_user)
     except DomainError as error:
-        flash(error.reason, "error")
+        flash(error_message(error), "error")
         return _package_page(package, status=400)
     flash(_("Invoice created."), "info")
     return redirect(url_for(".package_documents", package_id=package.id), code=303)
@@ -195,7 +195,7 @@ def set_invoice_number(package_id: int):
             with transaction(db.session):
                 invoicing.set_invoice_number(db.session, package, form.invoice_number.data)
         except DomainError as error:
-            form.invoice_number.errors.append(error.reason)
+            form.invoice_number.errors.append(error_message(error))
         else:
             flash(_("Invoice number saved."), "info")
             return redirect(url_for(".package_documents", package_id=package.id), code=303)
@@ -220,7 +220,7 @@ def update_shipment(package_id: int):
                 )
         except DomainError as error:
             target = getattr(form, error.field, None) if error.field else None
-            (target.errors if target is not None else form.tracking_number.errors).append(error.reason)
+            (target.errors if target is not None else form.tracking_number.errors).append(error_message(error))
         else:
             flash(_("Shipment updated; the label is being printed anew."), "info")
             return redirect(url_for(".package_documents", package_id=package.id), code=303)
@@ -281,7 +281,7 @@ def start_batch():
                 db.session, location.id, package_ids, form.document_type.data, current_user
             )
     except DomainError as error:
-        form.document_type.errors.append(_(error.reason))
+        form.document_type.errors.append(error_message(error))
         return _print_room_page(status=400, batch_form=form)
     tasks.build_print_batch(batch.id)
     return redirect(url_for(".batch", batch_id=batch.id), code=303)

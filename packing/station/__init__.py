@@ -19,7 +19,7 @@ from packing.core.db import transaction
 from packing.core.errors import DomainError, ScanRefused
 from packing.core.models import DenialReason, Package, Role, Transition
 from packing.extensions import db
-from packing.i18n import catalogue_locale, gettext as _
+from packing.i18n import catalogue_locale, error_message, gettext as _
 from packing.web import package_at_my_location, render, roles_required, wants_partial
 
 bp = Blueprint("station", __name__, url_prefix="/station")
@@ -62,7 +62,7 @@ def open_for_me(package: Package):
             with transaction(db.session):
                 claim(package)
         except DomainError as error:
-            flash(_(error.reason), "error")
+            flash(error_message(error), "error")
     return redirect(url_for("station.package", package_id=package.id), code=303)
 
 
@@ -250,7 +250,7 @@ def _scan_zone(package_id: int, outcome: Optional[scanning.ScanOutcome], result:
 def _refusal(error: DomainError, code: str) -> dict:
     kind = error.kind if isinstance(error, ScanRefused) else error.code
     template = REFUSALS.get(kind)
-    message = _(template, code=code.strip()) if template else _(error.reason)
+    message = _(template, code=code.strip()) if template else error_message(error)
     return {"kind": kind, "ok": False, "message": message}
 
 
@@ -306,7 +306,7 @@ def run_command(package_id: int, transition_id: int):
         found = db.session.get(Package, package_id)
         chosen = {int(i) for i in parameters.get("package_items", []) if str(i).isdigit()}
         panel = _panel(found, transition, chosen) if kind in (REASON, ITEMS) and _is_offered(found, transition) else None
-        return _station_response(found, status=error.http_status, command_error=_(error.reason), panel=panel)
+        return _station_response(found, status=error.http_status, command_error=error_message(error), panel=panel)
     notice = _notice(transition, result)
     if not wants_partial():
         flash(notice, "info")

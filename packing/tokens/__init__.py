@@ -12,7 +12,7 @@ from packing.core.db import transaction
 from packing.core.errors import DomainError, NotFound
 from packing.core.models import Role, User
 from packing.extensions import db
-from packing.i18n import gettext as _
+from packing.i18n import error_message, gettext as _
 from packing.web import register_nav, render, roles_required, wants_partial
 
 bp = Blueprint("tokens", __name__, url_prefix="/tokens")
@@ -73,7 +73,7 @@ def create():
             shown = {"key": issued.key, "username": user.username}
     except DomainError as error:
         target = form.locations if error.field == "location" else form.name if error.field == "name" else form.user
-        target.errors = [*target.errors, _(error.reason)]
+        target.errors = [*target.errors, error_message(error)]
         return _page(form, status=400)
     # Rendered, not redirected: the key exists only in this response and is never stored.
     return _page(_form(), status=201, issued=shown)

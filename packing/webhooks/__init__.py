@@ -18,7 +18,7 @@ from packing.core.errors import DomainError
 from packing.core.events import EVENT_TYPES
 from packing.core.models import Role
 from packing.extensions import db
-from packing.i18n import gettext as _
+from packing.i18n import error_message, gettext as _
 from packing.web import register_nav, render, roles_required, safe_next, wants_partial
 from packing.webhooks import tasks
 
@@ -82,7 +82,7 @@ class WebhookForm(FlaskForm):
         field = getattr(self, error.field or "", None)
         if field is None and (error.field or "").startswith("retry_"):
             field = self.retry_choice
-        (field.errors if field is not None else self.form_errors).append(_(error.reason))
+        (field.errors if field is not None else self.form_errors).append(error_message(error))
 
 
 def parse_headers(lines) -> dict[str, str]:
