@@ -11,12 +11,13 @@ from sqlalchemy.engine import Engine
 from packing.config import DEFAULT_SECRET_KEY, INSTANCE_DIR, config_from_env
 from packing.extensions import csrf, db, htmx, login_manager, migrate
 from packing.server_timing import ServerTiming
+from packing import static_files
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
-    app = Flask(
+    app = static_files.VersionedStaticFlask(
         __name__,
         template_folder=os.path.join(ROOT, "templates"),
         static_folder=os.path.join(ROOT, "static"),
@@ -54,6 +55,7 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
     errors.register(app)
     cli.register(app)
     jobs.init_app(app)
+    static_files.init_app(app)
     _template_globals(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
