@@ -25,7 +25,7 @@ from barcode import Code128
 from barcode.writer import SVGWriter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from packing.core import events
@@ -145,8 +145,17 @@ def qr_image(data: str, module_mm: float = QR_MODULE_MM) -> str:
 # --- Rendering ------------------------------------------------------------------------
 
 
-def html_to_pdf(html: str) -> bytes:
-    return HTML(string=html, base_url=str(TEMPLATES_DIR)).write_pdf(font_config=_fonts)
+def html_to_pdf(html: str, stylesheets: tuple[CSS, ...] = ()) -> bytes:
+    return HTML(string=html, base_url=str(TEMPLATES_DIR)).write_pdf(
+        font_config=_fonts, stylesheets=list(stylesheets)
+    )
+
+
+@lru_cache(maxsize=None)
+def _label_stylesheet() -> CSS:
+    # Parsed once per process: as a <style> in every label it was re-tokenised and its
+    # selectors recompiled on each render.
+    return CSS(filename=str(TEMPLATES_DIR / "label.css"), font_config=_fonts)
 
 
 def _address_lines(address) -> list[str]:
@@ -189,7 +198,7 @@ def render_label_html(package: Package, printed_at: Optional[datetime] = None) -
 
 
 def render_label_pdf(package: Package, printed_at: Optional[datetime] = None) -> bytes:
-    return html_to_pdf(render_label_html(package, printed_at))
+    return html_to_pdf(render_label_html(package, printed_at), (_label_stylesheet(),))
 
 
 def store_label(session: Session, package: Package, pdf: bytes) -> ShippingLabel:
