@@ -127,8 +127,9 @@ def code128_svg(value: str, height_mm: float = BARCODE_HEIGHT_MM) -> str:
 
 
 def svg_data_uri(svg: str) -> str:
-    """An SVG embedded in the page as an image: WeasyPrint then draws it as one vector
-    image instead of styling every bar as an HTML element, which is most of a label's time."""
+    """An SVG embedded in the page as an image: WeasyPrint draws it as one vector image,
+    whereas an inline <svg> gets CSS computed for each of its elements (1-3 ms more a label
+    with the stroked barcodes; see docs/benchmarks.md, issue 4)."""
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
