@@ -4,13 +4,16 @@
     python -m bench.documents_bench --url sqlite:////tmp/bench-docs.db
 
 Packs ``--labels`` waiting packages at BENCH-1 (creating their shipments), then prints:
-a trivial one-page WeasyPrint document (the yardstick), one label render, a reprint of a
+a trivial one-page WeasyPrint document (the yardstick, with the labels' warm fonts; and
+with WeasyPrint's default call for reference), one label render, the
+"floor" (the label's text as plain lines, without and with its barcodes), a reprint of a
 stored label, and a batch of those labels joined from storage versus rendered afresh.
 """
 from __future__ import annotations
 
 import argparse
 import io
+import re
 import statistics
 import time
 from typing import Callable
@@ -30,6 +33,19 @@ from packing.extensions import db
 
 PACK = "package__complete_packaging__waiting__packed-all-items"
 TRIVIAL = "<style>@page { size: 4in 6in; margin: 0 }</style><p>Hello, label printer.</p>"
+FLOOR_STYLE = (
+    "<style>@page { size: 4in 6in; margin: 0 } body { margin: 0; padding: 3mm 4mm; "
+    "font-family: 'DejaVu Sans'; font-size: 8pt; white-space: pre-line } img { display: block }</style>"
+)
+
+
+def floor_documents(label_html: str) -> tuple[str, str]:
+    """The least a label can cost in WeasyPrint: its text as plain lines in one block, in
+    the label's font, alone and then followed by its three barcode images."""
+    body = label_html.split("<body>", 1)[1].split("</body>", 1)[0]
+    images = re.findall(r"<img [^>]*>", body)
+    text = re.sub(r"<[^>]*>", " ", body)
+    return FLOOR_STYLE + text, FLOOR_STYLE + text + "".join(images)
 
 
 def timed(action: Callable[[], object], repeat: int) -> list[float]:
@@ -73,11 +89,17 @@ def main() -> None:
             documents.take_labels_to_render(session)
         packages = [session.get(Package, package_id) for package_id in ids]
 
-        # Interleaved, so both see the same load on a shared machine.
-        trivial, label = [], []
+        # Interleaved, so all see the same load on a shared machine. The yardstick is the
+        # trivial document with the labels' warm font configuration; WeasyPrint's default
+        # call, which discovers fonts again each time, is shown beside it for reference.
+        floor_text, floor_codes = floor_documents(documents.render_label_html(packages[0]))
+        trivial, trivial_default, label, floor, floor_with_codes = [], [], [], [], []
         for _ in range(args.repeat):
             trivial += timed(lambda: HTML(string=TRIVIAL).write_pdf(font_config=documents._fonts), 1)
+            trivial_default += timed(lambda: HTML(string=TRIVIAL).write_pdf(), 1)
             label += timed(lambda: documents.render_label_pdf(packages[0]), 1)
+            floor += timed(lambda: HTML(string=floor_text).write_pdf(font_config=documents._fonts), 1)
+            floor_with_codes += timed(lambda: HTML(string=floor_codes).write_pdf(font_config=documents._fonts), 1)
 
         fresh_started = time.perf_counter()
         rendered = [documents.render_label_pdf(package) for package in packages]
@@ -100,9 +122,15 @@ def main() -> None:
 
     label_ratio = statistics.median(label) / statistics.median(trivial)
     best_ratio = min(label) / min(trivial)
+    default_ratio = statistics.median(label) / statistics.median(trivial_default)
     print(f"database: {args.url}")
     print(f"trivial one-page WeasyPrint document: {ms(trivial)}")
+    print(f"trivial document, default call (new FontConfiguration): {ms(trivial_default)}")
     print(f"one label render: {ms(label)}  -> {label_ratio:.2f}x the trivial document ({best_ratio:.2f}x on minima)")
+    print(f"  ({default_ratio:.2f}x the default-call trivial document, medians)")
+    for name, values in (("label's text alone", floor), ("label's text and its three codes", floor_with_codes)):
+        ratio = statistics.median(values) / statistics.median(trivial)
+        print(f"floor, {name} as plain lines: {ms(values)}  -> {ratio:.2f}x the trivial document")
     print(f"reprint of a stored label: {ms(reprint)}")
     print(f"batch of {len(ids)} labels rendered afresh and joined: {fresh:.2f} s")
     print(f"batch of {len(ids)} labels joined from storage ({pages} pages): {ms(stored)}")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pypdfium2
 import pytest
@@ -27,6 +28,17 @@ def decoded_codes(pdf: bytes, page_number: int = 0, dpi: int = 300) -> dict[str,
     for result in zxingcpp.read_barcodes(image):
         found.setdefault(result.format.name, []).append(result.text)
     return found
+
+
+def bar_extent_mm(svg: str) -> tuple[float, float]:
+    """Left edge of the first bar and right edge of the last, from the writer's stroked
+    paths: each bar is a vertical stroke ``M<centre> 0v<height>`` of the path's stroke-width."""
+    edges = []
+    for path in re.finditer(r'<path d="([^"]*)"[^>]*stroke-width="([0-9.]+)"', svg):
+        half = float(path.group(2)) / 2
+        for centre in re.findall(r"M([0-9.]+) ", path.group(1)):
+            edges += [float(centre) - half, float(centre) + half]
+    return min(edges), max(edges)
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -90,7 +102,10 @@ def test_barcodes_are_sized_by_the_writer_at_least_25mm_high_with_quiet_zones(se
     zone of ten modules each side, and narrower modules for a long value so it fits."""
     short = documents.code128_svg("000000000018")
     assert 'height="25.000mm"' in short
-    assert 'd="M3.300 0.000h' in short  # the first bar starts after 10 modules of 0.33 mm
+    first_bar_left, last_bar_right = bar_extent_mm(short)
+    assert first_bar_left == pytest.approx(3.3)  # the first bar starts after 10 modules of 0.33 mm
+    width = float(short.split('width="', 1)[1].split("mm", 1)[0])
+    assert width - last_bar_right == pytest.approx(3.3)
     long_value = "P" * 25
     fitted = documents.code128_svg(long_value)
     width = float(fitted.split('width="', 1)[1].split("mm", 1)[0])

@@ -25,7 +25,7 @@ from barcode import Code128
 from barcode.writer import SVGWriter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from packing.core import events
@@ -73,32 +73,37 @@ _fonts = FontConfiguration()
 # --- Barcodes -------------------------------------------------------------------------
 
 
-class BarsAsOnePathWriter(SVGWriter):
-    """python-barcode's SVG writer, drawing the bars as one path in millimetre units:
-    WeasyPrint then parses and paints one element per barcode, not a styled rect per bar."""
+class BarsAsStrokesWriter(SVGWriter):
+    """python-barcode's SVG writer, drawing each bar as a vertical stroke as wide as the bar,
+    in millimetre units, one path per bar width: WeasyPrint parses two path commands a bar
+    instead of a five-command rectangle, and paints three or four elements per barcode."""
 
     def _init(self, code: list[str]) -> None:
         super()._init(code)
-        self._bars: list[str] = []
+        self._bars_by_width: dict[str, list[str]] = defaultdict(list)
 
     def _create_module(self, xpos: float, ypos: float, width: float, color: str) -> None:
         if color != self.background:
-            self._bars.append(f"M{xpos:.3f} {ypos:.3f}h{width:.3f}v{self.module_height:.3f}h-{width:.3f}z")
+            centre = xpos + width / 2
+            self._bars_by_width[f"{width:.3f}"].append(f"M{centre:.3f} {ypos:.3f}v{self.module_height:.3f}")
 
     def _finish(self) -> bytes:
         width = self._root.getAttribute("width").removesuffix("mm")
         height = self._root.getAttribute("height").removesuffix("mm")
         self._root.setAttribute("viewBox", f"0 0 {width} {height}")
-        bars = self._document.createElement("path")
-        bars.setAttribute("d", "".join(self._bars))
-        bars.setAttribute("fill", self.foreground)
-        self._group.appendChild(bars)
-        return super()._finish()
+        for bar_width, bars in self._bars_by_width.items():
+            path = self._document.createElement("path")
+            path.setAttribute("d", "".join(bars))
+            path.setAttribute("stroke", self.foreground)
+            path.setAttribute("stroke-width", bar_width)
+            self._group.appendChild(path)
+        # The bare <svg> element: no XML declaration or doctype to parse, and it can be inlined.
+        return self._root.toxml().encode("utf-8")
 
 
 def code128_svg(value: str, height_mm: float = BARCODE_HEIGHT_MM) -> str:
     """``value`` as a Code128 SVG document, sized in millimetres by the writer, quiet zones kept."""
-    symbol = Code128(value, writer=BarsAsOnePathWriter())
+    symbol = Code128(value, writer=BarsAsStrokesWriter())
     modules = len(symbol.build()[0])
     module_mm = BARCODE_MODULE_MM
     if (modules + 2 * QUIET_ZONE_MODULES) * module_mm > BARCODE_MAX_WIDTH_MM:
@@ -115,15 +120,16 @@ def code128_svg(value: str, height_mm: float = BARCODE_HEIGHT_MM) -> str:
             "margin_top": 0,
             "margin_bottom": 0,
             "write_text": False,
-            "compress": False,
+            "with_doctype": False,
         },
     )
     return out.getvalue().decode("utf-8")
 
 
 def svg_data_uri(svg: str) -> str:
-    """An SVG embedded in the page as an image: WeasyPrint then draws it as one vector
-    image instead of styling every bar as an HTML element, which is most of a label's time."""
+    """An SVG embedded in the page as an image: WeasyPrint draws it as one vector image,
+    whereas an inline <svg> gets CSS computed for each of its elements (1-3 ms more a label
+    with the stroked barcodes; see docs/benchmarks.md, issue 4)."""
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
@@ -140,8 +146,17 @@ def qr_image(data: str, module_mm: float = QR_MODULE_MM) -> str:
 # --- Rendering ------------------------------------------------------------------------
 
 
-def html_to_pdf(html: str) -> bytes:
-    return HTML(string=html, base_url=str(TEMPLATES_DIR)).write_pdf(font_config=_fonts)
+def html_to_pdf(html: str, stylesheets: tuple[CSS, ...] = ()) -> bytes:
+    return HTML(string=html, base_url=str(TEMPLATES_DIR)).write_pdf(
+        font_config=_fonts, stylesheets=list(stylesheets)
+    )
+
+
+@lru_cache(maxsize=None)
+def _label_stylesheet() -> CSS:
+    # Parsed once per process: as a <style> in every label it was re-tokenised and its
+    # selectors recompiled on each render.
+    return CSS(filename=str(TEMPLATES_DIR / "label.css"), font_config=_fonts)
 
 
 def _address_lines(address) -> list[str]:
@@ -184,7 +199,7 @@ def render_label_html(package: Package, printed_at: Optional[datetime] = None) -
 
 
 def render_label_pdf(package: Package, printed_at: Optional[datetime] = None) -> bytes:
-    return html_to_pdf(render_label_html(package, printed_at))
+    return html_to_pdf(render_label_html(package, printed_at), (_label_stylesheet(),))
 
 
 def store_label(session: Session, package: Package, pdf: bytes) -> ShippingLabel:
