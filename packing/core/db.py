@@ -33,13 +33,13 @@ def lock_package(session: Session, package_id: int, *options: LoaderOption) -> P
     """
     if session.get_bind().dialect.name == "sqlite":
         session.execute(update(Package).where(Package.id == package_id).values(version=Package.version))
-    package = session.scalar(
+    package = session.execute(
         select(Package)
         .where(Package.id == package_id)
         .options(*options)
         .with_for_update(of=Package)
         .execution_options(populate_existing=True)
-    )
+    ).unique().scalar_one_or_none()
     if package is None:
         raise NotFound("No such package.")
     return package
