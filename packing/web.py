@@ -7,7 +7,6 @@ from typing import Callable
 
 from flask import abort, make_response, render_template, request, session
 from flask_login import current_user, login_required
-
 from sqlalchemy import exists, select
 
 from packing.core.models import Package, Role, StockLocation, user_stock_location

@@ -113,7 +113,7 @@ def test_turkish_channel_gets_turkish_documents_and_money(session):
     for expected in ("Fatura", "FATURA ADRESİ", "₺1.234,56", "KDV %20", "₺205,76", "Genel toplam", "Sayfa 1 / 1"):
         assert expected in text, expected
     label = pdf_text(documents.render_label_pdf(package))
-    assert "GÖNDEREN" in label and "HEDİYE PAKETİ" in label and "Ürün adedi: 1" in label
+    assert "Gönderen: " in label and "HEDİYE PAKETİ" in label and "Ürün adedi: 1" in label
     assert "Paket içerik fişi" in pdf_text(documents.render_packing_slip_pdf(package))
     assert documents.format_money(Decimal("1234567.5"), "eur", "en") == "€1,234,567.50"
     assert documents.format_money(Decimal("-3.5"), "chf", "tr") == "-3,50 CHF"
