@@ -175,6 +175,24 @@ def package(
     return made
 
 
+def sibling_package(session, of: Package, status: PackageStatus = PackageStatus.WAITING) -> Package:
+    """Another package of ``of``'s order at the same location, with one item of its own."""
+    made = Package(
+        number=f"{of.order.number}P{_next()}",
+        order=of.order,
+        stock_location=of.stock_location,
+        state=package_state(session, status),
+        target_packing_date=of.target_packing_date,
+    )
+    session.add(made)
+    session.flush()
+    order_item = OrderItem(order=of.order, product=product(session), price=Decimal("100.00"), net_amount=Decimal("100.00"))
+    session.add(PackageItem(package_id=made.id, order_item=order_item, state=item_state(session, PackageItemStatus.WAITING)))
+    session.flush()
+    session.refresh(made)
+    return made
+
+
 PACK = "package__complete_packaging__waiting__packed-all-items"
 
 

@@ -155,3 +155,25 @@ def test_home_sends_a_picker_to_the_queue(client, session, auth):
     assert "/auth/login" in client.get("/").headers["Location"]
     auth.login()
     assert client.get("/").headers["Location"].endswith("/queue/")
+
+
+def test_an_order_number_with_several_packages_opens_the_one_worth_opening(client, session, auth):
+    """Of one order's packages here, a scan of the order number skips the packed one and the
+    one another picker holds, opens a waiting one; scanned again, it reopens the picker's own."""
+    store = factories.location(session)
+    packed = factories.package(session, at=store, status=PackageStatus.PACKED)
+    held_by_other = factories.sibling_package(session, packed)
+    waiting = factories.sibling_package(session, packed)
+    other_picker = factories.user(session, "picker", locations=[store])
+    with transaction(session):
+        run_station_command(session, held_by_other.id, PREPARE, {}, other_picker)
+    auth.login(location=store)
+    token = csrf_token_from(client.get("/queue/").text)
+
+    def scan_order():
+        response = client.post("/queue/scan", data={"code": packed.order.number, "csrf_token": token})
+        assert response.status_code == 303
+        return response.headers["Location"]
+
+    assert scan_order().endswith(f"/station/packages/{waiting.id}")
+    assert scan_order().endswith(f"/station/packages/{waiting.id}")

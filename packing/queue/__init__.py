@@ -82,7 +82,7 @@ def scan():
     """A scanned package or order number: open that package here (claiming it if waiting)."""
     location = require_location()
     code = request.form.get("code", "")[:64]
-    package = find_by_code(db.session, location.id, code)
+    package = find_by_code(db.session, location.id, code, current_user)
     if package is None:
         flash(_("No package or order {code} at this store.", code=code.strip()), "error")
         return redirect(url_for("queue.index"), code=303)

@@ -175,9 +175,13 @@ def queue_page(session: Session, stock_location_id: int, wanted: QueueFilter) ->
     return QueuePage(rows, total, page, list(states.values()))
 
 
-def find_by_code(session: Session, stock_location_id: int, code: str) -> Optional[Package]:
-    """The package a scanned package number or order number names at this location; for an
-    order with several packages, the first one still open."""
+def find_by_code(
+    session: Session, stock_location_id: int, code: str, user: Optional[User] = None
+) -> Optional[Package]:
+    """The package a scanned package number or order number names at this location. For an
+    order with several packages here, the one worth opening: one ``user`` already holds,
+    else a waiting one, else one still open, else the first; scanning the order again after
+    packing one opens the next."""
     code = code.strip()
     if not code:
         return None
@@ -195,7 +199,18 @@ def find_by_code(session: Session, stock_location_id: int, code: str) -> Optiona
         )
     )
     open_values = {status.value for status in OPEN_PACKAGE_STATES}
-    return next((p for p in candidates if p.state.enum_value in open_values), candidates[0] if candidates else None)
+
+    def preference(package: Package) -> tuple[int, int]:
+        is_open = package.state.enum_value in open_values
+        if is_open and user is not None and package.holder_id == user.id:
+            rank = 0
+        elif package.state.enum_value == PackageStatus.WAITING.value:
+            rank = 1
+        else:
+            rank = 2 if is_open else 3
+        return rank, package.id
+
+    return min(candidates, key=preference, default=None)
 
 
 def next_in_queue(session: Session, stock_location_id: int, user: User, skip: tuple[int, ...] = ()) -> Optional[Package]:
