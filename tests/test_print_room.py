@@ -232,3 +232,31 @@ def test_lead_updates_the_shipment_and_the_label_follows(client, session, auth):
     assert moved.status_code == 303
     label = client.get(f"/documents/packages/{package.id}/label.pdf").data
     assert "TC-555" in decoded_codes(label)["Code128"]
+
+
+def test_a_failed_batch_can_be_tried_again_and_then_builds(client, session, auth):
+    """A failed batch shows Try again; posting it rebuilds the batch into its PDF. A batch
+    that did not fail is not restarted, and another store's batch is 404."""
+    store = factories.location(session)
+    package = factories.packed_package(session, at=store)
+    failed = documents.create_print_batch(session, store.id, [package.id], "label", None)
+    failed.status, failed.error = "failed", "printer spool full"
+    other = factories.location(session)
+    theirs = documents.create_print_batch(session, other.id, [factories.packed_package(session, at=other).id], "label", None)
+    theirs.status = "failed"
+    session.commit()
+    auth.login(role="lead", location=store)
+
+    page = client.get(f"/documents/print-room/batches/{failed.id}").text
+    assert "The batch failed." in page and "Try again" in page
+    token = csrf_token_from(page)
+    retried = client.post(f"/documents/print-room/batches/{failed.id}/retry", data={"csrf_token": token})
+    assert retried.status_code == 303 and retried.headers["Location"].endswith(f"/documents/print-room/batches/{failed.id}")
+    session.expire_all()
+    assert failed.status == "done" and failed.error is None
+    assert len(PdfReader(io.BytesIO(failed.pdf)).pages) == 1
+
+    again = client.post(f"/documents/print-room/batches/{failed.id}/retry", data={"csrf_token": token}, follow_redirects=True)
+    assert "Only a failed batch can be started again." in again.text
+    assert client.post(f"/documents/print-room/batches/{theirs.id}/retry", data={"csrf_token": token}).status_code == 404
+    assert client.post(f"/documents/print-room/batches/{failed.id}/retry").status_code == 400  # no CSRF token

@@ -553,6 +553,19 @@ def create_print_batch(
     return batch
 
 
+def retry_print_batch(session: Session, location_id: int, batch_id: int) -> PrintBatch:
+    """Put a failed batch of the location back in line, from its first document (flushes;
+    the caller queues its build)."""
+    batch = session.get(PrintBatch, batch_id)
+    if batch is None or batch.stock_location_id != location_id:
+        raise NotFound("No such print batch.")
+    if batch.status != "failed":
+        raise InvalidParameter("Only a failed batch can be started again.", field="batch")
+    batch.status, batch.done, batch.error, batch.finished_date = "pending", 0, None, None
+    session.flush()
+    return batch
+
+
 # PDFium is not thread-safe, and the worker runs tasks on threads.
 _pdfium_lock = threading.Lock()
 

@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from packing.core import documents, invoicing, shipping
 from packing.core.db import transaction
-from packing.core.errors import DomainError
+from packing.core.errors import DomainError, NotFound
 from packing.core.models import CargoCompany, Package, PrintBatch, PrintRecord, Role, User
 from packing.documents import tasks
 from packing.extensions import db
@@ -298,6 +298,21 @@ def _batch_at_my_location(batch_id: int) -> PrintBatch:
 @roles_required(Role.LEAD)
 def batch(batch_id: int):
     return render("documents/batch.html", partial="documents/_batch.html", batch=_batch_at_my_location(batch_id))
+
+
+@bp.post("/print-room/batches/<int:batch_id>/retry")
+@roles_required(Role.LEAD)
+def retry_batch(batch_id: int):
+    try:
+        with transaction(db.session):
+            documents.retry_print_batch(db.session, require_location().id, batch_id)
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        flash(error_message(error), "error")
+        return redirect(url_for(".batch", batch_id=batch_id), code=303)
+    tasks.build_print_batch(batch_id)
+    return redirect(url_for(".batch", batch_id=batch_id), code=303)
 
 
 @bp.get("/print-room/batches/<int:batch_id>/batch.pdf")
