@@ -60,7 +60,7 @@ def test_the_queue_shows_who_holds_a_package(client, session, auth):
     with transaction(session):
         run_station_command(session, package.id, PREPARE, {}, holder)
     auth.login(location=store)
-    assert f"👤 {holder.username}" in client.get("/queue/").text
+    assert f'#person"></use></svg> {holder.username}' in client.get("/queue/").text
 
 
 def test_filters_and_search_narrow_the_list(client, session, auth):
