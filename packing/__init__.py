@@ -65,7 +65,7 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
 
 
 def _template_globals(app: Flask) -> None:
-    from packing.i18n import LOCALES, catalogue_locale, current_locale, gettext
+    from packing.i18n import LOCALES, catalogue_locale, current_locale, delivery_label, gettext
     from packing.web import NAV_ITEMS, current_location
 
     app.jinja_env.globals.update(
@@ -74,6 +74,7 @@ def _template_globals(app: Flask) -> None:
         current_location=current_location,
         current_locale=current_locale,
         catalogue_locale=catalogue_locale,
+        delivery_label=delivery_label,
         locales=LOCALES,
     )
 

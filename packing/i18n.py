@@ -46,6 +46,14 @@ def gettext(text: str, **values) -> str:
     return translated.format(**values) if values else translated
 
 
+# Delivery types arrive as codes ("same_day"); people read them as words.
+DELIVERY_LABELS = {"standard": "Standard", "same_day": "Same day", "click_and_collect": "Click & collect"}
+
+
+def delivery_label(code: str) -> str:
+    return gettext(DELIVERY_LABELS.get(code, code.replace("_", " ").capitalize()))
+
+
 def error_message(error) -> str:
     """A domain error's reason in the user's language, its values filled in after translating."""
     return gettext(error.template, **error.values)
