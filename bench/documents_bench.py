@@ -41,11 +41,11 @@ FLOOR_STYLE = (
 
 def floor_documents(label_html: str) -> tuple[str, str]:
     """The least a label can cost in WeasyPrint: its text as plain lines in one block, in
-    the label's font, alone and then followed by its three barcode images."""
+    the label's font, alone and then followed by its three inline SVG codes."""
     body = label_html.split("<body>", 1)[1].split("</body>", 1)[0]
-    images = re.findall(r"<img [^>]*>", body)
-    text = re.sub(r"<[^>]*>", " ", body)
-    return FLOOR_STYLE + text, FLOOR_STYLE + text + "".join(images)
+    codes = re.findall(r"<svg\b.*?</svg>", body, flags=re.S)
+    text = re.sub(r"<[^>]*>", " ", re.sub(r"<svg\b.*?</svg>", " ", body, flags=re.S))
+    return FLOOR_STYLE + text, FLOOR_STYLE + text + "".join(codes)
 
 
 def timed(action: Callable[[], object], repeat: int) -> list[float]:
