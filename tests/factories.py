@@ -186,8 +186,9 @@ def sibling_package(session, of: Package, status: PackageStatus = PackageStatus.
     )
     session.add(made)
     session.flush()
+    waiting = item_state(session, PackageItemStatus.WAITING)
     order_item = OrderItem(order=of.order, product=product(session), price=Decimal("100.00"), net_amount=Decimal("100.00"))
-    session.add(PackageItem(package_id=made.id, order_item=order_item, state=item_state(session, PackageItemStatus.WAITING)))
+    session.add(PackageItem(package_id=made.id, order_item=order_item, state=waiting))
     session.flush()
     session.refresh(made)
     return made
