@@ -46,3 +46,37 @@ def test_two_concurrent_packs_end_in_exactly_one_transition(app, session, backen
     logs = session.scalar(select(func.count(TransitionLog.id)).where(TransitionLog.object_id == package_id))
     assert logs == 1
     assert session.get(Package, package_id).version == 2
+
+
+def test_a_second_try_again_while_the_first_is_uncommitted_is_refused(app, session, backend):
+    """Lead A restarts a failed batch; lead B presses Try again before A's transaction
+    commits. B waits for A's row and is then refused: the batch is restarted once."""
+    from packing.core import documents
+    from packing.core.errors import InvalidParameter
+
+    store = factories.location(session)
+    batch = documents.create_print_batch(session, store.id, [factories.packed_package(session, at=store).id], "label", None)
+    batch.status = "failed"
+    session.commit()
+    batch_id, store_id = batch.id, store.id
+    engine = db.engine
+    outcomes: list[str] = []
+
+    def lead_b() -> None:
+        with Session(engine) as own_session:
+            try:
+                with transaction(own_session):
+                    documents.retry_print_batch(own_session, store_id, batch_id)
+                outcomes.append("restarted")
+            except InvalidParameter:
+                outcomes.append("refused")
+
+    with Session(engine) as lead_a:
+        with transaction(lead_a):
+            documents.retry_print_batch(lead_a, store_id, batch_id)
+            second = threading.Thread(target=lead_b)
+            second.start()
+            second.join(timeout=0.5)  # B is now waiting for A's row (or has read too early)
+    second.join(timeout=30)
+
+    assert outcomes == ["refused"], backend

@@ -23,7 +23,7 @@ import pypdfium2 as pdfium
 import segno
 from barcode import Code128
 from barcode.writer import SVGWriter
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
@@ -549,15 +549,19 @@ def create_print_batch(
 
 
 def retry_print_batch(session: Session, location_id: int, batch_id: int) -> PrintBatch:
-    """Put a failed batch of the location back in line, from its first document (flushes;
-    the caller queues its build)."""
-    batch = session.get(PrintBatch, batch_id)
+    """Put a failed batch of the location back in line, from its first document (the
+    caller commits, then queues its build). One conditional update, so of two leads who
+    press Try again at once only one restarts it."""
+    restarted = session.execute(
+        update(PrintBatch)
+        .where(PrintBatch.id == batch_id, PrintBatch.stock_location_id == location_id, PrintBatch.status == "failed")
+        .values(status="pending", done=0, error=None, finished_date=None)
+    ).rowcount
+    batch = session.get(PrintBatch, batch_id, populate_existing=True)
     if batch is None or batch.stock_location_id != location_id:
         raise NotFound("No such print batch.")
-    if batch.status != "failed":
+    if not restarted:
         raise InvalidParameter("Only a failed batch can be started again.", field="batch")
-    batch.status, batch.done, batch.error, batch.finished_date = "pending", 0, None, None
-    session.flush()
     return batch
 
 
