@@ -12,10 +12,17 @@ from sqlalchemy import create_engine, text
 
 from packing import create_app
 from packing.config import database_url
+from packing.core import users
 from packing.core.catalogue import seed_catalogue
 from packing.core.models import Base
 from packing.extensions import db
 from tests import factories
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes():
+    """Real hashes, but one PBKDF2 round instead of scrypt: a factory user costs microseconds."""
+    users.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
+
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
