@@ -15,7 +15,7 @@ from packing.core.api_tokens import create_token
 from packing.core.catalogue import PackageStatus
 from packing.core.models import Webhook, WebhookEvent
 from tests import factories
-from tests.e2e.floor import axe_violations, horizontal_overflow, small_targets
+from tests.e2e.floor import floor_problems
 
 pytestmark = pytest.mark.e2e
 
@@ -117,12 +117,7 @@ def _screens(role: str, day: dict) -> list[str]:
 def _floor_problems(page) -> dict[str, list[str]]:
     # Closed <details> hide tables and answers that must fit too.
     page.evaluate("() => document.querySelectorAll('details').forEach((details) => { details.open = true; })")
-    found = {
-        "axe": axe_violations(page),
-        "overflow": horizontal_overflow(page),
-        "small targets": small_targets(page),
-    }
-    return {kind: problems for kind, problems in found.items() if problems}
+    return floor_problems(page)
 
 
 def _walk(page, base_url: str, paths: list[str]) -> list[str]:
@@ -156,4 +151,17 @@ def test_every_screen_meets_the_floor(page, live_server, session, store_day, rol
     assert page.locator("html").get_attribute("lang") == language
 
     report += _walk(page, live_server.url, _screens(role, store_day))
+    if role == "admin":
+        report += _issue_a_token(page, live_server.url, store_day)
     assert not report, "\n".join(report)
+
+
+def _issue_a_token(page, base_url: str, day: dict) -> list[str]:
+    """The tokens page as it shows a new key (once), with a location ticked through its label."""
+    page.goto(f"{base_url}/tokens/")
+    page.locator("#user").select_option(label="erp-integration (picker)")
+    page.locator("label.check", has_text=day["store"].erp_code).click()
+    page.locator("form[action$='/tokens/'] button[type=submit]").click()
+    page.locator("#issued-key").wait_for()
+    problems = _floor_problems(page)
+    return [f"/tokens/ with a new key: {problems}"] if problems else []
