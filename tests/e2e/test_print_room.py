@@ -129,3 +129,25 @@ def test_print_label_opens_the_pdf_and_records_one_print(page, live_server, sign
     page.reload()
     expect(page.get_by_role("link", name=other.number)).to_be_visible()
     expect(page.get_by_role("link", name=package.number)).to_have_count(0)
+
+
+def test_without_javascript_select_all_is_hidden_and_print_all_waiting_does_it(browser, live_server, session):
+    """With scripts off there is no dead "Select all" box; Print all waiting batches every
+    waiting package instead."""
+    store = factories.location(session)
+    packages = _packed_with_stored_labels(session, store, 2)
+    lead = factories.user(session, role="lead", locations=[store])
+    session.commit()
+    context = browser.new_context(java_script_enabled=False, viewport=TABLET[0])
+    page = context.new_page()
+    page.goto(f"{live_server.url}/auth/login")
+    page.get_by_label("Username").fill(lead.username)
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/documents/print-room")
+
+    expect(page.get_by_label(f"Select package {packages[0].number}")).to_be_visible()
+    expect(page.get_by_label("Select all")).to_be_hidden()
+    page.get_by_role("button", name="Print all waiting").click()
+    expect(page.get_by_text("Ready: 2 of 2 documents.")).to_be_visible()
+    context.close()
