@@ -182,7 +182,6 @@ def _package_page(package: Package, status: int = 200, **forms):
         counts=counts,
         history=history,
         invoice_form=forms.get("invoice_form") or PlainForm(),
-        print_form=PlainForm(),
         number_form=forms.get("number_form") or InvoiceNumberForm(invoice_number=package.invoice_number),
         shipment_form=shipment_form,
         status=status,
