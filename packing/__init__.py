@@ -65,11 +65,12 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
 
 
 def _template_globals(app: Flask) -> None:
-    from packing.i18n import LOCALES, catalogue_locale, current_locale, delivery_label, gettext
+    from packing.i18n import LOCALES, catalogue_locale, current_locale, delivery_label, gettext, ngettext
     from packing.web import NAV_ITEMS, current_location
 
     app.jinja_env.globals.update(
         _=gettext,
+        ngettext=ngettext,
         nav_items=NAV_ITEMS,
         current_location=current_location,
         current_locale=current_locale,

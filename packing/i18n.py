@@ -10,7 +10,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from flask import g, session
+from flask import g, has_request_context, request, session
 from flask_login import current_user
 
 LOCALES = {"en": "English", "tr": "Türkçe"}
@@ -31,7 +31,9 @@ def current_locale() -> str:
         if current_user and current_user.is_authenticated:
             g.locale = current_user.locale if current_user.locale in LOCALES else "en"
         else:
-            g.locale = session.get("locale", "en")
+            # Before sign-in, the tablet's browser language: a Turkish store's sign-in page is Turkish.
+            browser = request.accept_languages.best_match(LOCALES) if has_request_context() else None
+            g.locale = session.get("locale") or browser or "en"
     return g.locale
 
 
@@ -43,7 +45,31 @@ def catalogue_locale() -> str:
 def gettext(text: str, **values) -> str:
     locale = current_locale()
     translated = text if locale == "en" else _messages(locale).get(text, text)
+    if not isinstance(translated, str):  # a plural entry: ngettext's, not ours
+        translated = text
     return translated.format(**values) if values else translated
+
+
+def _one_or_other(count: int) -> str:
+    return "one" if count == 1 else "other"
+
+
+# CLDR's cardinal plural categories: English and Turkish both tell exactly one from the rest.
+PLURAL_CATEGORY = {"en": _one_or_other, "tr": _one_or_other}
+
+
+def ngettext(singular: str, plural: str, count: int, **values) -> str:
+    """``singular`` or ``plural`` as ``count`` asks, in the user's language, with ``{count}``
+    and ``values`` filled in. A catalogue keys a plural entry by the English singular and
+    gives a text per plural category: ``"printed once": {"one": "bir kez", "other": "{count} kez"}``."""
+    locale = current_locale()
+    category = PLURAL_CATEGORY.get(locale, _one_or_other)(count)
+    text = singular if category == "one" else plural
+    if locale != "en":
+        forms = _messages(locale).get(singular)
+        if isinstance(forms, dict):
+            text = forms.get(category, forms.get("other", text))
+    return text.format(count=count, **values)
 
 
 # Delivery types arrive as codes ("same_day"); people read them as words.

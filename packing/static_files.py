@@ -9,10 +9,12 @@ import os
 from functools import lru_cache
 from typing import Optional
 
-from flask import Flask, request
+from flask import Flask, request, send_from_directory
 
 VERSION_ARG = "v"
 ONE_YEAR = 365 * 24 * 3600
+ONE_DAY = 24 * 3600
+FAVICON = "favicon.svg"
 
 
 @lru_cache(maxsize=512)
@@ -44,3 +46,9 @@ def init_app(app: Flask) -> None:
             version = version_of(app, values.get("filename", ""))
             if version:
                 values[VERSION_ARG] = version
+
+    # Browsers ask for /favicon.ico whatever the page links; answer with the SVG icon
+    # rather than a 404 in every log line. Unversioned, so kept for a day, not a year.
+    @app.get("/favicon.ico")
+    def favicon():
+        return send_from_directory(app.static_folder, FAVICON, mimetype="image/svg+xml", max_age=ONE_DAY)

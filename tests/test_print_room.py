@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import io
 
+from bs4 import BeautifulSoup
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from packing.core import documents
+from packing.core import documents, invoicing
 from packing.core.models import CargoCompany, PrintBatch, PrintRecord, StockLocation
 from tests import factories
 from tests.conftest import csrf_token_from
@@ -144,21 +145,147 @@ def test_batch_progress_partial_for_htmx_and_404_for_other_stores(client, sessio
     assert client.get(f"/documents/print-room/batches/{mine.id}/batch.pdf").status_code == 404  # not built yet
 
 
+def _soup(response) -> BeautifulSoup:
+    return BeautifulSoup(response.text, "html.parser")
+
+
+def _print(client, package, document: str, token: str):
+    return client.post(f"/documents/packages/{package.id}/print/{document}", data={"csrf_token": token})
+
+
+def _printed_counts(client, package) -> list[str]:
+    """The print count beside each document on the package's page, as the lead reads it."""
+    page = _soup(client.get(f"/documents/packages/{package.id}"))
+    return [count.get_text(strip=True) for count in page.select("li.document-row .print-count")]
+
+
 def test_reprint_from_package_page_counts_prints(client, session, auth):
-    """Finding a package by its tracking number leads to its page, where each label print
-    adds one to the count and the history names who printed."""
+    """Finding a package by its tracking number leads to its page, where each press of
+    Print label adds one to the count ("printed once", "printed 2 times") and the history
+    names who printed."""
     store = factories.location(session)
     package = factories.packed_package(session, at=store)
     session.commit()
     lead = auth.login(role="lead", location=store)
 
     found = client.get("/documents/print-room", query_string={"q": package.tracking_number})
-    assert f"/documents/packages/{package.id}" in found.text
-    for _ in range(2):
-        assert client.get(f"/documents/packages/{package.id}/label.pdf").status_code == 200
-    page = client.get(f"/documents/packages/{package.id}")
-    assert "printed 2 times" in page.text
-    assert page.text.count(lead.username) >= 2
+    assert f"/documents/packages/{package.id}" in [a["href"] for a in _soup(found).select("a[href]")]
+    token = csrf_token_from(found.text)
+    assert _printed_counts(client, package)[0] == "not printed yet"
+    assert _print(client, package, "label", token).status_code == 303
+    assert _printed_counts(client, package)[0] == "printed once"
+    _print(client, package, "label", token)
+    assert _printed_counts(client, package)[:2] == ["printed 2 times", "not printed yet"]
+    history = _soup(client.get(f"/documents/packages/{package.id}")).find("h2", string="Print history").find_parent("section")
+    assert [cell.get_text(strip=True) for cell in history.find_all("td", attrs={"data-label": "Who"})] == [lead.username] * 2
+
+
+def test_looking_at_documents_records_no_print(client, session, auth):
+    """Opening the label, packing slip and invoice PDFs (and the invoice page) only shows
+    them: the print log stays empty and the package still waits for its label."""
+    store = factories.location(session)
+    package = factories.packed_package(session, at=store)
+    invoicing.create_invoice(session, package)
+    session.commit()
+    auth.login(role="lead", location=store)
+
+    for document in ("label.pdf", "packing-slip.pdf", "invoice.pdf", "invoice.html"):
+        assert client.get(f"/documents/packages/{package.id}/{document}").status_code == 200, document
+    assert session.scalar(select(func.count(PrintRecord.id))) == 0
+    assert _printed_counts(client, package) == ["not printed yet"] * 3
+    assert package.number in [a.get_text(strip=True) for a in _soup(_print_room(client)).select(".waiting-table a")]
+
+
+def test_printing_records_who_printed_what_then_shows_the_pdf(client, session, auth):
+    """Print is a POST that writes one print record per press, for the document pressed,
+    by the signed-in user, and answers 303 to the PDF; a printed label leaves the waiting list."""
+    store = factories.location(session)
+    package = factories.packed_package(session, at=store)
+    invoicing.create_invoice(session, package)
+    session.commit()
+    lead = auth.login(role="lead", location=store)
+    token = csrf_token_from(_print_room(client).text)
+
+    for document, document_type, view in (
+        ("label", documents.LABEL, "label.pdf"),
+        ("packing-slip", documents.PACKING_SLIP, "packing-slip.pdf"),
+        ("invoice", documents.INVOICE, "invoice.pdf"),
+    ):
+        response = _print(client, package, document, token)
+        assert response.status_code == 303
+        assert response.headers["Location"].endswith(f"/documents/packages/{package.id}/{view}")
+        assert client.get(response.headers["Location"]).mimetype == "application/pdf"
+        [record] = session.scalars(select(PrintRecord).where(PrintRecord.document_type == document_type)).all()
+        assert (record.package_id, record.user_id, record.batch_id) == (package.id, lead.id, None)
+    assert not _soup(_print_room(client)).select(".waiting-table")
+
+
+def test_printing_is_refused_without_csrf_role_store_or_document(client, session, auth):
+    """No CSRF token is 400, a picker's invoice is 403, another store's package, an unknown
+    document and a label of a package without shipment are 404; none records a print."""
+    store = factories.location(session)
+    package = factories.packed_package(session, at=store)
+    invoicing.create_invoice(session, package)
+    elsewhere = factories.packed_package(session, at=factories.location(session))
+    session.commit()
+    picker = factories.user(session, role="picker", locations=[store])
+    session.commit()
+    auth.login(picker)
+    token = csrf_token_from(client.get("/queue/").text)
+
+    assert client.post(f"/documents/packages/{package.id}/print/label").status_code == 400
+    assert _print(client, package, "invoice", token).status_code == 403
+    assert _print(client, elsewhere, "label", token).status_code == 404
+    assert _print(client, package, "receipt", token).status_code == 404
+    assert session.scalar(select(func.count(PrintRecord.id))) == 0
+    assert _print(client, package, "label", token).status_code == 303  # a picker may print a label
+
+
+def test_print_room_rows_show_customer_city_and_carrier_with_labelled_checkboxes(client, session, auth):
+    """Each waiting package's row names its customer, destination city and carrier; its
+    checkbox sits in a label naming the package; one "Select all" box governs those checkboxes."""
+    store = factories.location(session)
+    waiting = [factories.packed_package(session, at=store) for _ in range(2)]
+    session.commit()
+    auth.login(role="lead", location=store)
+    page = _soup(_print_room(client))
+
+    headers = [th.get_text(strip=True) for th in page.select(".waiting-table thead th")]
+    assert headers[1:6] == ["Package", "Customer", "Destination city", "Carrier", "Packed"]
+    rows = page.select(".waiting-table tbody tr")
+    assert len(rows) == len(waiting)
+    for row, package in zip(rows, waiting):
+        cells = {td["data-label"]: td for td in row.find_all("td", attrs={"data-label": True})}
+        assert cells["Package"].get_text(strip=True) == package.number
+        assert cells["Customer"].get_text(strip=True) == "Ayşe Yılmaz"
+        assert cells["Destination city"].get_text(strip=True) == "İstanbul"
+        assert cells["Carrier"].get_text(" ", strip=True) == f"Test Cargo {package.tracking_number}"
+        box = row.find("input", attrs={"type": "checkbox"})
+        assert box["name"] == "package_ids" and box["value"] == str(package.id)
+        assert box.find_parent("label").get_text(strip=True) == f"Select package {package.number}"
+    select_all = page.find("input", attrs={"data-select-all": True})
+    assert select_all["data-select-all"] == "package_ids"
+    assert select_all.find_parent("label").get_text(strip=True) == "Select all"
+    assert select_all.find_parent("form")["id"] == "batch-form"
+
+
+def test_print_room_columns_and_counts_speak_turkish(client, session, auth):
+    """A Turkish lead reads the new columns and the pluralised print count in Turkish."""
+    store = factories.location(session)
+    package = factories.packed_package(session, at=store)
+    lead = factories.user(session, role="lead", locations=[store])
+    lead.locale = "tr"
+    session.commit()
+    auth.login(lead)
+    page = _soup(_print_room(client))
+    headers = [th.get_text(strip=True) for th in page.select(".waiting-table thead th")]
+    assert headers[2:5] == ["Müşteri", "Teslimat şehri", "Kargo firması"]
+    token = csrf_token_from(str(page))
+    assert _printed_counts(client, package)[0] == "henüz basılmadı"
+    _print(client, package, "label", token)
+    assert _printed_counts(client, package)[0] == "bir kez basıldı"
+    _print(client, package, "label", token)
+    assert _printed_counts(client, package)[0] == "2 kez basıldı"
 
 
 def test_lead_creates_invoice_and_sets_its_number_through_forms(client, session, auth):

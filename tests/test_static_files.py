@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from bs4 import BeautifulSoup
 from flask import url_for
 
 
@@ -30,3 +31,16 @@ def test_pages_link_their_scripts_and_styles_versioned(client):
     page = client.get("/auth/login").text
     assert re.search(r'href="/static/css/app\.css\?v=[0-9a-f]{12}"', page)
     assert re.search(r'src="/static/vendor/htmx-[\d.]+\.min\.js\?v=[0-9a-f]{12}"', page)
+
+
+def test_every_page_links_the_favicon_and_favicon_ico_answers_with_it(client, app):
+    """The layout links the SVG icon (versioned); /favicon.ico, which browsers ask for
+    anyway, answers 200 with the same SVG instead of a 404."""
+    page = BeautifulSoup(client.get("/auth/login").text, "html.parser")
+    icon = page.find("link", rel="icon")
+    assert icon["type"] == "image/svg+xml"
+    assert re.fullmatch(r"/static/favicon\.svg\?v=[0-9a-f]{12}", icon["href"])
+    linked = client.get(icon["href"])
+    legacy = client.get("/favicon.ico")
+    assert legacy.status_code == 200 and legacy.mimetype == "image/svg+xml"
+    assert legacy.data == linked.data and b"<svg" in legacy.data

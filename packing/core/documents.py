@@ -24,7 +24,7 @@ import segno
 from barcode import Code128
 from barcode.writer import SVGWriter
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
@@ -34,11 +34,13 @@ from packing.core.db import lock_package, transaction
 from packing.core.errors import InvalidParameter, NotFound
 from packing.core.catalogue import PACKED_STATES, PackageStatus, package_state
 from packing.core.models import (
+    Address,
     Invoice,
     Order,
     Package,
     PrintBatch,
     PrintRecord,
+    Shipment,
     ShippingLabel,
     TransitionLog,
     User,
@@ -464,6 +466,13 @@ def packages_awaiting_labels(session: Session, location_id: int, limit: int = 50
             )
             .order_by(Package.modified_date, Package.id)
             .limit(limit)
+            # The print room shows each package's customer, destination city and carrier.
+            .options(
+                selectinload(Package.order).options(
+                    selectinload(Order.customer), selectinload(Order.shipping_address).selectinload(Address.city)
+                ),
+                selectinload(Package.shipment).selectinload(Shipment.cargo_company),
+            )
         )
     )
 

@@ -75,12 +75,9 @@ def _pdf(pdf: bytes, filename: str) -> Response:
     return response
 
 
-def _printed(package: Package, document_type: str) -> None:
-    with transaction(db.session):
-        documents.record_print(db.session, [package.id], document_type, current_user)
-
-
-# --- Downloads ------------------------------------------------------------------------
+# --- Looking at documents -------------------------------------------------------------
+# Opening a PDF shows it and records nothing: a lead may look at a label many times before
+# printing it. Printing is its own action (print_document, below) that writes the print log.
 
 
 @bp.get("/packages/<int:package_id>/label.pdf")
@@ -89,9 +86,8 @@ def label(package_id: int):
     package = package_at_my_location(package_id)
     if package.shipment is None:
         abort(404)
-    with transaction(db.session):
+    with transaction(db.session):  # the label is rendered and stored if the queue has not yet
         pdf = documents.label_pdf(db.session, package)
-        documents.record_print(db.session, [package.id], documents.LABEL, current_user)
     return _pdf(pdf, f"label-{package.number}.pdf")
 
 
@@ -99,9 +95,7 @@ def label(package_id: int):
 @roles_required(Role.PICKER, Role.LEAD)
 def packing_slip(package_id: int):
     package = package_at_my_location(package_id)
-    pdf = documents.render_packing_slip_pdf(package)
-    _printed(package, documents.PACKING_SLIP)
-    return _pdf(pdf, f"packing-slip-{package.number}.pdf")
+    return _pdf(documents.render_packing_slip_pdf(package), f"packing-slip-{package.number}.pdf")
 
 
 def _invoice_of(package_id: int):
@@ -115,9 +109,41 @@ def _invoice_of(package_id: int):
 @roles_required(Role.LEAD)
 def invoice(package_id: int):
     package, invoice = _invoice_of(package_id)
-    pdf = documents.render_invoice_pdf(invoice)
-    _printed(package, documents.INVOICE)
-    return _pdf(pdf, f"invoice-{invoice.number or package.number}.pdf")
+    return _pdf(documents.render_invoice_pdf(invoice), f"invoice-{invoice.number or package.number}.pdf")
+
+
+# --- Printing -------------------------------------------------------------------------
+
+# The URL's name of each printable document: its type in the print log, and the view that
+# shows it.
+PRINTABLE = {
+    "label": (documents.LABEL, ".label"),
+    "packing-slip": (documents.PACKING_SLIP, ".packing_slip"),
+    "invoice": (documents.INVOICE, ".invoice"),
+}
+
+
+@bp.post("/packages/<int:package_id>/print/<document>")
+@roles_required(Role.PICKER, Role.LEAD)
+def print_document(package_id: int, document: str):
+    """Record that the document is printed, then show it to print (303 to its PDF)."""
+    if document not in PRINTABLE:
+        abort(404)
+    document_type, view = PRINTABLE[document]
+    if document_type == documents.INVOICE and current_user.role == Role.PICKER:
+        abort(403)
+    if not PlainForm().validate_on_submit():
+        abort(400)
+    package = package_at_my_location(package_id)
+    if (document_type == documents.LABEL and package.shipment is None) or (
+        document_type == documents.INVOICE and package.invoice is None
+    ):
+        abort(404)
+    with transaction(db.session):
+        if document_type == documents.LABEL:
+            documents.label_pdf(db.session, package)  # a label that cannot be made is not printed
+        documents.record_print(db.session, [package.id], document_type, current_user)
+    return redirect(url_for(view, package_id=package.id), code=303)
 
 
 @bp.get("/packages/<int:package_id>/invoice.html")

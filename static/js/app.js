@@ -26,3 +26,38 @@ document.addEventListener("htmx:sendError", () => {
     banner.textContent = "No connection to the server. Check the network and try again.";
   }
 });
+
+// A key shown once (a new API token) is selected when focused, ready to copy.
+document.addEventListener("focusin", (event) => {
+  if (event.target.matches && event.target.matches("[data-select-on-focus]")) event.target.select();
+});
+
+// "Select all" ticks every box of its group: <input type="checkbox" data-select-all="package_ids">.
+// It is hidden without JavaScript, where "Print all waiting" does the same.
+function syncSelectAll(group) {
+  const all = document.querySelector(`[data-select-all="${group}"]`);
+  if (!all) return;
+  const boxes = [...document.querySelectorAll(`input[type=checkbox][name="${group}"]`)];
+  const ticked = boxes.filter((box) => box.checked).length;
+  all.checked = boxes.length > 0 && ticked === boxes.length;
+  all.indeterminate = ticked > 0 && ticked < boxes.length;
+}
+document.addEventListener("change", (event) => {
+  const target = event.target;
+  if (!target.matches || !target.matches("input[type=checkbox]")) return;
+  if (target.dataset.selectAll) {
+    for (const box of document.querySelectorAll(`input[type=checkbox][name="${target.dataset.selectAll}"]`)) {
+      box.checked = target.checked;
+    }
+  } else if (target.name) {
+    syncSelectAll(target.name);
+  }
+});
+function revealSelectAll(root) {
+  for (const all of root.querySelectorAll("[data-select-all]")) {
+    all.closest("[hidden]")?.removeAttribute("hidden");
+    syncSelectAll(all.dataset.selectAll);
+  }
+}
+document.addEventListener("DOMContentLoaded", () => revealSelectAll(document));
+document.addEventListener("htmx:afterSettle", (event) => revealSelectAll(event.target));

@@ -74,12 +74,18 @@ def small_targets(page, minimum: int = MIN_TARGET, exempt: str = "") -> list[str
     return page.evaluate(_SMALL_TARGETS, [minimum, exempt or None])
 
 
-def assert_floor(page, *, exempt: str = "") -> None:
-    """The page passes axe, fits its viewport's width, and has no small targets."""
+def floor_problems(page, *, exempt: str = "") -> dict[str, list[str]]:
+    """What keeps the page off the floor, by kind (empty when it meets it): for a test that
+    walks many pages and reports them all at once."""
     problems = {
         "axe": axe_violations(page),
         "overflow": horizontal_overflow(page),
         "small targets": small_targets(page, exempt=exempt),
     }
-    problems = {kind: found for kind, found in problems.items() if found}
+    return {kind: found for kind, found in problems.items() if found}
+
+
+def assert_floor(page, *, exempt: str = "") -> None:
+    """The page passes axe, fits its viewport's width, and has no small targets."""
+    problems = floor_problems(page, exempt=exempt)
     assert not problems, f"{page.url}: {problems}"
