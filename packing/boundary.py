@@ -42,7 +42,7 @@ def refuse_nul() -> None:
     ]
     name = first_field_with_nul(fields)
     if name is not None:
-        raise InvalidParameter("{field} contains a NUL character.", name, field=name)
+        raise InvalidParameter("{name} contains a NUL character.", name, name=name)
 
 
 def register(app: Flask) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, jsonify, make_response, render_template, request, session
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -80,11 +80,36 @@ def register_boundary(app: Flask) -> None:
             return jsonify(detail=detail.format(limit=limit), code="request_too_large"), 413
         return render("error.html", status=413, code=413, message=_(detail, limit=limit))
 
-    for unavailable in DATABASE_UNAVAILABLE:
-        app.register_error_handler(unavailable, database_unavailable)
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(PoolTimeout)
+    @app.errorhandler(DisconnectionError)
+    def database_error(error: Exception):
+        if is_database_unavailable(error):
+            return database_unavailable(error)
+        app.logger.exception("Database error", exc_info=error)
+        rollback_session()
+        if _wants_json():
+            return jsonify(detail="Internal server error.", code="server_error"), 500
+        return render("error.html", status=500, code=500, message=_(MESSAGES[500]))
 
 
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout, DisconnectionError)
+# SQLite reports a missing table and a locked file alike as OperationalError; only these
+# mean "try again later".
+SQLITE_UNAVAILABLE = ("database is locked", "unable to open database", "disk i/o error", "database table is locked")
+
+
+def is_database_unavailable(error: Exception) -> bool:
+    """The server cannot be reached, the connection dropped, the pool is exhausted, or SQLite
+    stayed locked past its busy timeout; not a bad statement."""
+    if isinstance(error, (InterfaceError, PoolTimeout, DisconnectionError)):
+        return True
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, OperationalError):
+        if type(error.orig).__module__.startswith("sqlite3"):
+            return any(sign in str(error.orig).lower() for sign in SQLITE_UNAVAILABLE)
+        return True
+    return False
 
 
 def database_unavailable(error: Exception):
@@ -97,7 +122,9 @@ def database_unavailable(error: Exception):
     if _wants_json():
         response = jsonify(detail=detail, code="service_unavailable")
     else:
-        # The user's language lives in the database; take the session's or the browser's.
+        # Who is signed in and their language live in the database: render as nobody, in the
+        # session's or the browser's language.
+        g._login_user = current_app.login_manager.anonymous_user()
         g.locale = session.get("locale") or request.accept_languages.best_match(list(LOCALES)) or "en"
         response = make_response(render_template("unavailable.html", message=_(detail), retry_after=retry_after))
     response.status_code = 503

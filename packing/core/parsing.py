@@ -42,16 +42,16 @@ def parse_int(raw: Any, field: str, *, minimum: int = -INT32_MAX - 1, maximum: i
     """An integer given as a JSON number or as ASCII digits; never a boolean, a float or a
     Unicode digit. Out of ``minimum``..``maximum`` is refused too (the column's range)."""
     if isinstance(raw, bool):
-        raise InvalidParameter("{field} must be a whole number, not true or false.", field, field=field)
+        raise InvalidParameter("{name} must be a whole number, not true or false.", field, name=field)
     if isinstance(raw, int):
         value = raw
     elif isinstance(raw, str) and is_ascii_int(raw):
         value = int(raw)
     else:
-        raise InvalidParameter("{field} must be a whole number.", field, field=field)
+        raise InvalidParameter("{name} must be a whole number.", field, name=field)
     if not minimum <= value <= maximum:
         raise InvalidParameter(
-            "{field} must be between {minimum} and {maximum}.", field, field=field, minimum=minimum, maximum=maximum
+            "{name} must be between {minimum} and {maximum}.", field, name=field, minimum=minimum, maximum=maximum
         )
     return value
 
@@ -75,34 +75,34 @@ def parse_decimal(
 ) -> Decimal:
     """A decimal that fits ``Numeric(digits, places)``: a JSON number or an ASCII decimal string."""
     if isinstance(raw, bool) or not isinstance(raw, (int, float, str, Decimal)):
-        raise InvalidParameter("{field} must be a number.", field, field=field)
+        raise InvalidParameter("{name} must be a number.", field, name=field)
     text = raw if isinstance(raw, str) else str(raw)
     if isinstance(raw, float) and not math.isfinite(raw):
-        raise InvalidParameter("{field} must be a finite number.", field, field=field)
+        raise InvalidParameter("{name} must be a finite number.", field, name=field)
     if isinstance(raw, str) and (len(text) > MAX_NUMBER_CHARACTERS or not _ASCII_DECIMAL.fullmatch(text.strip())):
-        raise InvalidParameter("{field} must be a number.", field, field=field)
+        raise InvalidParameter("{name} must be a number.", field, name=field)
     try:
         value = Decimal(text.strip())
     except InvalidOperation:
-        raise InvalidParameter("{field} must be a number.", field, field=field) from None
+        raise InvalidParameter("{name} must be a number.", field, name=field) from None
     limit = Decimal(10) ** (digits - places)
     if not value.is_finite() or abs(value) >= limit:
-        raise InvalidParameter("{field} must be less than {limit} in size.", field, field=field, limit=limit)
+        raise InvalidParameter("{name} must be less than {limit} in size.", field, name=field, limit=limit)
     if minimum is not None and value < minimum:
-        raise InvalidParameter("{field} must be at least {minimum}.", field, field=field, minimum=minimum)
+        raise InvalidParameter("{name} must be at least {minimum}.", field, name=field, minimum=minimum)
     return value
 
 
 def parse_seconds(raw: Any, field: str, *, maximum: float) -> float:
     """A non-negative, finite number of seconds no larger than ``maximum`` (``1e308`` is refused)."""
     if isinstance(raw, bool):
-        raise InvalidParameter("{field} must be a number of seconds.", field, field=field)
+        raise InvalidParameter("{name} must be a number of seconds.", field, name=field)
     if isinstance(raw, str):
         if len(raw) > MAX_NUMBER_CHARACTERS or not _ASCII_DECIMAL.fullmatch(raw.strip()):
-            raise InvalidParameter("{field} must be a number of seconds.", field, field=field)
+            raise InvalidParameter("{name} must be a number of seconds.", field, name=field)
         raw = float(raw)
     if not isinstance(raw, (int, float)) or not math.isfinite(raw) or not 0 <= raw <= maximum:
-        raise InvalidParameter("{field} must be between 0 and {maximum} seconds.", field, field=field, maximum=maximum)
+        raise InvalidParameter("{name} must be between 0 and {maximum} seconds.", field, name=field, maximum=maximum)
     return raw
 
 
@@ -116,11 +116,11 @@ def has_nul(value: str) -> bool:
 def parse_text(raw: Any, field: str, *, max_length: Optional[int] = None) -> str:
     """Text without NUL (PostgreSQL cannot store it), at most ``max_length`` characters."""
     if not isinstance(raw, str):
-        raise InvalidParameter("{field} must be text.", field, field=field)
+        raise InvalidParameter("{name} must be text.", field, name=field)
     if has_nul(raw):
-        raise InvalidParameter("{field} contains a NUL character.", field, field=field)
+        raise InvalidParameter("{name} contains a NUL character.", field, name=field)
     if max_length is not None and len(raw) > max_length:
-        raise InvalidParameter("{field} must be at most {max_length} characters.", field, field=field, max_length=max_length)
+        raise InvalidParameter("{name} must be at most {max_length} characters.", field, name=field, max_length=max_length)
     return raw
 
 
@@ -139,16 +139,20 @@ class _Refused:
     """A JSON token that parsed but may not be used (NaN, 1e400, a 5000-digit number); the
     walk after parsing finds it and names where it sits."""
 
-    def __init__(self, token: str, reason: str):
-        self.token, self.reason = token, reason
+    def __init__(self, token: str, template: str):
+        self.token, self.template = token, template
+
+
+NOT_FINITE = "{name}: {token} is not a finite number."
+TOO_LONG = "{name}: {token} is too long to be a number."
 
 
 def _number(text: str, convert) -> Any:
     if len(text) > MAX_NUMBER_CHARACTERS:
-        return _Refused(text[:12] + "…", "is too long a number")
+        return _Refused(text[:12] + "…", TOO_LONG)
     value = convert(text)
     if isinstance(value, float) and not math.isfinite(value):
-        return _Refused(text, "is not a finite number")
+        return _Refused(text, NOT_FINITE)
     return value
 
 
@@ -178,13 +182,15 @@ def loads_strict(text: str | bytes, *, max_depth: int = MAX_JSON_DEPTH, name=dot
     try:
         value = json.loads(
             text,
-            parse_constant=lambda token: _Refused(token, "is not a finite number"),
+            parse_constant=lambda token: _Refused(token, NOT_FINITE),
             parse_float=lambda token: _number(token, float),
             parse_int=lambda token: _number(token, int),
         )
     except (json.JSONDecodeError, RecursionError) as error:
-        reason = getattr(error, "msg", "too deeply nested")
-        raise InvalidParameter("Not valid JSON: {reason}.", name(()), reason=reason) from None
+        raise InvalidParameter(
+            "Not valid JSON: {problem} at line {line}, column {column}.", name(()),
+            problem=getattr(error, "msg", "too deeply nested"), line=getattr(error, "lineno", 1), column=getattr(error, "colno", 1),
+        ) from None
     _check_values(value, [], name)
     return value
 
@@ -197,7 +203,7 @@ def _check_depth(text: str, max_depth: int, name) -> None:
             depth += 1
             if depth > max_depth:
                 raise InvalidParameter(
-                    "{field} is nested more than {max_depth} levels deep.", name(path[:1]), field=name(path[:1]),
+                    "{name} is nested more than {max_depth} levels deep.", name(path[:1]), name=name(path[:1]),
                     max_depth=max_depth,
                 )
         elif token in "]}":
@@ -212,14 +218,14 @@ def _check_depth(text: str, max_depth: int, name) -> None:
 
 def _check_values(value: Any, path: list, name) -> None:
     if isinstance(value, _Refused):
-        raise InvalidParameter("{field}: {token} {reason}.", name(path), field=name(path), token=value.token, reason=value.reason)
+        raise InvalidParameter(value.template, name(path), name=name(path), token=value.token)
     if isinstance(value, str):
         if has_nul(value):
-            raise InvalidParameter("{field} contains a NUL character.", name(path), field=name(path))
+            raise InvalidParameter("{name} contains a NUL character.", name(path), name=name(path))
     elif isinstance(value, dict):
         for key, child in value.items():
             if has_nul(key):
-                raise InvalidParameter("{field} has a key with a NUL character.", name(path), field=name(path))
+                raise InvalidParameter("{name} has a key with a NUL character.", name(path), name=name(path))
             _check_values(child, [*path, key], name)
     elif isinstance(value, list):
         for index, child in enumerate(value):
