@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, jsonify, make_response, render_template, request, session
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from packing.core.db import is_database_unavailable
 from packing.core.errors import DomainError
 from packing.extensions import db
 from packing.i18n import LOCALES, error_message, gettext as _
@@ -91,25 +92,6 @@ def register_boundary(app: Flask) -> None:
         if _wants_json():
             return jsonify(detail="Internal server error.", code="server_error"), 500
         return render("error.html", status=500, code=500, message=_(MESSAGES[500]))
-
-
-# SQLite reports a missing table and a locked file alike as OperationalError; only these
-# mean "try again later".
-SQLITE_UNAVAILABLE = ("database is locked", "unable to open database", "disk i/o error", "database table is locked")
-
-
-def is_database_unavailable(error: Exception) -> bool:
-    """The server cannot be reached, the connection dropped, the pool is exhausted, or SQLite
-    stayed locked past its busy timeout; not a bad statement."""
-    if isinstance(error, (InterfaceError, PoolTimeout, DisconnectionError)):
-        return True
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
-        return True
-    if isinstance(error, OperationalError):
-        if type(error.orig).__module__.startswith("sqlite3"):
-            return any(sign in str(error.orig).lower() for sign in SQLITE_UNAVAILABLE)
-        return True
-    return False
 
 
 def database_unavailable(error: Exception):
