@@ -2,24 +2,18 @@
 naming the field and change nothing; a database that is away is a 503, not a traceback."""
 from __future__ import annotations
 
-import json
-
 import pytest
 from flask import Flask
 from sqlalchemy import func, select, text
 
 from packing import create_app
-from packing.core.catalogue import PackageStatus
-from packing.core.models import Package, TransitionLog, Webhook
-from packing.core.parsing import loads_strict
 from packing.core.errors import InvalidParameter
+from packing.core.models import DenialReason, Package, Transition, TransitionLog, Webhook
+from packing.core.parsing import loads_strict
 from packing.extensions import db
 from tests import factories
 from tests.api.conftest import Integrator
 from tests.conftest import csrf_token_from
-
-PREPARE = "package__prepare_package_command__waiting__preparing"
-
 
 def _state(session, package_id: int) -> tuple:
     session.expire_all()
@@ -92,6 +86,13 @@ def test_manual_scan_and_version_in_unicode_digits_change_nothing(client, auth, 
     before = _state(session, package.id)
     scan = client.post(f"/station/packages/{package.id}/scans/manual", data={"product": "²", "csrf_token": token}, headers={"HX-Request": "true"})
     assert scan.status_code == 400 and "product" in scan.text
+    refuse = session.scalar(select(Transition.id).where(Transition.slug == "package__refuse_package__waiting__requires-replan"))
+    reason = session.scalar(select(DenialReason.id).where(DenialReason.remote_id == "damaged"))
+    command = client.post(
+        f"/station/packages/{package.id}/commands/{refuse}",
+        data={"denial_reason": str(reason), "version": "²", "csrf_token": token},
+    )
+    assert command.status_code == 400 and "version must be a whole number" in command.text
     assert _state(session, package.id) == before
 
 
