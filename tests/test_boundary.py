@@ -221,6 +221,17 @@ def test_oversized_api_body_is_413_json(app, integrator, session):
     assert _state(session, package.id)[2] == {}
 
 
+def test_extra_information_cannot_grow_without_bound(integrator, session):
+    """PATCHes under the body limit that would merge into more than 64 KiB are refused, naming the field."""
+    package = factories.package(session, at=integrator.location)
+    session.commit()
+    url = f"/api/v1/oms/packages/{package.id}/extra_information/"
+    assert integrator.patch(url, json={"extra_information": {"a": "x" * 40_000}}).status_code == 200
+    refused = integrator.patch(url, json={"extra_information": {"b": "x" * 40_000}})
+    assert refused.status_code == 400 and "extra_information" in refused.json
+    assert set(_state(session, package.id)[2]) == {"a"}
+
+
 def test_query_numbers_are_ascii_digits_only(integrator):
     """``?page=²``, ``?page=1_0`` and ``?limit=true`` in the API are 400 naming the parameter."""
     for query, field in (("page=%C2%B2", "page"), ("page=1_0", "page"), ("limit=true", "limit")):
