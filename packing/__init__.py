@@ -37,7 +37,7 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
     csrf.init_app(app)
     htmx.init_app(app)
 
-    from packing import api, cli, errors, jobs
+    from packing import api, boundary, cli, errors, jobs
     from packing.auth import bp as auth_bp
     from packing.queue import bp as queue_bp
     from packing.station import bp as station_bp
@@ -45,6 +45,7 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
     from packing.webhooks import bp as webhooks_bp
     from packing.tokens import bp as tokens_bp
 
+    boundary.register(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(queue_bp)
     app.register_blueprint(station_bp)
@@ -53,6 +54,7 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
     app.register_blueprint(tokens_bp)
     api.init_app(app)
     errors.register(app)
+    errors.register_boundary(app)
     cli.register(app)
     jobs.init_app(app)
     static_files.init_app(app)

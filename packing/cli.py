@@ -2,8 +2,6 @@
 ``flask packages import``. Each runs the domain inside one transaction."""
 from __future__ import annotations
 
-import json
-
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -12,7 +10,7 @@ from packing.core.catalogue import seed_catalogue
 from packing.core.db import transaction
 from packing.core.demo import seed_demo
 from packing.core.errors import DomainError
-from packing.core.importer import import_packages
+from packing.core.importer import import_packages, read_document
 from packing.core.models import Role
 from packing.core.users import create_user
 from packing.extensions import db
@@ -29,8 +27,14 @@ def _fail(error: DomainError) -> None:
 def seed_catalogue_command() -> None:
     """Add the default states, commands and denial reasons that are missing."""
     with transaction(db.session):
-        seed_catalogue(db.session)
-    click.echo("Catalogue is up to date.")
+        added = seed_catalogue(db.session)
+    if not added.added_anything:
+        click.echo("Catalogue is already up to date.")
+        return
+    click.echo(
+        f"Added {added.states} states, {added.commands} commands, {added.denial_reasons} denial reasons"
+        f" and {added.carriers} carriers."
+    )
 
 
 @click.command("seed-demo")
@@ -66,19 +70,25 @@ def create_user_command(username: str, role: str, locations: tuple[str, ...], pa
 
 
 @packages_cli.command("import")
-@click.argument("source", type=click.File("r", encoding="utf-8"))
-def import_command(source) -> None:
-    """Import packages from a Package List / Detail JSON document (FILE or - for stdin)."""
+@click.argument("source", type=click.File("rb"))
+@click.option("--create-locations", is_flag=True, help="Create stock locations the document names that are not known yet.")
+def import_command(source, create_locations: bool) -> None:
+    """Import packages from a Package List / Detail JSON document (FILE or - for stdin).
+
+    Packages that moved since their last import (packed, refused, ... here) are left as they
+    are and listed with the reason."""
     try:
-        document = json.load(source)
-    except json.JSONDecodeError as error:
-        raise click.ClickException(f"Not valid JSON: {error}") from None
-    try:
+        document = read_document(source.read())
         with transaction(db.session):
-            result = import_packages(db.session, document)
+            result = import_packages(db.session, document, create_locations=create_locations)
     except DomainError as error:
         _fail(error)
-    click.echo(f"Imported {result.count} packages: {len(result.created)} created, {len(result.updated)} updated.")
+    click.echo(
+        f"Imported {result.count} packages: {len(result.created)} created, {len(result.updated)} updated,"
+        f" {len(result.skipped)} left as they are."
+    )
+    for number, reason in result.skipped:
+        click.echo(f"  {number}: left as it is, {reason}")
 
 
 def register(app: Flask) -> None:

@@ -36,6 +36,11 @@ class Config:
     # Each response's Server-Timing header says how long the app took (no secrets, only a
     # duration); set SERVER_TIMING=0 to leave it out.
     SERVER_TIMING = os.environ.get("SERVER_TIMING", "1") == "1"
+    # Larger request bodies are answered 413 before they are read; the largest real one, a
+    # command with a few hundred package items, is a few kilobytes.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(1024 * 1024)))
+    # What a 503 tells clients to wait when the database cannot be reached.
+    DATABASE_RETRY_AFTER_SECONDS = int(os.environ.get("DATABASE_RETRY_AFTER_SECONDS", "30"))
     TESTING = False
     DEBUG = False
 

@@ -70,7 +70,7 @@ def test_users_create_refuses_an_unknown_location(app, session):
 def test_packages_import_reads_a_file_and_stdin(app, session):
     """packages import loads a file, and the same document from stdin updates it."""
     runner = app.test_cli_runner()
-    from_file = runner.invoke(args=["packages", "import", str(REFERENCE)])
+    from_file = runner.invoke(args=["packages", "import", "--create-locations", str(REFERENCE)])
     assert from_file.exit_code == 0, from_file.output
     assert "2 created" in from_file.output
     from_stdin = runner.invoke(args=["packages", "import", "-"], input=REFERENCE.read_text())

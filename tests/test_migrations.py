@@ -39,10 +39,13 @@ def empty_database_url(backend, tmp_path):
 
 
 def test_upgrade_from_empty_matches_the_models(empty_database_url, tmp_path):
-    """Upgrading an empty database succeeds and leaves no difference from the models (db check)."""
+    """Upgrading an empty database succeeds, leaves no difference from the models (db check)
+    and seeds the state catalogue."""
     upgrade = _flask(["db", "upgrade"], empty_database_url, tmp_path)
     assert upgrade.returncode == 0, upgrade.stderr
     check = _flask(["db", "check"], empty_database_url, tmp_path)
     assert check.returncode == 0, check.stdout + check.stderr
     seeded = _flask(["seed-catalogue"], empty_database_url, tmp_path)
     assert seeded.returncode == 0, seeded.stderr
+    # The upgrade's data migration already seeded the catalogue, as seed-catalogue would.
+    assert "Catalogue is already up to date." in seeded.stdout

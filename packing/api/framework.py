@@ -12,18 +12,16 @@ from typing import Any, Callable, Optional
 
 from flask import Blueprint, current_app, g, jsonify, request
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
-from werkzeug.exceptions import HTTPException
 
 from packing.core.api_tokens import scope_location_ids, verify_token
 from packing.core.db import transaction
-from packing.core.errors import DomainError
+from packing.core.errors import DomainError, InvalidParameter
+from packing.core.parsing import MAX_ID, has_nul, loads_strict
 from packing.core.models import ApiToken, Package, User
 from packing.core.queries import Page
 from packing.extensions import csrf, db
 
 JSON = "application/json"
-# Ids are 32-bit in the schema; a larger one cannot name a row.
-MAX_ID = 2**31 - 1
 
 
 class QueryModel(BaseModel):
@@ -174,9 +172,9 @@ def parse_body(schema: Any, required: bool) -> Any:
         if request.mimetype != JSON:
             raise ApiError(415, f"Send the body as {JSON}.", "unsupported_media_type")
         try:
-            raw_value = request.get_json(force=True)
-        except HTTPException:
-            raise ApiError(400, "The body is not valid JSON.", "parse_error") from None
+            raw_value = loads_strict(raw)
+        except InvalidParameter as error:
+            raise ApiError(400, error.reason, "parse_error", {error.field: [error.reason]}) from None
     adapter = schema if isinstance(schema, TypeAdapter) else TypeAdapter(schema)
     try:
         return adapter.validate_python(raw_value)
@@ -205,9 +203,9 @@ def operation(
         def wrapped(**path_args):
             if require_json_content_type and request.mimetype != JSON:
                 raise ApiError(415, f"Send the Content-Type header {JSON}.", "unsupported_media_type")
-            for name, value in path_args.items():
-                if isinstance(value, int) and value > MAX_ID:
-                    raise not_found()
+            # Ids were range-checked by the route's converter; a number with NUL names nothing.
+            if any(isinstance(value, str) and has_nul(value) for value in path_args.values()):
+                raise not_found()
             kwargs: dict[str, Any] = {}
             if query is not None:
                 kwargs["query"] = parse_query(query)

@@ -2,6 +2,8 @@
 OpenAPI text describe them."""
 from __future__ import annotations
 
+import json
+
 from flask import Response, jsonify
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -31,6 +33,9 @@ from packing.core.models import Package, PackageItem, ShippingLabel, TransitionL
 from packing.extensions import db
 
 bp = api_blueprint("oms", __name__, "/api/v1/oms")
+
+# Merged PATCHes must not grow a package without bound: every list answer carries it.
+MAX_EXTRA_INFORMATION_CHARACTERS = 64 * 1024
 
 AUTH = {401: ("Unauthorized", s.ERROR), 403: ("Forbidden", s.ERROR)}
 LIST = {200: ("Successful operation", None), 400: ("Bad Request", s.ERROR), **AUTH}
@@ -183,8 +188,12 @@ def package_set_remote_id(package_id: int, body: s.RemoteIdBody):
 )
 def package_extra_information(package_id: int, body: s.ExtraInformationBody):
     package = _package(package_id)
+    merged = {**(package.extra_information or {}), **body.extra_information}
+    if len(json.dumps(merged)) > MAX_EXTRA_INFORMATION_CHARACTERS:
+        detail = f"extra_information may hold at most {MAX_EXTRA_INFORMATION_CHARACTERS} characters of JSON."
+        raise ApiError(400, detail, "invalid", {"extra_information": [detail]})
     with transaction(db.session):
-        package.extra_information = {**(package.extra_information or {}), **body.extra_information}
+        package.extra_information = merged
         answer = {"id": package.id, "extra_information": package.extra_information}
     return jsonify(answer)
 

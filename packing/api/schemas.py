@@ -5,14 +5,26 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
-from packing.api.framework import MAX_ID, BodyModel, QueryModel
+from packing.api.framework import BodyModel, QueryModel
+from packing.core.parsing import MAX_ID, is_ascii_int
 from packing.core.queries import MAX_PAGE_SIZE, SORT_CHOICES
 
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL; refuse it as bad input, not a 500
 Text = Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)]
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _whole_number(value: Any) -> Any:
+    """A JSON integer or ASCII digits (a query string): never true/false (``{"transition":
+    true}`` is not transition 1), a float, ``'²'`` or ``'5_0'``."""
+    if isinstance(value, (bool, float)) or (isinstance(value, str) and not is_ascii_int(value)):
+        raise ValueError("must be a whole number written with the digits 0-9")
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+Id = Annotated[WholeNumber, Field(ge=1, le=MAX_ID)]
 
 
 def _sane_year(value):
@@ -31,8 +43,8 @@ Moment = Annotated[datetime, AfterValidator(_aware)]
 
 
 class Paging(QueryModel):
-    page: int = Field(1, ge=1, le=1_000_000, description="Page number")
-    limit: int = Field(20, ge=1, le=MAX_PAGE_SIZE, description="Number of items per page")
+    page: WholeNumber = Field(1, ge=1, le=1_000_000, description="Page number")
+    limit: WholeNumber = Field(20, ge=1, le=MAX_PAGE_SIZE, description="Number of items per page")
 
 
 class PackageListQuery(Paging):
@@ -72,10 +84,10 @@ class PackageListQuery(Paging):
         None, description="Filter by multiple package item order item Omnitron IDs"
     )
     is_click_and_collect: Optional[bool] = Field(None, description="Filter by click and collect status")
-    id__gt: Optional[int] = Field(None, ge=0, le=MAX_ID, description="Filter by ID greater than")
-    id__gte: Optional[int] = Field(None, ge=0, le=MAX_ID, description="Filter by ID greater than or equal")
-    id__lt: Optional[int] = Field(None, ge=0, le=MAX_ID, description="Filter by ID less than")
-    id__lte: Optional[int] = Field(None, ge=0, le=MAX_ID, description="Filter by ID less than or equal")
+    id__gt: Optional[WholeNumber] = Field(None, ge=0, le=MAX_ID, description="Filter by ID greater than")
+    id__gte: Optional[WholeNumber] = Field(None, ge=0, le=MAX_ID, description="Filter by ID greater than or equal")
+    id__lt: Optional[WholeNumber] = Field(None, ge=0, le=MAX_ID, description="Filter by ID less than")
+    id__lte: Optional[WholeNumber] = Field(None, ge=0, le=MAX_ID, description="Filter by ID less than or equal")
     pk__in: Optional[list[Id]] = Field(None, max_length=MAX_PAGE_SIZE * 10, description="Filter by multiple IDs")
     order__delivery_type: Optional[Text] = Field(None, description="Filter by order delivery type")
     country: Optional[Id] = Field(None, description="Filter by shipping country ID")
@@ -134,15 +146,15 @@ class TimestampFilters(QueryModel):
 
 
 class SellerCenterPaging(QueryModel):
-    page: int = Field(1, ge=1, le=1_000_000, description="Page number")
-    limit: int = Field(10, ge=1, le=MAX_PAGE_SIZE, description="Rows per page")
+    page: WholeNumber = Field(1, ge=1, le=1_000_000, description="Page number")
+    limit: WholeNumber = Field(10, ge=1, le=MAX_PAGE_SIZE, description="Rows per page")
 
 
 class SellerCenterListQuery(SellerCenterPaging, TimestampFilters):
     number: Optional[Text] = Field(None, description="Filter by exact package number")
     order__number: Optional[Text] = Field(None, description="Filter by exact order number")
     waybill_number: Optional[Text] = Field(None, description="Filter by exact waybill number")
-    status: Optional[int] = Field(None, ge=1, le=6, description="Filter by Seller Center status (1 cancelled … 6 delivery failed)")
+    status: Optional[WholeNumber] = Field(None, ge=1, le=6, description="Filter by Seller Center status (1 cancelled … 6 delivery failed)")
 
 
 class SellerCenterItemsQuery(SellerCenterPaging, TimestampFilters):

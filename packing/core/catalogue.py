@@ -237,11 +237,27 @@ DEFAULT_DENIAL_REASONS = [
 ]
 
 
-def seed_catalogue(session: Session) -> None:
+@dataclass
+class SeedResult:
+    """How many defaults ``seed_catalogue`` added (none when the catalogue was complete)."""
+
+    states: int = 0
+    commands: int = 0
+    denial_reasons: int = 0
+    carriers: int = 0
+
+    @property
+    def added_anything(self) -> bool:
+        return bool(self.states or self.commands or self.denial_reasons or self.carriers)
+
+
+def seed_catalogue(session: Session) -> SeedResult:
     """Insert the default states, commands, denial reasons and carrier that are not there yet."""
+    added = SeedResult()
     states = {(s.enum_class, s.enum_value): s for s in session.scalars(select(State))}
     for spec in ALL_STATES:
         if (spec.enum_class, spec.enum_value) not in states:
+            added.states += 1
             state = State(
                 enum_class=spec.enum_class,
                 enum_value=spec.enum_value,
@@ -257,6 +273,7 @@ def seed_catalogue(session: Session) -> None:
     for position, spec in enumerate(DEFAULT_TRANSITIONS):
         if spec.slug in known_slugs:
             continue
+        added.commands += 1
         session.add(
             Transition(
                 command=spec.command,
@@ -275,10 +292,12 @@ def seed_catalogue(session: Session) -> None:
 
     if session.scalar(select(CargoCompany.id).where(CargoCompany.erp_code == BUILTIN_CARGO_COMPANY["erp_code"])) is None:
         session.add(CargoCompany(**BUILTIN_CARGO_COMPANY))
+        added.carriers += 1
 
     known_reasons = set(session.scalars(select(DenialReason.remote_id)))
     for remote_id, title, title_tr, priority in DEFAULT_DENIAL_REASONS:
         if remote_id not in known_reasons:
+            added.denial_reasons += 1
             session.add(
                 DenialReason(
                     remote_id=remote_id,
@@ -288,6 +307,7 @@ def seed_catalogue(session: Session) -> None:
                 )
             )
     session.flush()
+    return added
 
 
 def get_state(session: Session, enum_class: str, enum_value: str) -> State:

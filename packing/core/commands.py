@@ -34,6 +34,7 @@ from packing.core.models import (
     TransitionLog,
     User,
 )
+from packing.core.parsing import is_ascii_int, parse_id, parse_text
 
 
 @dataclass
@@ -149,12 +150,9 @@ def _chosen_items(ctx: CommandContext) -> list[PackageItem]:
     raw = ctx.input_parameters.get("package_items")
     if not isinstance(raw, list) or not raw:
         raise InvalidParameter("package_items must be a non-empty list of package item ids.", field="package_items")
-    ids: list[int] = []
-    for entry in raw:
-        value = entry.get("id") if isinstance(entry, dict) else entry
-        if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit():
-            raise InvalidParameter(f"{entry!r} is not a package item id.", field="package_items")
-        ids.append(int(value))
+    ids = [
+        parse_id(entry.get("id") if isinstance(entry, dict) else entry, "package_items") for entry in raw
+    ]
     by_id = {item.id: item for item in active_items(ctx.package)}
     missing = sorted(set(ids) - set(by_id))
     if missing:
@@ -206,10 +204,12 @@ def _refuse(ctx: CommandContext) -> None:
     if raw in (None, ""):
         raise InvalidParameter("Choose a denial reason.", field="denial_reason")
     reason = None
-    if isinstance(raw, int) and not isinstance(raw, bool) or (isinstance(raw, str) and raw.isdigit()):
-        reason = ctx.session.get(DenialReason, int(raw))
+    if isinstance(raw, int) or (isinstance(raw, str) and is_ascii_int(raw)):
+        reason = ctx.session.get(DenialReason, parse_id(raw, "denial_reason"))
     elif isinstance(raw, str):
-        reason = ctx.session.scalar(select(DenialReason).where(DenialReason.remote_id == raw))
+        reason = ctx.session.scalar(
+            select(DenialReason).where(DenialReason.remote_id == parse_text(raw, "denial_reason", max_length=64))
+        )
     if reason is None or not reason.is_active:
         raise InvalidParameter(f"{raw!r} is not an active denial reason.", field="denial_reason")
     _set_items_state(ctx.session, active_items(ctx.package), PackageItemStatus.REFUSED, denial_reason_id=reason.id)

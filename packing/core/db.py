@@ -5,6 +5,8 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.interfaces import LoaderOption
 
@@ -43,3 +45,22 @@ def lock_package(session: Session, package_id: int, *options: LoaderOption) -> P
     if package is None:
         raise NotFound("No such package.")
     return package
+
+
+# SQLite reports a missing table and a locked file alike as OperationalError; only these
+# mean "try again later".
+SQLITE_UNAVAILABLE = ("database is locked", "unable to open database", "disk i/o error", "database table is locked")
+
+
+def is_database_unavailable(error: Exception) -> bool:
+    """The server cannot be reached, the connection dropped, the pool is exhausted, or SQLite
+    stayed locked past its busy timeout; not a bad statement."""
+    if isinstance(error, (InterfaceError, PoolTimeout, DisconnectionError)):
+        return True
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, OperationalError):
+        if type(error.orig).__module__.startswith("sqlite3"):
+            return any(sign in str(error.orig).lower() for sign in SQLITE_UNAVAILABLE)
+        return True
+    return False

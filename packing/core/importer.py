@@ -3,20 +3,27 @@
 All or nothing: the whole document is validated while it is written inside the caller's
 transaction, and the first broken field raises ``ImportFailed`` with its path
 (``results[3].packageitem_set[0].order_item``), so the caller's rollback leaves nothing.
-Re-importing a package (same ``number``) updates it in place.
+Every value is checked against its column (text length, integer and decimal range, no NUL,
+no negative amount) before the database sees it. ``read_document`` parses a file the same
+strict way (no NaN, no 5000-digit numbers, bounded nesting), naming the path too.
+
+Re-importing a package (same ``number``) updates it in place, unless it has moved since its
+last import (a command, a scan's pack, an invoice or shipment bumped its ``version``, or it
+has transition logs and was never imported): an export is older than the station's work, so
+such a package is left as it is and reported with the reason.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Optional
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from packing.core import events
-from packing.core.errors import ImportFailed
+from packing.core.errors import ImportFailed, InvalidParameter
 from packing.core.models import (
     Address,
     Channel,
@@ -33,7 +40,9 @@ from packing.core.models import (
     State,
     StockLocation,
     Township,
+    TransitionLog,
 )
+from packing.core.parsing import INT32_MAX, MAX_JSON_DEPTH, bracketed, has_nul, loads_strict, parse_decimal
 from packing.core.serializers import parse_interval
 
 _MISSING = object()
@@ -51,7 +60,12 @@ class Node:
             return f"{self.path}[{key}]"
         return f"{self.path}.{key}" if self.path else key
 
-    def get(self, key: str, kind: type | tuple[type, ...], *, required: bool = False, default: Any = None) -> Any:
+    def get(
+        self, key: str, kind: type | tuple[type, ...], *, required: bool = False, default: Any = None,
+        column: Any = None,
+    ) -> Any:
+        """The value at ``key`` if it is of ``kind``; text is checked against ``column``'s
+        length (a model attribute) and integers against 32-bit columns."""
         path = self._child_path(key)
         value = self.value.get(key, _MISSING)
         if value is _MISSING or value is None:
@@ -65,7 +79,14 @@ class Node:
             raise ImportFailed(f"expected {_json_name(expected)}, got {type(value).__name__}", path)
         if kind is str and required and not value.strip():
             raise ImportFailed("this field may not be blank", path)
+        if isinstance(value, str):
+            _check_text(value, path, column)
+        if isinstance(value, int) and kind in (int, (int, float)) and not -INT32_MAX - 1 <= value <= INT32_MAX:
+            raise ImportFailed(f"must be between {-INT32_MAX - 1} and {INT32_MAX}", path)
         return value
+
+    def text(self, key: str, column: Any, *, required: bool = False, default: Any = None) -> Any:
+        return self.get(key, str, required=required, default=default, column=column)
 
     def obj(self, key: str, *, required: bool = False) -> Optional["Node"]:
         value = self.get(key, dict, required=required)
@@ -82,23 +103,42 @@ class Node:
             nodes.append(Node(value, node_path))
         return nodes
 
-    def decimal(self, key: str, default: Optional[str] = None) -> Optional[Decimal]:
+    def decimal(self, key: str, default: Optional[str] = None, *, digits: int = 14, places: int = 2) -> Optional[Decimal]:
+        """A non-negative amount that fits ``Numeric(digits, places)``."""
+        path = self._child_path(key)
         raw = self.get(key, (str, int, float))
         if raw is None:
             return None if default is None else Decimal(default)
         try:
-            value = Decimal(str(raw))
-        except InvalidOperation:
-            raise ImportFailed(f"{raw!r} is not a number", self._child_path(key)) from None
-        if not value.is_finite():
-            raise ImportFailed(f"{raw!r} is not a number", self._child_path(key))
-        return value
+            return parse_decimal(raw, path, digits=digits, places=places, minimum=Decimal(0))
+        except InvalidParameter as error:
+            raise ImportFailed(_reason_without_path(error, path), path) from None
 
     def datetime(self, key: str, *, required: bool = False) -> Optional[datetime]:
         raw = self.get(key, str, required=required)
         if raw is None:
             return None
         return parse_datetime(raw, self._child_path(key))
+
+
+def _check_text(value: str, path: str, column: Any) -> None:
+    if has_nul(value):
+        raise ImportFailed("contains a NUL character", path)
+    length = column.property.columns[0].type.length if column is not None else None
+    if length is not None and len(value) > length:
+        raise ImportFailed(f"at most {length} characters", path)
+
+
+def _reason_without_path(error: InvalidParameter, path: str) -> str:
+    return error.reason.removeprefix(f"{path}: ").removeprefix(path).strip()
+
+
+def read_document(text: str | bytes) -> Any:
+    """Parse an import file strictly; a broken one raises ``ImportFailed`` naming the path."""
+    try:
+        return loads_strict(text, max_depth=MAX_JSON_DEPTH, name=bracketed)
+    except InvalidParameter as error:
+        raise ImportFailed(_reason_without_path(error, error.field), error.field) from None
 
 
 def _json_name(python_name: str) -> str:
@@ -122,6 +162,8 @@ def parse_datetime(raw: str, path: str) -> datetime:
 class ImportResult:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
+    # (number, reason) of each package left as it is because it moved since its last import.
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -149,23 +191,47 @@ def package_nodes(document: Any) -> list[Node]:
     return nodes
 
 
-def import_packages(session: Session, document: Any) -> ImportResult:
-    importer = _Importer(session)
+def import_packages(session: Session, document: Any, *, create_locations: bool = False) -> ImportResult:
+    """Create or update the document's packages. A stock location not known by its
+    ``erp_code`` is refused unless ``create_locations``."""
+    importer = _Importer(session, create_locations)
     result = ImportResult()
     seen: dict[str, str] = {}
     for node in package_nodes(document):
-        number = node.get("number", str, required=True)
+        number = node.text("number", Package.number, required=True)
         if number in seen:
             raise ImportFailed(f"package {number} is also at {seen[number] or 'the top'}", f"{node.path}.number")
         seen[number] = node.path
-        package, created = importer.package(node)
+        existing = session.scalar(select(Package).where(Package.number == number))
+        moved = existing is not None and moved_since_import(session, existing)
+        if moved:
+            result.skipped.append((number, moved))
+            continue
+        package, created = importer.package(node, existing)
         (result.created if created else result.updated).append(package.number)
     return result
 
 
+def moved_since_import(session: Session, package: Package) -> Optional[str]:
+    """Why an import must not overwrite ``package`` (None when it may): the station, the API
+    or a person changed it after the import that last wrote it."""
+    if package.imported_version is None:
+        logs = session.scalar(select(func.count()).select_from(TransitionLog).where(TransitionLog.object_id == package.id))
+        if logs:
+            return f"it is {package.state.name} with {logs} transition log(s) and was not imported here"
+        return None
+    if package.version > package.imported_version:
+        return (
+            f"it moved since its last import: now {package.state.name} at version {package.version}, "
+            f"imported at version {package.imported_version}"
+        )
+    return None
+
+
 class _Importer:
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, create_locations: bool = False):
         self.session = session
+        self.create_locations = create_locations
         self._states: dict[tuple[str, str], State] = {
             (s.enum_class, s.enum_value): s for s in session.scalars(select(State))
         }
@@ -192,8 +258,8 @@ class _Importer:
     def country(self, node: Optional[Node]) -> Optional[Country]:
         if node is None:
             return None
-        name = node.get("name", str, required=True)
-        code = node.get("code", str) or name[:2].lower()
+        name = node.text("name", Country.name, required=True)
+        code = node.text("code", Country.code) or name[:2].lower()
         found = self._one(Country, code=code) or self._one(Country, name=name)
         if found is None:
             found = Country(name=name, code=code)
@@ -204,7 +270,7 @@ class _Importer:
     def place(self, model: type, node: Optional[Node], **parent: Any) -> Any:
         if node is None or any(v is None for v in parent.values()):
             return None
-        name = node.get("name", str, required=True)
+        name = node.text("name", model.name, required=True)
         found = self._one(model, name=name, **parent)
         if found is None:
             found = model(name=name, **parent)
@@ -227,13 +293,13 @@ class _Importer:
         address = existing or Address()
         address.omnitron_id = node.get("omnitron_id", int)
         address.customer = customer
-        address.address_type = node.get("address_type", str, default="customer")
+        address.address_type = node.text("address_type", Address.address_type, default="customer")
         address.country, address.city, address.township, address.district = country, city, township, district
         for name in ("title", "line", "email", "phone_number", "first_name", "last_name", "company_name",
                      "tax_office", "tax_no"):
-            setattr(address, name, node.get(name, str, default=""))
-        address.postcode = node.get("postcode", str)
-        address.notes = node.get("notes", str)
+            setattr(address, name, node.text(name, getattr(Address, name), default=""))
+        address.postcode = node.text("postcode", Address.postcode)
+        address.notes = node.text("notes", Address.notes)
         address.e_bill_taxpayer = node.get("e_bill_taxpayer", bool, default=False)
         address.is_active = node.get("is_active", bool, default=True)
         self.session.add(address)
@@ -247,17 +313,24 @@ class _Importer:
         customer = customer or Customer(omnitron_id=remote_pk)
         customer.channel_id = channel.id
         for name in ("email", "first_name", "last_name", "phone_number"):
-            setattr(customer, name, node.get(name, str, default=""))
-        customer.erp_code = node.get("erp_code", str)
+            setattr(customer, name, node.text(name, getattr(Customer, name), default=""))
+        customer.erp_code = node.text("erp_code", Customer.erp_code)
         self.session.add(customer)
         return customer
 
     def stock_location(self, node: Node) -> StockLocation:
-        erp_code = node.get("erp_code", str, required=True)
+        erp_code = node.text("erp_code", StockLocation.erp_code, required=True)
         location = self._one(StockLocation, erp_code=erp_code)
+        if location is None and not self.create_locations:
+            raise ImportFailed(
+                f"no stock location {erp_code!r}; create it first or import with --create-locations",
+                f"{node.path}.erp_code",
+            )
         if location is None:
-            location = StockLocation(erp_code=erp_code, name=node.get("name", str, default=erp_code))
-            location.stock_location_type = node.get("stock_location_type", str, default="store")
+            location = StockLocation(erp_code=erp_code, name=node.text("name", StockLocation.name, default=erp_code))
+            location.stock_location_type = node.text(
+                "stock_location_type", StockLocation.stock_location_type, default="store"
+            )
             interval_text = node.get("target_packing_interval", str)
             if interval_text:
                 try:
@@ -272,22 +345,23 @@ class _Importer:
         return location
 
     def product(self, node: Node) -> Product:
-        sku = node.get("sku", str, required=True)
+        sku = node.text("sku", Product.sku, required=True)
         product = self._one(Product, sku=sku) or Product(sku=sku)
-        product.name = node.get("name", str, default=product.name or sku)
-        product.base_code = node.get("base_code", str)
-        product.barcode = node.get("barcode", str)
+        product.name = node.text("name", Product.name, default=product.name or sku)
+        product.base_code = node.text("base_code", Product.base_code)
+        product.barcode = node.text("barcode", Product.barcode)
         product.omnitron_id = node.get("omnitron_id", int)
         product.attributes = node.get("attributes", dict, default={})
         product.attributes_kwargs = node.get("attributes_kwargs", dict, default={})
         images = node.items("productimage_set")
         if images:
-            product.image_url = images[0].get("url", str)
+            product.image_url = images[0].text("url", Product.image_url)
         extra = node.get("barcodes", list, default=[])
         known = set(product.barcodes)
         for index, code in enumerate(extra):
             if not isinstance(code, str) or not code.strip():
                 raise ImportFailed("expected a non-empty string", f"{node.path}.barcodes[{index}]")
+            _check_text(code, f"{node.path}.barcodes[{index}]", ProductBarcode.barcode)
             if code not in known:
                 product.extra_barcodes.append(ProductBarcode(barcode=code))
                 known.add(code)
@@ -297,8 +371,8 @@ class _Importer:
 
     # -- the package ---------------------------------------------------------------------
 
-    def package(self, node: Node) -> tuple[Package, bool]:
-        number = node.get("number", str, required=True)
+    def package(self, node: Node, package: Optional[Package]) -> tuple[Package, bool]:
+        number = node.text("number", Package.number, required=True)
         state = self.state(node.obj("state"), "PackageStatus", f"{node.path}.state")
         location = self.stock_location(node.obj("stock_location", required=True))
         order = self.order(node)
@@ -306,18 +380,15 @@ class _Importer:
         if not item_nodes:
             raise ImportFailed("a package needs at least one item", f"{node.path}.packageitem_set")
 
-        package = self._one(Package, number=number)
         created = package is None
         if created:
             package = Package(number=number)
         package.order = order
         package.stock_location = location
         package.state = state
-        package.tracking_number = node.get("tracking_number", str)
-        package.invoice_number = node.get("invoice_number", str)
-        if package.invoice_number and len(package.invoice_number) > 32:
-            raise ImportFailed("at most 32 characters", f"{node.path}.invoice_number")
-        package.remote_id = node.get("remote_id", str)
+        package.tracking_number = node.text("tracking_number", Package.tracking_number)
+        package.invoice_number = node.text("invoice_number", Package.invoice_number)
+        package.remote_id = node.text("remote_id", Package.remote_id)
         package.extra_information = node.get("extra_information", dict, default={})
         package.shipment_date = node.datetime("shipment_date")
         package.created_date = node.datetime("created_date") or package.created_date or datetime.now(timezone.utc)
@@ -332,12 +403,15 @@ class _Importer:
             order_item = self.order_item(item_node.obj("order_item", required=True), order)
             item = existing_items.get(order_item.id) or PackageItem(package_id=package.id, order_item=order_item)
             item.state = self.state(item_node.obj("state"), "PackageItemStatus", f"{item_node.path}.state")
-            item.discrepancy_reason = item_node.get("discrepancy_reason", str)
-            item.selected_barcode = item_node.get("selected_barcode", str)
-            item.serial_no = item_node.get("serial_no", str)
-            item.unit_weight = item_node.decimal("unit_weight")
-            item.unit_type = item_node.get("unit_type", str, default="quantity")
+            item.discrepancy_reason = item_node.text("discrepancy_reason", PackageItem.discrepancy_reason)
+            item.selected_barcode = item_node.text("selected_barcode", PackageItem.selected_barcode)
+            item.serial_no = item_node.text("serial_no", PackageItem.serial_no)
+            item.unit_weight = item_node.decimal("unit_weight", digits=10, places=3)
+            item.unit_type = item_node.text("unit_type", PackageItem.unit_type, default="quantity")
             self.session.add(item)
+        if not created:
+            package.version += 1
+        package.imported_version = package.version
         self.session.flush()
         self.session.refresh(package, ["items"])
         if created:
@@ -345,8 +419,8 @@ class _Importer:
         return package, created
 
     def order(self, node: Node) -> Order:
-        number = node.get("order_number", str, required=True)
-        channel_name = node.get("channel_name", str, default="Default")
+        number = node.text("order_number", Order.number, required=True)
+        channel_name = node.text("channel_name", Channel.name, default="Default")
         channel = self._one(Channel, name=channel_name)
         if channel is None:
             channel = Channel(name=channel_name, omnitron_id=node.get("channel_omnitron_id", int))
@@ -356,13 +430,17 @@ class _Importer:
         order.channel = channel
         order.omnitron_id = node.get("omnitron_order_id", int)
         order.date_placed = node.datetime("date_placed") or order.date_placed or datetime.now(timezone.utc)
-        order.payment_type = node.get("payment_type", str, default="credit_card")
-        order.notes = node.get("order_notes", str)
+        order.payment_type = node.text("payment_type", Order.payment_type, default="credit_card")
+        order.notes = node.text("order_notes", Order.notes)
         order.has_gift_box = node.get("order_has_gift_box", bool, default=False)
-        order.gift_box_note = node.get("order_gift_box_note", str)
+        order.gift_box_note = node.text("order_gift_box_note", Order.gift_box_note)
         order.is_click_and_collect = node.get("is_click_and_collect", bool, default=False)
         delivery_type = node.get("delivery_type", (str, dict))
-        order.delivery_type = delivery_type.get("value") if isinstance(delivery_type, dict) else delivery_type
+        if isinstance(delivery_type, dict):
+            delivery_type = node.obj("delivery_type").text("value", Order.delivery_type)
+        else:
+            _check_text(delivery_type or "", node._child_path("delivery_type"), Order.delivery_type)
+        order.delivery_type = delivery_type
         delivery_range = node.obj("delivery_range")
         order.delivery_range_lower = delivery_range.datetime("lower") if delivery_range else None
         order.delivery_range_upper = delivery_range.datetime("upper") if delivery_range else None
@@ -394,10 +472,10 @@ class _Importer:
         order_item.price = node.decimal("price", "0")
         order_item.retail_price = node.decimal("retail_price")
         order_item.net_amount = node.decimal("net_amount") or order_item.price
-        order_item.tax_rate = node.decimal("tax_rate", "0")
+        order_item.tax_rate = node.decimal("tax_rate", "0", digits=5)
         order_item.tax_amount = node.decimal("tax_amount")
         order_item.discount_amount = node.decimal("discount_amount", "0")
-        order_item.price_currency = node.get("price_currency", str, default="try")
+        order_item.price_currency = node.text("price_currency", OrderItem.price_currency, default="try")
         order_item.attributes = node.get("attributes", dict, default={})
         order.currency = order_item.price_currency
         self.session.add(order_item)

@@ -372,6 +372,9 @@ class Package(Timestamped, Base):
     holder_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
     # Bumped by every command: an optimistic check for clients and the lock on SQLite.
     version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    # The version the last import left; a higher version means newer work that a re-import
+    # of an older export must not undo. None: never imported.
+    imported_version: Mapped[Optional[int]]
 
     order: Mapped[Order] = relationship()
     stock_location: Mapped[StockLocation] = relationship()

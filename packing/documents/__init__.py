@@ -14,6 +14,7 @@ from packing.core import documents, invoicing, shipping
 from packing.core.db import transaction
 from packing.core.errors import DomainError, NotFound
 from packing.core.models import CargoCompany, Package, PrintBatch, PrintRecord, Role, User
+from packing.core.parsing import parse_ids
 from packing.documents import tasks
 from packing.extensions import db
 from packing.i18n import error_message, gettext as _
@@ -295,13 +296,13 @@ def start_batch():
     if not form.validate_on_submit():
         return _print_room_page(status=400, batch_form=form)
     scope = request.form.get("scope")
-    if scope == "today":
-        package_ids = documents.packed_today(db.session, location.id)
-    elif scope == "waiting":
-        package_ids = [package.id for package in documents.packages_awaiting_labels(db.session, location.id)]
-    else:
-        package_ids = [int(value) for value in request.form.getlist("package_ids") if value.isdigit()]
     try:
+        if scope == "today":
+            package_ids = documents.packed_today(db.session, location.id)
+        elif scope == "waiting":
+            package_ids = [package.id for package in documents.packages_awaiting_labels(db.session, location.id)]
+        else:
+            package_ids = parse_ids(request.form.getlist("package_ids"), "package_ids")
         with transaction(db.session):
             batch = documents.create_print_batch(
                 db.session, location.id, package_ids, form.document_type.data, current_user

@@ -11,6 +11,7 @@ from flask_login import current_user
 from packing.auth import home_endpoint
 from packing.core.db import transaction
 from packing.core.errors import DomainError
+from packing.core.parsing import parse_int
 from packing.extensions import db
 from packing.i18n import gettext as _
 from packing.queue.listing import (
@@ -49,12 +50,12 @@ def _home_route(state) -> None:
 
 
 def _filter_from_request() -> QueueFilter:
-    page = request.args.get("page", "1")
+    page = request.args.get("page") or "1"
     return QueueFilter(
         state=request.args.get("state", OPEN)[:16],
         delivery=request.args.get("delivery", "")[:32],
         search=request.args.get("q", "")[:64],
-        page=int(page) if page.isdigit() else 1,
+        page=parse_int(page, "page", minimum=1, maximum=1_000_000),
     )
 
 

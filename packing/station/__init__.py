@@ -18,6 +18,7 @@ from packing.core.catalogue import active_items
 from packing.core.db import transaction
 from packing.core.errors import DomainError, ScanRefused
 from packing.core.models import DenialReason, Package, Role, Transition
+from packing.core.parsing import is_ascii_int, optional_id, parse_id, parse_int
 from packing.extensions import db
 from packing.i18n import catalogue_locale, error_message, gettext as _
 from packing.web import package_at_my_location, render, roles_required, wants_partial
@@ -164,8 +165,8 @@ def _panel_or_error(package: Package, transition_id: int) -> dict:
 @roles_required("picker", "lead")
 def package(package_id: int):
     found = package_at_my_location(package_id)
-    command = request.args.get("command", "")
-    return _station_response(found, **(_panel_or_error(found, int(command)) if command.isdigit() else {}))
+    command = optional_id(request.args.get("command"), "command")
+    return _station_response(found, **(_panel_or_error(found, command) if command is not None else {}))
 
 
 @bp.route("/packages/<int:package_id>/open", methods=["POST"])
@@ -197,7 +198,7 @@ def manual_scan(package_id: int):
         lambda: scanning.record_manual(
             db.session,
             package_id,
-            int(product_id) if product_id.isdigit() else 0,
+            parse_id(product_id, "product"),
             request.form.get("client_scan_id", ""),
             current_user,
         ),
@@ -299,12 +300,12 @@ def run_command(package_id: int, transition_id: int):
                 transition,
                 parameters,
                 current_user,
-                expected_version=int(version) if version.isdigit() else None,
+                expected_version=parse_int(version, "version", minimum=1) if version else None,
             )
     except DomainError as error:
         db.session.expire_all()
         found = db.session.get(Package, package_id)
-        chosen = {int(i) for i in parameters.get("package_items", []) if str(i).isdigit()}
+        chosen = {int(i) for i in parameters.get("package_items", []) if is_ascii_int(i)}
         panel = _panel(found, transition, chosen) if kind in (REASON, ITEMS) and _is_offered(found, transition) else None
         return _station_response(found, status=error.http_status, command_error=error_message(error), panel=panel)
     notice = _notice(transition, result)

@@ -8,7 +8,7 @@ import click
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.cli import AppGroup
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Optional as Blank
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -17,7 +17,9 @@ from packing.core.db import transaction
 from packing.core.errors import DomainError
 from packing.core.events import EVENT_TYPES
 from packing.core.models import Role
+from packing.core.parsing import optional_id
 from packing.extensions import db
+from packing.forms import Seconds, WholeNumberField
 from packing.i18n import error_message, gettext as _
 from packing.web import register_nav, render, roles_required, safe_next, wants_partial
 from packing.webhooks import tasks
@@ -25,6 +27,8 @@ from packing.webhooks import tasks
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks", cli_group=None)
 register_nav("Webhooks", "webhooks.index", (Role.ADMIN,), order=90)
 
+# No retry number a form may carry is larger (a year of seconds).
+MAX_RETRY_NUMBER = 366 * 86400
 RETRY_CHOICES = [("exponential", "Exponential"), ("linear", "Linear"), ("fixed", "Fixed")]
 EVENTS_PER_PAGE = 50
 
@@ -40,12 +44,14 @@ class WebhookForm(FlaskForm):
     secret_key = StringField("Secret key")
     additional_headers = TextAreaField("Additional headers")
     retry_choice = SelectField("Retry strategy", choices=RETRY_CHOICES)
-    retry_base = StringField("Base")
-    retry_factor = StringField("Factor")
-    retry_seconds = StringField("Seconds")
-    retry_limit = StringField("Longest wait (seconds)")
-    max_retries = IntegerField("Retries before giving up", validators=[Blank()])
-    timeout_seconds = IntegerField("Timeout (seconds)", validators=[Blank()])
+    # Malformed numbers (text, NaN, 1e308) are the form's own error; what the numbers may be
+    # is the domain's rule.
+    retry_base = StringField("Base", validators=[Seconds(MAX_RETRY_NUMBER)])
+    retry_factor = StringField("Factor", validators=[Seconds(MAX_RETRY_NUMBER)])
+    retry_seconds = StringField("Seconds", validators=[Seconds(MAX_RETRY_NUMBER)])
+    retry_limit = StringField("Longest wait (seconds)", validators=[Seconds(MAX_RETRY_NUMBER)])
+    max_retries = WholeNumberField("Retries before giving up", validators=[Blank()])
+    timeout_seconds = WholeNumberField("Timeout (seconds)", validators=[Blank()])
     is_active = BooleanField("Active")
 
     def fill_from(self, hook) -> None:
@@ -71,7 +77,7 @@ class WebhookForm(FlaskForm):
             "target_url": self.target_url.data,
             "event_types": self.event_types.data,
             "secret_key": self.secret_key.data,
-            "additional_headers": parse_headers(self.additional_headers.data.splitlines()),
+            "additional_headers": parse_headers((self.additional_headers.data or "").splitlines()),
             "retry_countdown_config": {"choice": choice, "kwargs": kwargs},
             "max_retries": self.max_retries.data,
             "timeout_seconds": self.timeout_seconds.data,
@@ -178,9 +184,9 @@ def events():
     status = request.args.get("status") or None
     if status not in (None, *webhooks.STATUSES):
         status = None
-    webhook_id = request.args.get("webhook", type=int)
-    package_id = request.args.get("package", type=int)
-    before = request.args.get("before", type=int)
+    webhook_id = optional_id(request.args.get("webhook"), "webhook")
+    package_id = optional_id(request.args.get("package"), "package")
+    before = optional_id(request.args.get("before"), "before")
     rows = webhooks.events_page(
         db.session, status=status, webhook_id=webhook_id, package_id=package_id, before_id=before, limit=EVENTS_PER_PAGE
     )

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Optional
 
 from packing.core import events, webhooks
-from packing.core.db import lock_package, transaction
+from packing.core.db import is_database_unavailable, lock_package, transaction
 from packing.core.models import Package, WebhookEvent, utcnow
 from packing.extensions import db
 from packing.jobs import job, worker_service
@@ -25,6 +25,9 @@ from packing.jobs import job, worker_service
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
+# After failed polls (the database is away) the wait doubles up to this, so a long outage
+# costs one log line a minute, not sixty with a traceback each.
+MAX_BACKOFF_SECONDS = 60.0
 # A due event handed to the queue is not handed over again by the same process for this
 # long, unless it becomes due anew (a retry time or an expired lease moves next_retry_date).
 REQUEUE_AFTER_SECONDS = 300.0
@@ -130,13 +133,37 @@ def sweep() -> None:
     sweep_due()
 
 
+def wait_after(failures: int) -> float:
+    """Seconds until the next poll after ``failures`` failed polls in a row."""
+    return min(POLL_SECONDS * 2**failures, MAX_BACKOFF_SECONDS) if failures else POLL_SECONDS
+
+
+def poll_once(failures: int) -> int:
+    """One poll of the outbox; returns how many polls in a row have failed after it. A
+    database that is away is one log line; anything else, a bug, keeps its traceback."""
+    try:
+        sweep.call_local()
+    except Exception as error:  # a database hiccup must not end the poll for good
+        failures += 1
+        if is_database_unavailable(error):
+            reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+            logger.warning(
+                "Webhook outbox poll failed (%d in a row), database unavailable: %s; next poll in %.0f s.",
+                failures, reason, wait_after(failures),
+            )
+        else:
+            logger.exception("Webhook outbox poll failed (%d in a row); next poll in %.0f s.", failures, wait_after(failures))
+        return failures
+    if failures:
+        logger.warning("Webhook outbox poll works again after %d failed polls.", failures)
+    return 0
+
+
 def _poll_forever() -> None:
+    failures = 0
     while True:
-        try:
-            sweep.call_local()
-        except Exception:  # a database hiccup must not end the poll for good
-            logger.exception("Webhook outbox poll failed; trying again.")
-        time.sleep(POLL_SECONDS)
+        failures = poll_once(failures)
+        time.sleep(wait_after(failures))
 
 
 @worker_service

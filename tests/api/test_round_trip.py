@@ -19,7 +19,7 @@ def test_import_list_pack_by_slug_and_read_back(client, session):
     """An imported waiting package is listed by state__enum_value=100, packed by slug (204),
     then its transition log and state 500 show in the full and short detail and lists."""
     with transaction(session):
-        import_packages(session, REFERENCE)
+        import_packages(session, REFERENCE, create_locations=True)
         location = factories.location(session, erp_code="1")
         user = factories.user(session, role=Role.LEAD, locations=[location])
         key = create_token(session, user, ["1"], name="OMS").key
