@@ -44,6 +44,7 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
     from packing.documents import bp as documents_bp
     from packing.webhooks import bp as webhooks_bp
     from packing.tokens import bp as tokens_bp
+    from packing.dashboard import bp as dashboard_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(queue_bp)
@@ -51,6 +52,7 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
     app.register_blueprint(documents_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(tokens_bp)
+    app.register_blueprint(dashboard_bp)
     api.init_app(app)
     errors.register(app)
     cli.register(app)

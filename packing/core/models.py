@@ -195,6 +195,9 @@ class StockLocation(Timestamped, Base):
     conf: Mapped[dict[str, Any]] = mapped_column(default=dict)
     use_as_shipper_location: Mapped[bool] = mapped_column(default=True)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # An IANA zone ("Europe/Istanbul") for the store's day and clock; None means the
+    # installation's DEFAULT_TIME_ZONE.
+    time_zone: Mapped[Optional[str]] = mapped_column(String(64))
 
     address: Mapped[Optional[Address]] = relationship()
     default_cargo_company: Mapped[Optional[CargoCompany]] = relationship()
@@ -551,6 +554,11 @@ class PrintRecord(Base):
 
 class TransitionLog(Base):
     __tablename__ = "transition_log"
+    __table_args__ = (
+        # The dashboard's day: every package that entered a state (packed, shipped, ...) in a
+        # time range, without reading the rest of the year's log.
+        Index("ix_transition_log_new_state_created", "new_state_id", "created_date"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     content_type: Mapped[str] = mapped_column(String(32), default="package")
     object_id: Mapped[int] = mapped_column(ForeignKey("package.id"), index=True)
@@ -651,8 +659,9 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_date: Mapped[datetime] = mapped_column(default=utcnow)
 
+    # Lowest priority value first, so a user's main store is the one they land on.
     stock_locations: Mapped[list[StockLocation]] = relationship(
-        secondary=user_stock_location, order_by="StockLocation.name"
+        secondary=user_stock_location, order_by="[StockLocation.priority, StockLocation.name]"
     )
 
     # flask-login's protocol, spelled out so the model needs no Flask mixin.

@@ -5,10 +5,13 @@ their name within seconds. Scanning a package or order number opens that package
 """
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, request, url_for
+from datetime import datetime, timezone
+
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 from packing.auth import home_endpoint
+from packing.core.dashboard import StoreClock, time_zone
 from packing.core.db import transaction
 from packing.core.errors import DomainError
 from packing.extensions import db
@@ -48,13 +51,21 @@ def _home_route(state) -> None:
     state.app.add_url_rule("/", "home", home)
 
 
-def _filter_from_request() -> QueueFilter:
+def _filter_from_request(location) -> QueueFilter:
     page = request.args.get("page", "1")
+    entered = request.args.get("today", "")[:16]
+    clock = None
+    if entered or request.args.get("overdue") == "1":
+        zone = time_zone(location.time_zone, current_app.config["DEFAULT_TIME_ZONE"])
+        clock = StoreClock(zone, datetime.now(timezone.utc))
     return QueueFilter(
         state=request.args.get("state", OPEN)[:16],
         delivery=request.args.get("delivery", "")[:32],
         search=request.args.get("q", "")[:64],
         page=int(page) if page.isdigit() else 1,
+        overdue_at=clock.now if clock and request.args.get("overdue") == "1" else None,
+        entered=entered,
+        entered_between=clock.days(clock.today, clock.today) if clock and entered else None,
     )
 
 
@@ -62,7 +73,7 @@ def _filter_from_request() -> QueueFilter:
 @roles_required("picker", "lead")
 def index():
     location = require_location()
-    wanted = _filter_from_request()
+    wanted = _filter_from_request(location)
     return render(
         "queue/index.html",
         partial="queue/_list.html",
