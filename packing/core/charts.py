@@ -49,7 +49,7 @@ def _scale_top(largest: float) -> tuple[float, float]:
 
 def _text(x: float, y: float, content: str, anchor: str = "middle", cls: str = "chart-label", fill: str = MUTED) -> str:
     return (
-        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" class="{cls}" fill="{fill}" font-size="13">'
+        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" class="{cls}" fill="{fill}" font-size="14">'
         f"{escape(content)}</text>"
     )
 
@@ -163,12 +163,13 @@ def bars(labels: Sequence[str], series: Sequence[Series]) -> str:
     portrait tablet), a bar per series with its value at the end."""
     bar_height, gap = 16, 4
     row = 20 + len(series) * (bar_height + gap) + 8
-    height = TOP + row * max(1, len(labels))
+    top = TOP if len(series) > 1 else 4  # room for a legend only when there is one
+    height = top + row * max(1, len(labels))
     largest = max((v or 0 for s in series for v in s.values), default=0) or 1
     usable = WIDTH - 8 - RIGHT - 56
     parts = _open(height) + (_legend(series) if len(series) > 1 else [])
     for index, label in enumerate(labels):
-        y = TOP + row * index
+        y = top + row * index
         parts.append(_text(8, y + 14, label, anchor="start", fill=INK))
         for position, item in enumerate(series):
             value = item.values[index] or 0
