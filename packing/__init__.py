@@ -68,7 +68,7 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
 
 def _template_globals(app: Flask) -> None:
     from packing.i18n import LOCALES, catalogue_locale, current_locale, delivery_label, gettext
-    from packing.web import NAV_ITEMS, current_location
+    from packing.web import NAV_ITEMS, current_location, store_time
 
     app.jinja_env.globals.update(
         _=gettext,
@@ -79,6 +79,7 @@ def _template_globals(app: Flask) -> None:
         delivery_label=delivery_label,
         locales=LOCALES,
     )
+    app.jinja_env.filters["store_time"] = store_time
 
 
 @login_manager.user_loader

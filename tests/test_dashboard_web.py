@@ -180,3 +180,19 @@ def test_report_csv_in_turkish_has_turkish_headers(client, auth, session):
     auth.login(day.lead)
     rows = list(csv.reader(io.StringIO(client.get("/dashboard/report.csv?from=2026-03-10&to=2026-03-10").data.decode())))
     assert rows[0][:3] == ["Paket", "Sipariş", "Toplayıcı"] and len(rows) == 5
+
+
+def test_the_queue_shows_pack_by_on_the_stores_clock(client, auth, session):
+    """A target of 21:30 UTC reads 00:30 the next day at an Istanbul store, UTC elsewhere."""
+    istanbul = factories.location(session)
+    istanbul.time_zone = "Europe/Istanbul"
+    utc_store = factories.location(session)
+    target = datetime(2026, 3, 10, 21, 30, tzinfo=timezone.utc)
+    factories.package(session, at=istanbul, target_packing_date=target)
+    factories.package(session, at=utc_store, target_packing_date=target)
+    session.commit()
+    auth.login(role="picker", location=istanbul)
+    assert "11.03 00:30" in client.get("/queue/?state=all").text
+    auth.logout()
+    auth.login(role="picker", location=utc_store)
+    assert "10.03 21:30" in client.get("/queue/?state=all").text
