@@ -158,6 +158,7 @@ def build(url: str, packages: int, seed: int = 1) -> dict:
                 claimed = min(claimed.astimezone(timezone.utc), now - timedelta(minutes=40))
                 placed = claimed - timedelta(hours=rng.randint(1, 30))
                 picker = rng.choice(pickers) if at_store else None
+                store_id = store_ids[0] if at_store else rng.choice(store_ids[1:])
                 orders.append({
                     "id": package_id, "number": f"88{n:014d}", "date_placed": placed, "channel_id": ids["channel"],
                     "shipping_address_id": ids["address"], "billing_address_id": ids["address"],
@@ -189,13 +190,14 @@ def build(url: str, packages: int, seed: int = 1) -> dict:
                     log_id += 1
                     logs.append({
                         "id": log_id, "content_type": "package", "object_id": package_id, "old_state_id": old,
-                        "new_state_id": new, "transition_id": transition, "user_id": picker, "attributes": {},
+                        "new_state_id": new, "transition_id": transition, "user_id": picker,
+                        "stock_location_id": store_id, "attributes": {},
                         "created_date": moment,
                     })
                     state = new
                 package_rows.append({
                     "id": package_id, "number": f"88{n:014d}P1", "order_id": package_id,
-                    "stock_location_id": store_ids[0] if at_store else rng.choice(store_ids[1:]),
+                    "stock_location_id": store_id,
                     "state_id": state, "target_packing_date": claimed + timedelta(hours=4),
                     "holder_id": picker if story == ["prepare"] else None, "extra_information": {},
                     "version": len(story) + 1, "created_date": placed, "modified_date": moment,

@@ -1,7 +1,7 @@
 """The shift lead's dashboard: a store's day read from the transition log.
 
-Every number here is counted from the log (who moved which package into which state, and
-when) and from the packages' current state; nothing is kept aside. "Today" is the store's
+Every number here is counted from the log (who moved which package into which state, where
+and when) and from the packages' current state; nothing is kept aside. "Today" is the store's
 day in its own time zone: the log stores UTC, so a day is a UTC range computed here. Plain
 SQLAlchemy, no Flask: the views, a job or the CLI can ask the same questions.
 """
@@ -133,12 +133,11 @@ def entered_state(
     """How many of the location's packages entered each state in [start, end)."""
     rows = session.execute(
         select(TransitionLog.new_state_id, func.count(distinct(TransitionLog.object_id)))
-        .join(Package, Package.id == TransitionLog.object_id)
         .where(
+            TransitionLog.stock_location_id == location_id,
             TransitionLog.new_state_id.in_(list(state_ids)),
             TransitionLog.created_date >= start,
             TransitionLog.created_date < end,
-            Package.stock_location_id == location_id,
         )
         .group_by(TransitionLog.new_state_id)
     )
@@ -215,10 +214,10 @@ def _claimed_at(ids: dict[str, int]):
 
 def _packed_in(ids: dict[str, int], location_id: int, start: datetime, end: datetime) -> list:
     return [
+        TransitionLog.stock_location_id == location_id,
         TransitionLog.new_state_id == ids[PackageStatus.PACKED.value],
         TransitionLog.created_date >= start,
         TransitionLog.created_date < end,
-        Package.stock_location_id == location_id,
     ]
 
 
@@ -241,7 +240,6 @@ def packing_runs(session: Session, location_id: int, start: datetime, end: datet
     ids = _package_state_ids(session)
     rows = session.execute(
         select(TransitionLog.object_id, TransitionLog.user_id, _claimed_at(ids), TransitionLog.created_date)
-        .join(Package, Package.id == TransitionLog.object_id)
         .where(*_packed_in(ids, location_id, start, end))
         .order_by(TransitionLog.created_date, TransitionLog.id)
     )
@@ -266,9 +264,7 @@ def packed_per_hour(session: Session, location_id: int, clock: StoreClock, day: 
     start, end = clock.days(day, day)
     counts = [0] * 24
     for (packed,) in session.execute(
-        select(TransitionLog.created_date)
-        .join(Package, Package.id == TransitionLog.object_id)
-        .where(*_packed_in(ids, location_id, start, end))
+        select(TransitionLog.created_date).where(*_packed_in(ids, location_id, start, end))
     ):
         counts[clock.local(packed).hour] += 1
     return counts
@@ -377,14 +373,13 @@ def reasons(session: Session, location_id: int, clock: StoreClock, locale: str, 
     start, end = clock.days(clock.today - timedelta(days=days - 1), clock.today)
     logs = session.execute(
         select(TransitionLog.new_state_id, TransitionLog.attributes)
-        .join(Package, Package.id == TransitionLog.object_id)
         .where(
+            TransitionLog.stock_location_id == location_id,
             TransitionLog.new_state_id.in_(
                 [ids[PackageStatus.REQUIRES_REPLAN.value], ids[PackageStatus.CONTAINS_OUT_OF_STOCK.value]]
             ),
             TransitionLog.created_date >= start,
             TransitionLog.created_date < end,
-            Package.stock_location_id == location_id,
         )
     ).all()
     refusals: Counter = Counter()
@@ -455,9 +450,7 @@ def packed_report(
     conditions = _packed_in(ids, location_id, start, end)
     if picker_id is not None:
         conditions.append(TransitionLog.user_id == picker_id)
-    total = session.scalar(
-        select(func.count(TransitionLog.id)).join(Package, Package.id == TransitionLog.object_id).where(*conditions)
-    )
+    total = session.scalar(select(func.count(TransitionLog.id)).where(*conditions))
     query = (
         select(
             Package.id, Package.number, Order.number, User.username, _claimed_at(ids), TransitionLog.created_date,

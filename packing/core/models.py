@@ -555,9 +555,11 @@ class PrintRecord(Base):
 class TransitionLog(Base):
     __tablename__ = "transition_log"
     __table_args__ = (
-        # The dashboard's day: every package that entered a state (packed, shipped, ...) in a
-        # time range, without reading the rest of the year's log.
-        Index("ix_transition_log_new_state_created", "new_state_id", "created_date"),
+        # The dashboard's day: a store's packages that entered a state (packed, shipped, ...)
+        # in a time range, found without reading other stores' or other days' log.
+        Index("ix_transition_log_store_state_created", "stock_location_id", "new_state_id", "created_date"),
+        # A package's claims before its pack, answered from the index alone.
+        Index("ix_transition_log_object_state_created", "object_id", "new_state_id", "created_date"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     content_type: Mapped[str] = mapped_column(String(32), default="package")
@@ -566,6 +568,8 @@ class TransitionLog(Base):
     new_state_id: Mapped[int] = mapped_column(ForeignKey("state.id"))
     transition_id: Mapped[Optional[int]] = mapped_column(ForeignKey("transition.id"))
     user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+    # Where the package was when the command ran (None only on logs from before it was kept).
+    stock_location_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stock_location.id"))
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_date: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
