@@ -149,3 +149,19 @@ def test_charts_draw_the_values_they_are_given():
     assert bar.count("<rect") == 2
     for drawn in (svg, line, bar):
         assert "<script" not in drawn and "style=" not in drawn and "<style" not in drawn
+
+
+def test_one_read_of_recent_runs_gives_every_chart_the_same_numbers(session, day):
+    """The page reads 14 days of packs once; each chart computed from them equals its own query."""
+    runs = metrics.recent_runs(session, day.store.id, day.clock)
+    week_ago = TODAY - timedelta(days=7)
+    for when in (TODAY, week_ago):
+        assert metrics.packed_per_hour(session, day.store.id, day.clock, when, runs) == metrics.packed_per_hour(
+            session, day.store.id, day.clock, when
+        )
+    assert metrics.time_to_pack(session, day.store.id, day.clock, runs=runs) == metrics.time_to_pack(
+        session, day.store.id, day.clock
+    )
+    assert metrics.picker_rates(session, day.store.id, day.clock, runs) == metrics.picker_rates(
+        session, day.store.id, day.clock
+    )

@@ -83,10 +83,17 @@ class StoreClock:
 # --- Catalogue ids --------------------------------------------------------------------
 
 
+_STATE_IDS = "packing.dashboard.package_state_ids"
+
+
 def _package_state_ids(session: Session) -> dict[str, int]:
-    return dict(
-        session.execute(select(State.enum_value, State.id).where(State.enum_class == "PackageStatus")).all()
-    )
+    """PackageStatus value -> state id, read once per session (a request): the catalogue's
+    states are added, never renumbered."""
+    if _STATE_IDS not in session.info:
+        session.info[_STATE_IDS] = dict(
+            session.execute(select(State.enum_value, State.id).where(State.enum_class == "PackageStatus")).all()
+        )
+    return session.info[_STATE_IDS]
 
 
 def _item_state_ids(session: Session, statuses: Iterable[PackageItemStatus]) -> list[int]:
@@ -227,12 +234,15 @@ class PackingRun:
     picker_id: Optional[int]
     claimed: Optional[datetime]  # UTC; None when packed without a claim (by the API)
     packed: datetime  # UTC
+    minutes: Optional[float]  # claimed -> packed
 
-    @property
-    def minutes(self) -> Optional[float]:
-        if self.claimed is None:
-            return None
-        return (self.packed - self.claimed).total_seconds() / 60
+
+def _run(package_id: int, picker_id: Optional[int], claimed: Optional[datetime], packed: datetime) -> PackingRun:
+    packed = as_utc(packed)
+    if claimed is None:
+        return PackingRun(package_id, picker_id, None, packed, None)
+    claimed = as_utc(claimed)
+    return PackingRun(package_id, picker_id, claimed, packed, (packed - claimed).total_seconds() / 60)
 
 
 def packing_runs(session: Session, location_id: int, start: datetime, end: datetime) -> list[PackingRun]:
@@ -243,10 +253,7 @@ def packing_runs(session: Session, location_id: int, start: datetime, end: datet
         .where(*_packed_in(ids, location_id, start, end))
         .order_by(TransitionLog.created_date, TransitionLog.id)
     )
-    return [
-        PackingRun(package_id, picker_id, as_utc(claimed) if claimed else None, as_utc(packed))
-        for package_id, picker_id, claimed, packed in rows
-    ]
+    return [_run(*row) for row in rows]
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -258,15 +265,23 @@ def percentile(values: list[float], share: float) -> float:
 # --- Charts' data ---------------------------------------------------------------------
 
 
-def packed_per_hour(session: Session, location_id: int, clock: StoreClock, day: date) -> list[int]:
-    """Packages packed in each hour (store time, 0-23) of ``day``."""
-    ids = _package_state_ids(session)
-    start, end = clock.days(day, day)
+def recent_runs(session: Session, location_id: int, clock: StoreClock, days: int = HISTORY_DAYS) -> list[PackingRun]:
+    """The packing runs of the last ``days`` store days, today included: what every chart
+    but the reasons reads, fetched once for a page."""
+    return packing_runs(session, location_id, *clock.days(clock.today - timedelta(days=days - 1), clock.today))
+
+
+def packed_per_hour(
+    session: Session, location_id: int, clock: StoreClock, day: date, runs: Optional[list[PackingRun]] = None
+) -> list[int]:
+    """Packages packed in each hour (store time, 0-23) of ``day``; ``runs`` when already read."""
+    if runs is None:
+        runs = packing_runs(session, location_id, *clock.days(day, day))
     counts = [0] * 24
-    for (packed,) in session.execute(
-        select(TransitionLog.created_date).where(*_packed_in(ids, location_id, start, end))
-    ):
-        counts[clock.local(packed).hour] += 1
+    for run in runs:
+        packed = clock.local(run.packed)
+        if packed.date() == day:
+            counts[packed.hour] += 1
     return counts
 
 
@@ -278,12 +293,16 @@ class DayTiming:
     p90_minutes: Optional[float]
 
 
-def time_to_pack(session: Session, location_id: int, clock: StoreClock, days: int = HISTORY_DAYS) -> list[DayTiming]:
+def time_to_pack(
+    session: Session, location_id: int, clock: StoreClock, days: int = HISTORY_DAYS,
+    runs: Optional[list[PackingRun]] = None,
+) -> list[DayTiming]:
     """Claim -> packed minutes per store day for the last ``days`` days (today last)."""
     first = clock.today - timedelta(days=days - 1)
-    start, end = clock.days(first, clock.today)
+    if runs is None:
+        runs = recent_runs(session, location_id, clock, days)
     by_day: dict[date, list[float]] = defaultdict(list)
-    for run in packing_runs(session, location_id, start, end):
+    for run in runs:
         if run.minutes is not None:
             by_day[clock.local(run.packed).date()].append(run.minutes)
     timings = []
@@ -331,11 +350,15 @@ class PickerRate:
         return self.units / self.hours
 
 
-def picker_rates(session: Session, location_id: int, clock: StoreClock) -> list[PickerRate]:
+def picker_rates(
+    session: Session, location_id: int, clock: StoreClock, runs: Optional[list[PackingRun]] = None
+) -> list[PickerRate]:
     """Each picker's packages and units packed today, and their working hours (first claim
-    to last pack, at least ``MIN_WORKING_HOURS``); busiest first."""
-    start, end = clock.days(clock.today, clock.today)
-    runs = [run for run in packing_runs(session, location_id, start, end) if run.picker_id is not None]
+    to last pack, at least ``MIN_WORKING_HOURS``); busiest first. ``runs`` when already read."""
+    if runs is None:
+        runs = packing_runs(session, location_id, *clock.days(clock.today, clock.today))
+    start = clock.start_of(clock.today)
+    runs = [run for run in runs if run.picker_id is not None and run.packed >= start]
     if not runs:
         return []
     units = _units(session, {run.package_id for run in runs})

@@ -98,10 +98,10 @@ class Chart:
         self.svg = Markup(svg) if svg else None
 
 
-def _per_hour_chart(location: StockLocation, clock: metrics.StoreClock) -> Chart:
-    today = metrics.packed_per_hour(db.session, location.id, clock, clock.today)
+def _per_hour_chart(location: StockLocation, clock: metrics.StoreClock, runs: list) -> Chart:
+    today = metrics.packed_per_hour(db.session, location.id, clock, clock.today, runs)
     week_ago = clock.today - timedelta(days=7)
-    last_week = metrics.packed_per_hour(db.session, location.id, clock, week_ago)
+    last_week = metrics.packed_per_hour(db.session, location.id, clock, week_ago, runs)
     busy = [hour for hour in range(24) if today[hour] or last_week[hour]]
     first = min([WORKING_HOURS[0], *busy])
     last = max([WORKING_HOURS[1], *busy])
@@ -123,8 +123,8 @@ def _per_hour_chart(location: StockLocation, clock: metrics.StoreClock) -> Chart
     )
 
 
-def _time_to_pack_chart(location: StockLocation, clock: metrics.StoreClock) -> Chart:
-    timings = metrics.time_to_pack(db.session, location.id, clock)
+def _time_to_pack_chart(location: StockLocation, clock: metrics.StoreClock, runs: list) -> Chart:
+    timings = metrics.time_to_pack(db.session, location.id, clock, runs=runs)
     median_name, p90_name = _("Median"), _("90th percentile")
     timed = any(day.packages for day in timings)
     svg = charts.lines(
@@ -147,8 +147,8 @@ def _time_to_pack_chart(location: StockLocation, clock: metrics.StoreClock) -> C
     )
 
 
-def _pickers_chart(location: StockLocation, clock: metrics.StoreClock) -> Chart:
-    rates = metrics.picker_rates(db.session, location.id, clock)
+def _pickers_chart(location: StockLocation, clock: metrics.StoreClock, runs: list) -> Chart:
+    rates = metrics.picker_rates(db.session, location.id, clock, runs)
     packages_name, units_name = _("Packages per hour"), _("Units per hour")
     svg = charts.bars(
         [rate.username for rate in rates],
@@ -207,10 +207,11 @@ def _reasons_chart(location: StockLocation, clock: metrics.StoreClock) -> Chart:
 def index():
     location = _location()
     clock = _clock(location)
+    runs = metrics.recent_runs(db.session, location.id, clock)  # 14 days: last week's weekday included
     chart_list = [
-        _per_hour_chart(location, clock),
-        _time_to_pack_chart(location, clock),
-        _pickers_chart(location, clock),
+        _per_hour_chart(location, clock, runs),
+        _time_to_pack_chart(location, clock, runs),
+        _pickers_chart(location, clock, runs),
         _reasons_chart(location, clock),
     ]
     return render(
