@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Optional
 
-from flask import Blueprint, Response, abort, current_app, request, url_for
+from flask import Blueprint, Response, abort, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -20,7 +20,7 @@ from packing.core.catalogue import PackageStatus
 from packing.core.models import Role, StockLocation
 from packing.extensions import db
 from packing.i18n import catalogue_locale, gettext as _
-from packing.web import register_nav, render, require_location, roles_required, wants_partial
+from packing.web import register_nav, render, require_location, roles_required, store_clock, wants_partial
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 register_nav("Dashboard", "dashboard.index", (Role.LEAD,), order=15)
@@ -42,11 +42,6 @@ def _location() -> StockLocation:
         if str(location.id) == wanted:
             return location
     abort(404)
-
-
-def _clock(location: StockLocation) -> metrics.StoreClock:
-    zone = metrics.time_zone(location.time_zone, current_app.config["DEFAULT_TIME_ZONE"])
-    return metrics.StoreClock(zone, datetime.now(timezone.utc))
 
 
 def _scope() -> dict:
@@ -206,7 +201,7 @@ def _reasons_chart(location: StockLocation, clock: metrics.StoreClock) -> Chart:
 @roles_required(Role.LEAD)
 def index():
     location = _location()
-    clock = _clock(location)
+    clock = store_clock(location)
     runs = metrics.recent_runs(db.session, location.id, clock)  # 14 days: last week's weekday included
     chart_list = [
         _per_hour_chart(location, clock, runs),
@@ -273,7 +268,7 @@ class ReportQuery:
 
 def _report_inputs():
     location = _location()
-    clock = _clock(location)
+    clock = store_clock(location)
     people = metrics.location_people(db.session, location.id)
     wanted = ReportQuery(clock, {person.id: person.username for person in people})
     return location, clock, people, wanted

@@ -5,13 +5,10 @@ their name within seconds. Scanning a package or order number opens that package
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 
 from packing.auth import home_endpoint
-from packing.core.dashboard import StoreClock, time_zone
 from packing.core.db import transaction
 from packing.core.errors import DomainError
 from packing.extensions import db
@@ -27,7 +24,7 @@ from packing.queue.listing import (
     queue_page,
 )
 from packing.station import claim, open_for_me
-from packing.web import register_nav, render, require_location, roles_required, wants_partial
+from packing.web import register_nav, render, require_location, roles_required, store_clock, wants_partial
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
 register_nav("Queue", "queue.index", ("picker", "lead"), order=10)
@@ -53,17 +50,16 @@ def _home_route(state) -> None:
 
 def _filter_from_request(location) -> QueueFilter:
     page = request.args.get("page", "1")
+    # A dashboard tile's narrowing: overdue now, or entered a state during the store's day.
+    overdue = request.args.get("overdue") == "1"
     entered = request.args.get("today", "")[:16]
-    clock = None
-    if entered or request.args.get("overdue") == "1":
-        zone = time_zone(location.time_zone, current_app.config["DEFAULT_TIME_ZONE"])
-        clock = StoreClock(zone, datetime.now(timezone.utc))
+    clock = store_clock(location) if overdue or entered else None
     return QueueFilter(
         state=request.args.get("state", OPEN)[:16],
         delivery=request.args.get("delivery", "")[:32],
         search=request.args.get("q", "")[:64],
         page=int(page) if page.isdigit() else 1,
-        overdue_at=clock.now if clock and request.args.get("overdue") == "1" else None,
+        overdue_at=clock.now if clock and overdue else None,
         entered=entered,
         entered_between=clock.days(clock.today, clock.today) if clock and entered else None,
     )
