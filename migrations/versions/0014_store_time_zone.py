@@ -28,7 +28,7 @@ def upgrade():
     )
     op.create_index(
         "ix_transition_log_store_state_created", "transition_log",
-        ["stock_location_id", "new_state_id", "created_date"], unique=False,
+        ["stock_location_id", "new_state_id", "created_date", "object_id", "user_id"], unique=False,
     )
     op.create_index(
         "ix_transition_log_object_state_created", "transition_log",

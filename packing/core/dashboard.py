@@ -251,7 +251,7 @@ def packing_runs(session: Session, location_id: int, start: datetime, end: datet
     rows = session.execute(
         select(TransitionLog.object_id, TransitionLog.user_id, _claimed_at(ids), TransitionLog.created_date)
         .where(*_packed_in(ids, location_id, start, end))
-        .order_by(TransitionLog.created_date, TransitionLog.id)
+        .order_by(TransitionLog.created_date, TransitionLog.object_id)
     )
     return [_run(*row) for row in rows]
 
@@ -486,7 +486,7 @@ def packed_report(
         .outerjoin(Shipment, Shipment.package_id == Package.id)
         .outerjoin(CargoCompany, CargoCompany.id == Shipment.cargo_company_id)
         .where(*conditions)
-        .order_by(TransitionLog.created_date, TransitionLog.id)
+        .order_by(TransitionLog.created_date, TransitionLog.object_id)
         .offset(offset)
     )
     if limit is not None:

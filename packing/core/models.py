@@ -556,8 +556,12 @@ class TransitionLog(Base):
     __tablename__ = "transition_log"
     __table_args__ = (
         # The dashboard's day: a store's packages that entered a state (packed, shipped, ...)
-        # in a time range, found without reading other stores' or other days' log.
-        Index("ix_transition_log_store_state_created", "stock_location_id", "new_state_id", "created_date"),
+        # in a time range, in time order, read from the index alone (package and user ride
+        # along), without touching other stores' or other days' log.
+        Index(
+            "ix_transition_log_store_state_created",
+            "stock_location_id", "new_state_id", "created_date", "object_id", "user_id",
+        ),
         # A package's claims before its pack, answered from the index alone.
         Index("ix_transition_log_object_state_created", "object_id", "new_state_id", "created_date"),
     )
