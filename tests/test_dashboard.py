@@ -11,6 +11,7 @@ import pytest
 from packing.core import charts
 from packing.core import dashboard as metrics
 from packing.core.errors import InvalidParameter
+from tests import factories
 from tests.dashboard_support import (
     NOW,
     build_store_day,
@@ -165,3 +166,20 @@ def test_one_read_of_recent_runs_gives_every_chart_the_same_numbers(session, day
     assert metrics.picker_rates(session, day.store.id, day.clock, runs) == metrics.picker_rates(
         session, day.store.id, day.clock
     )
+
+
+def test_an_operator_sets_a_stores_time_zone(app, session):
+    """`flask locations time-zone` stores a known zone and refuses an unknown one, changing nothing."""
+    store = factories.location(session, erp_code="IZM-1")
+    session.commit()
+    runner = app.test_cli_runner()
+    done = runner.invoke(args=["locations", "time-zone", "IZM-1", "Europe/Istanbul"])
+    assert done.exit_code == 0, done.output
+    session.refresh(store)
+    assert store.time_zone == "Europe/Istanbul"
+    refused = runner.invoke(args=["locations", "time-zone", "IZM-1", "Europe/Izmir"])
+    assert refused.exit_code != 0 and "not a known time zone" in refused.output
+    session.refresh(store)
+    assert store.time_zone == "Europe/Istanbul"
+    unknown = runner.invoke(args=["locations", "time-zone", "NOPE", "UTC"])
+    assert unknown.exit_code != 0 and "Unknown stock location NOPE" in unknown.output

@@ -29,6 +29,7 @@ from packing.core.models import (
     PrintRecord,
     Shipment,
     State,
+    StockLocation,
     TransitionLog,
     User,
     user_stock_location,
@@ -50,6 +51,17 @@ def time_zone(name: Optional[str], default: str) -> ZoneInfo:
         return ZoneInfo(chosen)
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidParameter(f"{chosen!r} is not a known time zone.", field="time_zone") from None
+
+
+def set_time_zone(session: Session, erp_code: str, name: str) -> StockLocation:
+    """Give the stock location ``erp_code`` its time zone, refusing a name zoneinfo does not know."""
+    time_zone(name, "UTC")
+    location = session.scalar(select(StockLocation).where(StockLocation.erp_code == erp_code))
+    if location is None:
+        raise InvalidParameter(f"Unknown stock location {erp_code}.", field="location")
+    location.time_zone = name
+    session.flush()
+    return location
 
 
 def as_utc(moment: datetime) -> datetime:
