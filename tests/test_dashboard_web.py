@@ -79,8 +79,12 @@ def test_the_store_is_the_switchers_and_another_store_is_404(client, auth, sessi
     stranger = factories.location(session)
     session.commit()
     auth.login(lead)
-    assert kpis(client.get(f"/dashboard/?location={second.id}").text)["waiting"] == 1
-    assert kpis(client.get(f"/dashboard/?location={second.id}").text)["packed_today"] == 0
+    other = client.get(f"/dashboard/?location={second.id}").text
+    assert kpis(other)["waiting"] == 1 and kpis(other)["packed_today"] == 0
+    # The queue shows the switcher's store, so another store's tiles link nowhere.
+    assert 'href="/queue/?' not in other and other.count('<div class="tile') == 8
+    assert "switch to this store there" in other
+    assert 'href="/queue/?' in client.get(f"/dashboard/?location={store.id}").text
     for path in ("/dashboard/", "/dashboard/report", "/dashboard/report.csv"):
         assert client.get(f"{path}?location={stranger.id}").status_code == 404
         assert client.get(f"{path}?location=abc").status_code == 404

@@ -57,12 +57,17 @@ def _day_label(day: date) -> str:
 
 
 class Tile:
-    def __init__(self, name: str, label: str, value: int, href: str, tone: str = "", detail: str = ""):
+    def __init__(self, name: str, label: str, value: int, href: Optional[str], tone: str = "", detail: str = ""):
         self.name, self.label, self.value, self.href, self.tone, self.detail = name, label, value, href, tone, detail
 
 
-def _tiles(numbers: metrics.Tiles) -> list[Tile]:
-    queue = lambda **args: url_for("queue.index", **args)  # noqa: E731 - a short link builder
+def _tiles(numbers: metrics.Tiles, linked: bool) -> list[Tile]:
+    """The day's tiles; ``linked`` when the queue and print room (which show the switcher's
+    store) are about this store too."""
+
+    def queue(**args) -> Optional[str]:
+        return url_for("queue.index", **args) if linked else None
+
     holders = ", ".join(f"{holder.username} ({holder.packages})" for holder in numbers.holders)
     return [
         Tile("waiting", _("Waiting"), numbers.waiting, queue(state=PackageStatus.WAITING.value)),
@@ -72,7 +77,8 @@ def _tiles(numbers: metrics.Tiles) -> list[Tile]:
         Tile("packed_today", _("Packed today"), numbers.packed_today,
              queue(state="all", today=PackageStatus.PACKED.value), tone="ok"),
         Tile("labels_not_printed", _("Labels not printed"), numbers.labels_not_printed,
-             url_for("documents.print_room"), tone="warn" if numbers.labels_not_printed else ""),
+             url_for("documents.print_room") if linked else None,
+             tone="warn" if numbers.labels_not_printed else ""),
         Tile("shipped_today", _("Shipped today"), numbers.shipped_today,
              queue(state="all", today=PackageStatus.SHIPPED.value)),
         Tile("refused_today", _("Refused today"), numbers.refused_today,
@@ -213,7 +219,7 @@ def index():
         "dashboard/index.html",
         partial="dashboard/_live.html",
         location=location,
-        tiles=_tiles(metrics.tiles(db.session, location.id, clock)),
+        tiles=_tiles(metrics.tiles(db.session, location.id, clock), linked=location.id == require_location().id),
         charts=chart_list,
         updated=clock.local(clock.now),
         zone=str(clock.zone),
