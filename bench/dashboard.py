@@ -48,7 +48,6 @@ from packing.core.models import (
     StockLocation,
     Transition,
     TransitionLog,
-    User,
 )
 from packing.core.queries import counting_statements
 from packing.core.users import create_user
