@@ -44,6 +44,7 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
     from packing.documents import bp as documents_bp
     from packing.webhooks import bp as webhooks_bp
     from packing.tokens import bp as tokens_bp
+    from packing.dashboard import bp as dashboard_bp
 
     boundary.register(app)
     app.register_blueprint(auth_bp)
@@ -52,6 +53,7 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
     app.register_blueprint(documents_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(tokens_bp)
+    app.register_blueprint(dashboard_bp)
     api.init_app(app)
     errors.register(app)
     errors.register_boundary(app)
@@ -68,7 +70,7 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
 
 def _template_globals(app: Flask) -> None:
     from packing.i18n import LOCALES, catalogue_locale, current_locale, delivery_label, gettext, ngettext
-    from packing.web import NAV_ITEMS, current_location
+    from packing.web import NAV_ITEMS, current_location, store_time
 
     app.jinja_env.globals.update(
         _=gettext,
@@ -80,6 +82,7 @@ def _template_globals(app: Flask) -> None:
         delivery_label=delivery_label,
         locales=LOCALES,
     )
+    app.jinja_env.filters["store_time"] = store_time
 
 
 @login_manager.user_loader

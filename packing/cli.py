@@ -1,5 +1,5 @@
 """Command-line tools: ``flask seed-demo``, ``flask seed-catalogue``, ``flask users ...``,
-``flask packages import``. Each runs the domain inside one transaction."""
+``flask packages import``, ``flask locations time-zone``. Each runs the domain inside one transaction."""
 from __future__ import annotations
 
 import click
@@ -7,6 +7,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from packing.core.catalogue import seed_catalogue
+from packing.core.dashboard import set_time_zone
 from packing.core.db import transaction
 from packing.core.demo import seed_demo
 from packing.core.errors import DomainError
@@ -16,6 +17,7 @@ from packing.core.users import create_user
 from packing.extensions import db
 
 users_cli = AppGroup("users", help="Manage station users.")
+locations_cli = AppGroup("locations", help="Configure stock locations.")
 packages_cli = AppGroup("packages", help="Import packages.")
 
 
@@ -91,6 +93,19 @@ def import_command(source, create_locations: bool) -> None:
         click.echo(f"  {number}: left as it is, {reason}")
 
 
+@locations_cli.command("time-zone")
+@click.argument("erp_code")
+@click.argument("zone")
+def location_time_zone_command(erp_code: str, zone: str) -> None:
+    """Set the IANA time zone (e.g. Europe/Istanbul) a store's day and clock follow."""
+    try:
+        with transaction(db.session):
+            location = set_time_zone(db.session, erp_code, zone)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"{location.erp_code} keeps time in {location.time_zone}.")
+
+
 def register(app: Flask) -> None:
-    for command in (seed_catalogue_command, seed_demo_command, users_cli, packages_cli):
+    for command in (seed_catalogue_command, seed_demo_command, users_cli, packages_cli, locations_cli):
         app.cli.add_command(command)

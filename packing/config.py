@@ -30,6 +30,8 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # a shift is longer than the default hour; the token lives with the session
     HUEY_IMMEDIATE = os.environ.get("HUEY_IMMEDIATE", "0") == "1"
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+    # The time zone of a stock location that names none: its "today" and the times shown.
+    DEFAULT_TIME_ZONE = os.environ.get("DEFAULT_TIME_ZONE", "UTC")
     TRACKING_URL_TEMPLATE = os.environ.get("TRACKING_URL_TEMPLATE", "https://track.example.com/{tracking_number}")
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
     LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "300"))

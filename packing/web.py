@@ -2,13 +2,15 @@
 and answering htmx and plain requests from the same view."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from functools import wraps
 from typing import Callable
 
-from flask import abort, make_response, render_template, request, session
+from flask import abort, current_app, g, make_response, render_template, request, session
 from flask_login import current_user, login_required
 from sqlalchemy import exists, select
 
+from packing.core.dashboard import StoreClock, as_utc, time_zone
 from packing.core.models import Package, Role, StockLocation, user_stock_location
 from packing.extensions import db, htmx
 
@@ -39,6 +41,22 @@ def current_location() -> StockLocation | None:
         if location.id == chosen:
             return location
     return locations[0] if locations else None
+
+
+def store_clock(location: StockLocation) -> StoreClock:
+    """The store's calendar now: its own time zone, else the installation's default."""
+    zone = time_zone(location.time_zone, current_app.config["DEFAULT_TIME_ZONE"])
+    return StoreClock(zone, datetime.now(timezone.utc))
+
+
+def store_time(moment: datetime | None) -> datetime | None:
+    """``moment`` on the clock of the store the user works at now (templates: ``|store_time``)."""
+    if moment is None:
+        return None
+    if "store_zone" not in g:
+        location = current_location() if current_user.is_authenticated else None
+        g.store_zone = time_zone(location.time_zone if location else None, current_app.config["DEFAULT_TIME_ZONE"])
+    return as_utc(moment).astimezone(g.store_zone)
 
 
 def require_location() -> StockLocation:

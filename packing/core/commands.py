@@ -124,6 +124,7 @@ def execute_command(
         new_state=transition.destination_state,
         transition=transition,
         user_id=user.id if user else None,
+        stock_location_id=package.stock_location_id,
         attributes=context.log_attributes,
     )
     session.add(log)

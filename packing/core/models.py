@@ -195,6 +195,9 @@ class StockLocation(Timestamped, Base):
     conf: Mapped[dict[str, Any]] = mapped_column(default=dict)
     use_as_shipper_location: Mapped[bool] = mapped_column(default=True)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # An IANA zone ("Europe/Istanbul") for the store's day and clock; None means the
+    # installation's DEFAULT_TIME_ZONE.
+    time_zone: Mapped[Optional[str]] = mapped_column(String(64))
 
     address: Mapped[Optional[Address]] = relationship()
     default_cargo_company: Mapped[Optional[CargoCompany]] = relationship()
@@ -554,6 +557,17 @@ class PrintRecord(Base):
 
 class TransitionLog(Base):
     __tablename__ = "transition_log"
+    __table_args__ = (
+        # The dashboard's day: a store's packages that entered a state (packed, shipped, ...)
+        # in a time range, in time order, read from the index alone (package and user ride
+        # along), without touching other stores' or other days' log.
+        Index(
+            "ix_transition_log_store_state_created",
+            "stock_location_id", "new_state_id", "created_date", "object_id", "user_id",
+        ),
+        # A package's claims before its pack, answered from the index alone.
+        Index("ix_transition_log_object_state_created", "object_id", "new_state_id", "created_date"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     content_type: Mapped[str] = mapped_column(String(32), default="package")
     object_id: Mapped[int] = mapped_column(ForeignKey("package.id"), index=True)
@@ -561,6 +575,8 @@ class TransitionLog(Base):
     new_state_id: Mapped[int] = mapped_column(ForeignKey("state.id"))
     transition_id: Mapped[Optional[int]] = mapped_column(ForeignKey("transition.id"))
     user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+    # Where the package was when the command ran (None only on logs from before it was kept).
+    stock_location_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stock_location.id"))
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_date: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
@@ -654,8 +670,9 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_date: Mapped[datetime] = mapped_column(default=utcnow)
 
+    # Lowest priority value first, so a user's main store is the one they land on.
     stock_locations: Mapped[list[StockLocation]] = relationship(
-        secondary=user_stock_location, order_by="StockLocation.name"
+        secondary=user_stock_location, order_by="[StockLocation.priority, StockLocation.name]"
     )
 
     # flask-login's protocol, spelled out so the model needs no Flask mixin.

@@ -25,7 +25,7 @@ from packing.queue.listing import (
     queue_page,
 )
 from packing.station import claim, open_for_me
-from packing.web import register_nav, render, require_location, roles_required, wants_partial
+from packing.web import register_nav, render, require_location, roles_required, store_clock, wants_partial
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
 register_nav("Queue", "queue.index", ("picker", "lead"), order=10)
@@ -49,13 +49,20 @@ def _home_route(state) -> None:
     state.app.add_url_rule("/", "home", home)
 
 
-def _filter_from_request() -> QueueFilter:
+def _filter_from_request(location) -> QueueFilter:
     page = request.args.get("page") or "1"
+    # A dashboard tile's narrowing: overdue now, or entered a state during the store's day.
+    overdue = request.args.get("overdue") == "1"
+    entered = request.args.get("today", "")[:16]
+    clock = store_clock(location) if overdue or entered else None
     return QueueFilter(
         state=request.args.get("state", OPEN)[:16],
         delivery=request.args.get("delivery", "")[:32],
         search=request.args.get("q", "")[:64],
         page=parse_int(page, "page", minimum=1, maximum=1_000_000),
+        overdue_at=clock.now if clock and overdue else None,
+        entered=entered,
+        entered_between=clock.days(clock.today, clock.today) if clock and entered else None,
     )
 
 
@@ -63,7 +70,7 @@ def _filter_from_request() -> QueueFilter:
 @roles_required("picker", "lead")
 def index():
     location = require_location()
-    wanted = _filter_from_request()
+    wanted = _filter_from_request(location)
     return render(
         "queue/index.html",
         partial="queue/_list.html",

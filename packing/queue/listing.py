@@ -11,7 +11,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from packing.core.catalogue import ACTIVE_ITEM_STATES, OPEN_PACKAGE_STATES, PackageStatus, package_state
-from packing.core.models import Address, City, Order, Package, PackageItem, State, User
+from packing.core.models import Address, City, Order, Package, PackageItem, State, TransitionLog, User
 
 PAGE_SIZE = 25
 OPEN = "open"
@@ -25,6 +25,11 @@ class QueueFilter:
     delivery: str = ""  # "" for every delivery type, else a delivery type
     search: str = ""  # an order or package number, or the start of one
     page: int = 1
+    # The dashboard's tiles: open packages past their target at this moment, and packages
+    # that entered a state (a PackageStatus value) within a time range (the store's day).
+    overdue_at: Optional[datetime] = None
+    entered: str = ""
+    entered_between: Optional[tuple[datetime, datetime]] = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,20 @@ def queue_page(session: Session, stock_location_id: int, wanted: QueueFilter) ->
         conditions.append(Package.state_id.in_(open_ids))
     elif wanted.state != ALL:
         conditions.append(Package.state_id.in_([sid for sid, s in states.items() if s.enum_value == wanted.state]))
+    if wanted.overdue_at is not None:
+        conditions += [Package.state_id.in_(open_ids), Package.target_packing_date < wanted.overdue_at]
+    if wanted.entered and wanted.entered_between is not None:
+        start, end = wanted.entered_between
+        conditions.append(
+            select(TransitionLog.id)
+            .where(
+                TransitionLog.object_id == Package.id,
+                TransitionLog.new_state_id.in_([sid for sid, s in states.items() if s.enum_value == wanted.entered]),
+                TransitionLog.created_date >= start,
+                TransitionLog.created_date < end,
+            )
+            .exists()
+        )
     needs_order = bool(wanted.delivery or wanted.search.strip())
     if wanted.delivery == CLICK_AND_COLLECT:
         conditions.append(Order.is_click_and_collect.is_(True))

@@ -1,0 +1,334 @@
+"""Benchmark the shift lead's dashboard on a year of data: p50 and p95 of the app's own
+time (its ``Server-Timing`` header) for the dashboard page, its 30 s htmx refresh, and the
+"who packed what" report and CSV.
+
+    python -m bench.dashboard --url sqlite:////tmp/dash.db --fresh
+    python -m bench.dashboard --url postgresql://postgres@127.0.0.1:5432/DB --fresh
+
+``--fresh`` builds the year (it drops the given database's schema): 100,000 packages over
+365 days across 50 stores, 30 % of them at ``BENCH-1`` (the store the lead watches, in
+Europe/Istanbul, about 80 packages a day), each claimed, packed, made ready, shipped and
+delivered (500,000 transition logs, a tenth refused or marked out of stock instead), with
+ten scans each (1,000,000 scans: a live one per unit, the rest undone rescans). Today's
+packages at BENCH-1 are part done: some waiting, some held, some packed without a label.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import statistics
+import time
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy.orm import Session
+
+from bench.dataset import migrate
+from packing import create_app
+from packing.config import database_url
+from packing.core.catalogue import PackageItemStatus, PackageStatus, seed_catalogue
+from packing.core.models import (
+    Address,
+    CargoCompany,
+    Channel,
+    City,
+    Country,
+    Order,
+    OrderItem,
+    Package,
+    PackageItem,
+    PrintRecord,
+    Product,
+    Scan,
+    Shipment,
+    State,
+    StockLocation,
+    Transition,
+    TransitionLog,
+)
+from packing.core.queries import counting_statements
+from packing.core.users import create_user
+from packing.extensions import db
+
+LEAD, LEAD_PASSWORD = "bench-lead", "bench-lead-password"
+LOCATIONS, PRODUCTS, PICKERS = 50, 500, 6
+STORE_SHARE = 0.3
+SCANS_PER_PACKAGE = 10
+CHUNK = 5000
+ISTANBUL = timezone(timedelta(hours=3))  # no DST since 2016: fixed offset is exact here
+
+
+def _fresh_schema(url: str) -> None:
+    engine = create_engine(database_url(url))
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    else:
+        path = url.split("sqlite:///", 1)[1]
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
+    engine.dispose()
+    migrate(url)
+
+
+def build(url: str, packages: int, seed: int = 1) -> dict:
+    rng = random.Random(seed)
+    engine = create_engine(database_url(url))
+    now = datetime.now(timezone.utc)
+    with Session(engine) as session:
+        seed_catalogue(session)
+        states = {(s.enum_class, s.enum_value): s.id for s in session.scalars(select(State))}
+        transitions = {t.slug: t.id for t in session.scalars(select(Transition))}
+        country = Country(name="Türkiye", code="tr")
+        city = City(name="İstanbul", country=country)
+        cargo = CargoCompany(name="Bench Kargo", erp_code="bench-cargo")
+        channel = Channel(name="Bench Shop", legal_name="Bench Retail A.Ş.")
+        session.add_all([country, city, cargo, channel])
+        stores = [
+            StockLocation(
+                erp_code=f"BENCH-{i + 1}", name=f"Bench Store {i + 1}", default_cargo_company=cargo,
+                address=Address(line=f"Bench Street {i + 1}", city=city, country=country),
+                time_zone="Europe/Istanbul",
+            )
+            for i in range(LOCATIONS)
+        ]
+        session.add_all(stores)
+        address = Address(first_name="Ayşe", last_name="Yılmaz", line="Moda Cd. 12", city=city, country=country)
+        session.add(address)
+        session.flush()
+        session.execute(insert(Product), [
+            {"sku": f"BENCH-{i:05d}", "barcode": f"2{i:011d}0", "name": f"Bench product {i}", "attributes": {},
+             "attributes_kwargs": {}, "created_date": now, "modified_date": now}
+            for i in range(PRODUCTS)
+        ])
+        product_ids = list(session.scalars(select(Product.id).order_by(Product.id)))
+        create_user(session, LEAD, LEAD_PASSWORD, "lead", ["BENCH-1"])
+        pickers = [create_user(session, f"bench-picker-{i}", "bench-password", "picker", ["BENCH-1"]).id
+                   for i in range(PICKERS)]
+        session.commit()
+        store_ids = [store.id for store in stores]
+        ids = {"channel": channel.id, "address": address.id, "cargo": cargo.id}
+
+    P = lambda status: states[("PackageStatus", status.value)]  # noqa: E731
+    I = lambda status: states[("PackageItemStatus", status.value)]  # noqa: E731
+    slug = {
+        "prepare": "package__prepare_package_command__waiting__preparing",
+        "pack": "package__complete_packaging__preparing__packed-all-items",
+        "ready": "package__ready_to_ship__packed-all-items__ready-to-ship",
+        "ship": "package__ship_package__ready-to-ship__shipped",
+        "deliver": "package__deliver_package__shipped__delivered",
+        "refuse": "package__refuse_package__preparing__requires-replan",
+        "oos": "package__detected_out_of_stock_item__preparing__contains-out-of-stock-products",
+        "pack_rest": "package__complete_packaging__contains-out-of-stock-products__packed-all-items",
+    }
+    moves = {  # (transition, old state, new state)
+        "prepare": (P(PackageStatus.WAITING), P(PackageStatus.PREPARING)),
+        "pack": (P(PackageStatus.PREPARING), P(PackageStatus.PACKED)),
+        "ready": (P(PackageStatus.PACKED), P(PackageStatus.READY_TO_SHIP)),
+        "ship": (P(PackageStatus.READY_TO_SHIP), P(PackageStatus.SHIPPED)),
+        "deliver": (P(PackageStatus.SHIPPED), P(PackageStatus.DELIVERED)),
+        "refuse": (P(PackageStatus.PREPARING), P(PackageStatus.REQUIRES_REPLAN)),
+        "oos": (P(PackageStatus.PREPARING), P(PackageStatus.CONTAINS_OUT_OF_STOCK)),
+        "pack_rest": (P(PackageStatus.CONTAINS_OUT_OF_STOCK), P(PackageStatus.PACKED)),
+    }
+    item_after = {
+        P(PackageStatus.WAITING): I(PackageItemStatus.WAITING), P(PackageStatus.PREPARING): I(PackageItemStatus.PREPARING),
+        P(PackageStatus.PACKED): I(PackageItemStatus.PACKED), P(PackageStatus.READY_TO_SHIP): I(PackageItemStatus.PACKED),
+        P(PackageStatus.SHIPPED): I(PackageItemStatus.SHIPPED), P(PackageStatus.DELIVERED): I(PackageItemStatus.DELIVERED),
+        P(PackageStatus.REQUIRES_REPLAN): I(PackageItemStatus.REFUSED),
+    }
+    started = time.perf_counter()
+    counts = {"logs": 0, "scans": 0}
+    log_id = scan_id = item_id = shipment_id = 0
+    with engine.begin() as connection:
+        for start in range(0, packages, CHUNK):
+            orders, order_items, package_rows, item_rows, logs, scans, shipments, prints = [], [], [], [], [], [], [], []
+            for n in range(start, min(start + CHUNK, packages)):
+                package_id = n + 1
+                # Spread over the year up to now; the store's own packages at working hours.
+                at_store = rng.random() < STORE_SHARE
+                days_ago = (packages - 1 - n) * 365 / packages
+                day = (now - timedelta(days=days_ago)).astimezone(ISTANBUL).date()
+                claimed = datetime(day.year, day.month, day.day, 8, tzinfo=ISTANBUL) + timedelta(
+                    minutes=rng.randint(0, 12 * 60))
+                claimed = min(claimed.astimezone(timezone.utc), now - timedelta(minutes=40))
+                placed = claimed - timedelta(hours=rng.randint(1, 30))
+                picker = rng.choice(pickers) if at_store else None
+                store_id = store_ids[0] if at_store else rng.choice(store_ids[1:])
+                orders.append({
+                    "id": package_id, "number": f"88{n:014d}", "date_placed": placed, "channel_id": ids["channel"],
+                    "shipping_address_id": ids["address"], "billing_address_id": ids["address"],
+                    "payment_type": "credit_card", "currency": "try", "has_gift_box": False,
+                    "delivery_type": "standard", "is_click_and_collect": False,
+                    "created_date": placed, "modified_date": placed,
+                })
+                # The story: today's last few wait or are held; else claimed and packed (or refused).
+                age = now - claimed
+                draw = rng.random()
+                if age < timedelta(hours=3) and draw < 0.3:
+                    story = [] if draw < 0.2 else ["prepare"]
+                elif draw < 0.05:
+                    story = ["prepare", "refuse"]
+                else:
+                    story = ["prepare", "oos", "pack_rest"] if draw < 0.1 else ["prepare", "pack"]
+                    story += [step for step, after in (("ready", 1), ("ship", 1), ("deliver", 3)) if age > timedelta(days=after)]
+                moment, state = claimed, P(PackageStatus.WAITING)
+                pack_minutes = max(3.0, rng.gauss(14, 6))
+                for step in story:
+                    transition = transitions[slug[step]]
+                    old, new = moves[step]
+                    if step in ("pack", "pack_rest", "refuse"):
+                        moment = claimed + timedelta(minutes=pack_minutes)
+                    elif step == "oos":
+                        moment = claimed + timedelta(minutes=pack_minutes / 2)
+                    elif step != "prepare":
+                        moment = moment + timedelta(hours=rng.randint(2, 20))
+                    log_id += 1
+                    logs.append({
+                        "id": log_id, "content_type": "package", "object_id": package_id, "old_state_id": old,
+                        "new_state_id": new, "transition_id": transition, "user_id": picker,
+                        "stock_location_id": store_id, "attributes": {},
+                        "created_date": moment,
+                    })
+                    state = new
+                package_rows.append({
+                    "id": package_id, "number": f"88{n:014d}P1", "order_id": package_id,
+                    "stock_location_id": store_id,
+                    "state_id": state, "target_packing_date": claimed + timedelta(hours=4),
+                    "holder_id": picker if story == ["prepare"] else None, "extra_information": {},
+                    "version": len(story) + 1, "created_date": placed, "modified_date": moment,
+                })
+                units = rng.randint(1, 4)
+                live_scans = []
+                for k in range(units):
+                    item_id += 1
+                    order_items.append({
+                        "id": item_id, "order_id": package_id, "product_id": rng.choice(product_ids),
+                        "price": Decimal("199.90"), "net_amount": Decimal("199.90"), "tax_rate": Decimal("20.00"),
+                        "discount_amount": Decimal("0.00"), "price_currency": "try", "attributes": {},
+                        "created_date": placed, "modified_date": placed,
+                    })
+                    oos = "oos" in story and k == 0
+                    item_rows.append({
+                        "id": item_id, "package_id": package_id, "order_item_id": item_id,
+                        "state_id": I(PackageItemStatus.OUT_OF_STOCK) if oos else item_after.get(state, I(PackageItemStatus.PACKED)),
+                        "discrepancy_reason": "out_of_stock" if oos else None,
+                        "unit_type": "quantity", "created_date": placed, "modified_date": placed,
+                    })
+                    live_scans.append(item_id)
+                if "prepare" in story:
+                    for s in range(SCANS_PER_PACKAGE):
+                        scan_id += 1
+                        item = live_scans[s % len(live_scans)]
+                        scans.append({
+                            "id": scan_id, "package_id": package_id, "package_item_id": item,
+                            "client_scan_id": f"bench-{scan_id}", "barcode": "2000000000000", "is_manual": False,
+                            "user_id": picker, "created_date": claimed + timedelta(seconds=20 * s),
+                            # One live scan per unit; the rest were undone (a rescan, a mistake).
+                            "undone_at": None if s < len(live_scans) else claimed + timedelta(seconds=20 * s + 5),
+                        })
+                if at_store and ("pack" in story or "pack_rest" in story):
+                    shipment_id += 1
+                    shipments.append({
+                        "id": shipment_id, "package_id": package_id, "cargo_company_id": ids["cargo"],
+                        "awb_number": f"BN{package_id:012d}", "tracking_url": "", "state": 1,
+                        "update_date_time": moment, "created_date": moment, "modified_date": moment,
+                    })
+                    if state != P(PackageStatus.PACKED) or rng.random() < 0.5:
+                        prints.append({"package_id": package_id, "document_type": "label", "user_id": None,
+                                       "created_date": moment})
+            connection.execute(insert(Order), orders)
+            connection.execute(insert(OrderItem), order_items)
+            connection.execute(insert(Package), package_rows)
+            connection.execute(insert(PackageItem), item_rows)
+            connection.execute(insert(TransitionLog), logs)
+            if scans:
+                connection.execute(insert(Scan), scans)
+            if shipments:
+                connection.execute(insert(Shipment), shipments)
+            if prints:
+                connection.execute(insert(PrintRecord), prints)
+            counts["logs"] += len(logs)
+            counts["scans"] += len(scans)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            for table in ("order", "order_item", "package", "package_item", "transition_log", "scan", "shipment"):
+                connection.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), (SELECT MAX(id) FROM \"{table}\"))"
+                )
+        connection.exec_driver_sql("ANALYZE")
+    engine.dispose()
+    return {"packages": packages, **counts, "seconds": round(time.perf_counter() - started, 1)}
+
+
+SERVER_TIMING = re.compile(r"app;dur=([0-9.]+)")
+
+
+def measure(url: str, requests: int) -> list[tuple]:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url(url), "WTF_CSRF_ENABLED": True})
+    client = app.test_client()
+    page = client.get("/auth/login").text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    client.post("/auth/login", data={"username": LEAD, "password": LEAD_PASSWORD, "csrf_token": token})
+    today = datetime.now(ISTANBUL).date()
+    week_ago = today - timedelta(days=6)
+    cases = [
+        ("dashboard page", "/dashboard/", {}),
+        ("dashboard htmx refresh", "/dashboard/", {"HX-Request": "true"}),
+        ("report, today, page 1", f"/dashboard/report?from={today}&to={today}", {}),
+        ("report, 7 days, page 1", f"/dashboard/report?from={week_ago}&to={today}", {}),
+        ("report CSV, 7 days", f"/dashboard/report.csv?from={week_ago}&to={today}", {}),
+    ]
+    with app.app_context():
+        engine = db.engine
+    results = []
+    for name, path, headers in cases:
+        with counting_statements(engine) as statements:
+            first = client.get(path, headers=headers)
+        assert first.status_code == 200, (path, first.status_code)
+        timings, cpu = [], []
+        for _ in range(requests):
+            started = time.process_time()
+            response = client.get(path, headers=headers)
+            cpu.append((time.process_time() - started) * 1000)
+            timings.append(float(SERVER_TIMING.search(response.headers["Server-Timing"]).group(1)))
+        results.append((name, *_p50_p95(timings), *_p50_p95(cpu), statements[0], len(first.data)))
+    return results
+
+
+def _p50_p95(values: list[float]) -> tuple[float, float]:
+    ordered = sorted(values)
+    return statistics.median(ordered), ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--fresh", action="store_true", help="drop the schema and build the year first")
+    parser.add_argument("--packages", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=40)
+    args = parser.parse_args()
+    if args.fresh:
+        _fresh_schema(args.url)
+        print("built", build(args.url, args.packages))
+    engine = create_engine(database_url(args.url))
+    with engine.connect() as connection:
+        store = connection.scalar(select(StockLocation.id).where(StockLocation.erp_code == "BENCH-1"))
+        at_store = connection.scalar(text("SELECT COUNT(*) FROM package WHERE stock_location_id = :s"), {"s": store})
+        print(f"{engine.dialect.name}: BENCH-1 holds {at_store} packages")
+    engine.dispose()
+    # "app" is the server time the app reports (Server-Timing), waits for a busy CPU
+    # included; "cpu" is this process's CPU time for the request (all of it on SQLite,
+    # which runs in process; PostgreSQL's own work is not in it).
+    print(f"{'case':<26} {'app p50':>8} {'app p95':>8} {'cpu p50':>8} {'cpu p95':>8} {'stmts':>6} {'bytes':>7}")
+    for name, p50, p95, cpu50, cpu95, statements, size in measure(args.url, args.requests):
+        print(f"{name:<26} {p50:>8.1f} {p95:>8.1f} {cpu50:>8.1f} {cpu95:>8.1f} {statements:>6} {size:>7}")
+
+
+if __name__ == "__main__":
+    main()

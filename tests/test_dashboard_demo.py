@@ -1,0 +1,38 @@
+"""seed-demo makes a day worth a dashboard: every chart and tile has something on first run."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import func, select
+
+from packing.core import dashboard as metrics
+from packing.core.catalogue import OPEN_PACKAGE_STATES
+from packing.core.demo import seed_demo
+from packing.core.models import Package, State, StockLocation, User
+
+
+def test_demo_has_a_believable_day_and_two_weeks_of_history(session):
+    """A few overdue, labels waiting, packs today by several pickers, 14 days timed, reasons; leads start at DEMO-IST."""
+    seed_demo(session)
+    store = session.scalar(select(StockLocation).where(StockLocation.erp_code == "DEMO-IST"))
+    assert store.time_zone == "Europe/Istanbul"
+    clock = metrics.StoreClock(metrics.time_zone(store.time_zone, "UTC"), datetime.now(timezone.utc))
+    tiles = metrics.tiles(session, store.id, clock)
+    open_packages = session.scalar(
+        select(func.count(Package.id))
+        .join(State, State.id == Package.state_id)
+        .where(Package.stock_location_id == store.id, State.enum_value.in_([s.value for s in OPEN_PACKAGE_STATES]))
+    )
+    assert 0 < tiles.overdue <= open_packages // 4
+    assert tiles.labels_not_printed > 0 and tiles.packed_today > 0 and tiles.preparing == 2
+    assert tiles.refused_today == 1 and tiles.out_of_stock_today == 1
+    assert sum(metrics.packed_per_hour(session, store.id, clock, clock.today)) == tiles.packed_today
+    timed_days = [day for day in metrics.time_to_pack(session, store.id, clock) if day.packages]
+    assert len(timed_days) >= 13
+    assert len(metrics.picker_rates(session, store.id, clock)) >= 2
+    kinds = {reason.kind for reason in metrics.reasons(session, store.id, clock, "en-us")}
+    assert kinds == {"refused", "out_of_stock"}
+    # The lead and admin work at both stores and land on DEMO-IST, their first.
+    for username in ("lead", "admin"):
+        user = session.scalar(select(User).where(User.username == username))
+        assert [location.erp_code for location in user.stock_locations] == ["DEMO-IST", "DEMO-ANK"]
