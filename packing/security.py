@@ -58,6 +58,12 @@ def _trust_only_known_hosts(app: Flask) -> None:
     app.config["TRUSTED_HOSTS"] = list(LOCAL_HOSTS)
 
 
+@limiter.request_filter
+def _not_rate_limited() -> bool:
+    """Only sign-in and the API have limits: a scan skips the limiter's bookkeeping."""
+    return not (request.path.startswith("/api/") or request.endpoint == "auth.login")
+
+
 def public_base_url() -> str:
     """Where this app is reached, for absolute links: PUBLIC_BASE_URL, else the request's
     host, which Flask has checked against TRUSTED_HOSTS."""
