@@ -7,6 +7,8 @@ import os
 from datetime import timedelta
 
 from flask import Flask, current_app, request
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import BadSignature
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from packing.extensions import limiter
@@ -35,6 +37,8 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
+# A session's cookie is signed anew (its idle time starts over) at most this often.
+SESSION_RENEWAL_SECONDS = 60
 # Where a development server answers when nobody said where the app is published.
 LOCAL_HOSTS = ["localhost", "127.0.0.1", "::1", "[::1]"]
 
@@ -46,6 +50,7 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
     _trust_only_known_hosts(app)
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
+    app.session_interface = IdleTimeoutSessionInterface()
     limiter.init_app(app)
     app.after_request(_security_headers)
 
@@ -56,6 +61,38 @@ def _trust_only_known_hosts(app: Flask) -> None:
     if os.environ.get("PACKING_ENV") == "production":
         raise RuntimeError("Set PUBLIC_BASE_URL or TRUSTED_HOSTS: links must not be built from any Host header.")
     app.config["TRUSTED_HOSTS"] = list(LOCAL_HOSTS)
+
+
+class IdleTimeoutSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions with an idle timeout: Flask refuses a cookie signed
+    longer ago than PERMANENT_SESSION_LIFETIME, so a session lives as long as it is used.
+    The cookie is signed anew when the session changes or its signature is a minute old,
+    not on every request: a burst of scans costs no re-signing and sends no Set-Cookie."""
+
+    def open_session(self, app, request):
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        try:
+            data, signed_at = serializer.loads(
+                value, max_age=int(app.permanent_session_lifetime.total_seconds()), return_timestamp=True
+            )
+        except BadSignature:
+            return self.session_class()
+        session = self.session_class(data)
+        session.signed_at = int(signed_at.timestamp())
+        session.clock = serializer.make_signer().get_timestamp  # the clock the signature uses
+        return session
+
+    def should_set_cookie(self, app, session) -> bool:
+        if session.modified:
+            return True
+        if not session.permanent or not hasattr(session, "signed_at"):
+            return False
+        return session.clock() - session.signed_at >= SESSION_RENEWAL_SECONDS
 
 
 @limiter.request_filter

@@ -252,6 +252,18 @@ def test_a_session_unused_for_a_shift_is_over(client, session, auth, monkeypatch
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
+def test_a_burst_of_requests_does_not_re_sign_the_cookie(client, session, auth, monkeypatch):
+    """Requests within a minute of the cookie's signature send no Set-Cookie (a scan costs
+    no re-signing); a request a minute later renews the session."""
+    auth.login()
+    client.get("/queue/")  # the first page after sign-in adds the CSRF secret to the session
+    assert "Set-Cookie" not in client.get("/queue/").headers
+    assert "Set-Cookie" not in client.get("/auth/account").headers
+    later = int(time.time()) + 61
+    monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: later)
+    assert "session=" in client.get("/queue/").headers["Set-Cookie"]
+
+
 def test_the_idle_timeout_is_configurable(app):
     """SESSION_IDLE_MINUTES sets how long an unused session lives (default 12 hours)."""
     assert app.permanent_session_lifetime.total_seconds() == 12 * 3600
