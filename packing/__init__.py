@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from packing.config import DEFAULT_SECRET_KEY, INSTANCE_DIR, config_from_env
 from packing.extensions import csrf, db, htmx, login_manager, migrate
 from packing.server_timing import ServerTiming
-from packing import static_files
+from packing import security, static_files
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -36,6 +36,7 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
+    security.init_app(app)
 
     from packing import api, boundary, cli, errors, jobs
     from packing.auth import bp as auth_bp
@@ -86,11 +87,18 @@ def _template_globals(app: Flask) -> None:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str):
+def _load_user(session_id: str):
+    """The session's user while the session is still theirs: ``id:version``, where the
+    version is the user's at sign-in (sign-out, a new password, deactivation raise it)."""
     from packing.core.models import User
 
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()):
+        return None
     user = db.session.get(User, int(user_id))
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return user
 
 
 def _refuse_default_secret_in_production(app: Flask) -> None:

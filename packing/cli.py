@@ -13,7 +13,7 @@ from packing.core.demo import seed_demo
 from packing.core.errors import DomainError
 from packing.core.importer import import_packages, read_document
 from packing.core.models import Role
-from packing.core.users import create_user
+from packing.core.users import create_user, end_sessions, find_user, set_active, set_password
 from packing.extensions import db
 
 users_cli = AppGroup("users", help="Manage station users.")
@@ -69,6 +69,57 @@ def create_user_command(username: str, role: str, locations: tuple[str, ...], pa
     except DomainError as error:
         _fail(error)
     click.echo(f"Created {user.role} {user.username}.")
+
+
+@users_cli.command("password")
+@click.argument("username")
+@click.option("--password", help="Prompted for (hidden, twice) when omitted.")
+def password_command(username: str, password: str | None) -> None:
+    """Set a new password; the user's open sessions end."""
+    if password is None:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    try:
+        with transaction(db.session):
+            set_password(find_user(db.session, username), password)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Password of {username} changed; their sessions have ended.")
+
+
+@users_cli.command("deactivate")
+@click.argument("username")
+def deactivate_command(username: str) -> None:
+    """Stop a user from signing in; their open sessions end."""
+    try:
+        with transaction(db.session):
+            set_active(find_user(db.session, username), False)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"{username} deactivated; their sessions have ended.")
+
+
+@users_cli.command("activate")
+@click.argument("username")
+def activate_command(username: str) -> None:
+    """Let a deactivated user sign in again."""
+    try:
+        with transaction(db.session):
+            set_active(find_user(db.session, username), True)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"{username} may sign in again.")
+
+
+@users_cli.command("sign-out")
+@click.argument("username")
+def sign_out_command(username: str) -> None:
+    """End every session of a user (a lost tablet, a shared password)."""
+    try:
+        with transaction(db.session):
+            end_sessions(find_user(db.session, username))
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Every session of {username} has ended.")
 
 
 @packages_cli.command("import")

@@ -10,6 +10,10 @@ def _sqlite_url(name: str) -> str:
     return f"sqlite:///{INSTANCE_DIR / name}"
 
 
+def _names(value: str) -> list[str]:
+    return [name.strip().lower() for name in value.split(",") if name.strip()]
+
+
 def database_url(url: str) -> str:
     """Accept the usual ``postgres://`` / ``postgresql://`` URLs and drive them with psycopg 3."""
     for scheme in ("postgres://", "postgresql://"):
@@ -33,8 +37,27 @@ class Config:
     # The time zone of a stock location that names none: its "today" and the times shown.
     DEFAULT_TIME_ZONE = os.environ.get("DEFAULT_TIME_ZONE", "UTC")
     TRACKING_URL_TEMPLATE = os.environ.get("TRACKING_URL_TEMPLATE", "https://track.example.com/{tracking_number}")
-    LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
-    LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "300"))
+    # Failed sign-ins allowed per client address, and per username from one address (rate
+    # strings: "5 per 5 minutes", "30/hour", several joined by ";"). Counted by Flask-Limiter,
+    # in memory (one count per process) or in Redis when REDIS_URL is set.
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 10 minutes")
+    LOGIN_LIMIT_PER_USERNAME = os.environ.get("LOGIN_LIMIT_PER_USERNAME", "5 per 5 minutes")
+    # Requests per API token (a burst limit and a sustained one).
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "20 per second;600 per minute")
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = "packing-limits"
+    # A session unused this long is over (default: one shift); every request renews it.
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", str(12 * 60)))
+    # Proxies in front of the app that set X-Forwarded-For / X-Forwarded-Proto (0: none).
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+    # Host names the app answers to (Flask refuses others with 400); absolute links use
+    # PUBLIC_BASE_URL when it is set, else the request's (trusted) host.
+    TRUSTED_HOSTS = _names(os.environ.get("TRUSTED_HOSTS", "")) or None
+    HSTS_MAX_AGE = int(os.environ.get("HSTS_MAX_AGE", str(365 * 24 * 3600)))
+    # Webhook targets that may be on the store's network or this machine (by host name or
+    # address); every other target must resolve to public addresses only.
+    WEBHOOK_ALLOWED_HOSTS = _names(os.environ.get("WEBHOOK_ALLOWED_HOSTS", ""))
     # Each response's Server-Timing header says how long the app took (no secrets, only a
     # duration); set SERVER_TIMING=0 to leave it out.
     SERVER_TIMING = os.environ.get("SERVER_TIMING", "1") == "1"

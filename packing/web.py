@@ -2,8 +2,10 @@
 and answering htmx and plain requests from the same view."""
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime, timezone
 from functools import wraps
+from urllib.parse import urlsplit
 from typing import Callable
 
 from flask import abort, current_app, g, make_response, render_template, request, session
@@ -106,10 +108,20 @@ def wants_partial() -> bool:
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only local paths are followed after sign-in."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    """``target`` if it is a path on this site, else ``default``: the one check for every
+    redirect a form or link asks for (sign-in's ``next``, the language switch, ...).
+
+    Browsers drop tabs and newlines from a URL and read a backslash as a slash, so ``/``,
+    a tab, ``/evil.example`` would leave the site: any control character, whitespace or
+    backslash refuses the target, as do ``//host`` and schemes."""
+    if not isinstance(target, str) or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target or any(char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") for char in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
 
 
 def client_ip() -> str:

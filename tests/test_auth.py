@@ -1,4 +1,4 @@
-"""Signing in and out: passwords, lockout after guessing, CSRF, safe redirects, cookies."""
+"""Signing in and out: passwords, throttled guessing, CSRF, safe redirects, cookies."""
 from __future__ import annotations
 
 from tests import factories
@@ -30,8 +30,9 @@ def test_wrong_password_is_a_form_error(client, session):
     assert client.get("/auth/account").status_code == 302
 
 
-def test_repeated_failures_lock_the_username(client, session):
-    """After five failures even the right password is refused for a while."""
+def test_repeated_failures_pause_the_username(client, session):
+    """After five failures from this address even the right password is refused for a while
+    (429; tests/test_security_sign_in.py shows other addresses are not affected)."""
     user = factories.user(session)
     session.commit()
     for _ in range(5):

@@ -11,7 +11,7 @@ from packing.core.events import PACKED, STATE_CHANGED
 from packing.core.models import Webhook, WebhookEvent
 from tests import factories
 from tests.conftest import csrf_token_from
-from tests.webhooks_support import SECRET, fresh_worker_memory, poll, receiver  # noqa: F401 - fixtures
+from tests.webhooks_support import RECEIVER_HOSTS, SECRET, fresh_worker_memory, poll, receiver  # noqa: F401 - fixtures
 
 HX = {"HX-Request": "true"}
 
@@ -125,7 +125,7 @@ def test_the_log_lists_events_and_redeliver_sends_one_again(client, auth, sessio
     """A failed event shows as failed; Redeliver (htmx) sends it to the receiver again and the
     swapped row shows it delivered; the status filter narrows the list."""
     with transaction(session):
-        webhooks.create_webhook(session, receiver.url, [PACKED], SECRET, max_retries=0)
+        webhooks.create_webhook(session, receiver.url, [PACKED], SECRET, max_retries=0, allowed_hosts=RECEIVER_HOSTS)
         package = factories.package(session)
     receiver.down_for(1)
     with transaction(session):
@@ -152,7 +152,7 @@ def test_redeliver_without_js_redirects_back_to_the_filtered_log(client, auth, s
     """A plain form POST redelivers (with the package snapshot) and returns (303) to the local
     page it came from, never elsewhere."""
     with transaction(session):
-        webhooks.create_webhook(session, receiver.url, [PACKED], SECRET)
+        webhooks.create_webhook(session, receiver.url, [PACKED], SECRET, allowed_hosts=RECEIVER_HOSTS)
         package = factories.package(session)
     with transaction(session):
         execute_command(session, package.id, "package__complete_packaging__waiting__packed-all-items")

@@ -17,7 +17,7 @@ from packing.core.events import PACKED, STATE_CHANGED
 from packing.core.models import WebhookEvent, utcnow
 from packing.webhooks import tasks
 from tests import factories
-from tests.webhooks_support import SECRET, fresh_worker_memory, poll, receiver  # noqa: F401 - fixtures
+from tests.webhooks_support import RECEIVER_HOSTS, SECRET, fresh_worker_memory, poll, receiver  # noqa: F401 - fixtures
 
 PACK = "package__complete_packaging__waiting__packed-all-items"
 
@@ -45,7 +45,7 @@ def clock(monkeypatch):
 
 def subscribe(session, receiver, event_types=(PACKED,), **options):
     with transaction(session):
-        hook = webhooks.create_webhook(session, receiver.url, event_types, SECRET, **options)
+        hook = webhooks.create_webhook(session, receiver.url, event_types, SECRET, allowed_hosts=RECEIVER_HOSTS, **options)
     return hook
 
 

@@ -17,7 +17,7 @@ from packing.core.db import transaction
 from packing.core.events import PACKED
 from packing.core.models import WebhookEvent
 from tests import factories
-from tests.webhooks_support import SECRET, receiver  # noqa: F401 - a fixture
+from tests.webhooks_support import RECEIVER_HOSTS, SECRET, receiver  # noqa: F401 - a fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,6 +34,7 @@ class Worker:
             "HUEY_SQLITE_PATH": str(queue_path),
             "HUEY_IMMEDIATE": "0",
             "PACKING_INSTANCE_DIR": str(queue_path.parent),
+            "WEBHOOK_ALLOWED_HOSTS": ",".join(RECEIVER_HOSTS),
         }
         self._log = open(log_path, "ab")
         self.process = subprocess.Popen(
@@ -70,7 +71,7 @@ def test_a_worker_killed_mid_delivery_leaves_the_event_pending_and_a_restart_del
     record), and a freshly started worker delivers it once its lease runs out; the subscriber
     gets exactly one answered delivery."""
     with transaction(session):
-        webhooks.create_webhook(session, receiver.url, [PACKED], SECRET, timeout_seconds=2)
+        webhooks.create_webhook(session, receiver.url, [PACKED], SECRET, timeout_seconds=2, allowed_hosts=RECEIVER_HOSTS)
     package = factories.package(session)
     session.commit()
     receiver.hang = threading.Event()

@@ -16,6 +16,8 @@ import pytest
 from packing.webhooks import tasks
 
 SECRET = "s3cret-key-for-hmac"
+# The receiver listens on loopback, which webhooks may only reach when the host is allowed.
+RECEIVER_HOSTS = ("127.0.0.1",)
 
 
 @dataclass
@@ -93,7 +95,9 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver():
+def receiver(app):
+    """A subscriber on 127.0.0.1, which the app is configured to allow (WEBHOOK_ALLOWED_HOSTS)."""
+    app.config["WEBHOOK_ALLOWED_HOSTS"] = list(RECEIVER_HOSTS)
     server = Receiver(SECRET)
     yield server
     server.stop()

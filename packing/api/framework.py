@@ -3,6 +3,7 @@ validation with pydantic models, JSON errors, pagination links, and the registry
 operations that the OpenAPI document is generated from (so the spec is the code)."""
 from __future__ import annotations
 
+import hashlib
 import re
 import typing
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from urllib.parse import urlencode
 from typing import Any, Callable, Optional
 
 from flask import Blueprint, current_app, g, jsonify, request
+from flask_limiter import RateLimitExceeded
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from packing.core.api_tokens import scope_location_ids, verify_token
@@ -19,7 +21,9 @@ from packing.core.errors import DomainError, InvalidParameter
 from packing.core.parsing import MAX_ID, has_nul, loads_strict
 from packing.core.models import ApiToken, Package, User
 from packing.core.queries import Page
-from packing.extensions import csrf, db
+from packing.extensions import csrf, db, limiter
+from packing.security import public_base_url
+from packing.web import client_ip
 
 JSON = "application/json"
 
@@ -70,10 +74,27 @@ def api_blueprint(name: str, import_name: str, url_prefix: str, *, authenticated
     bp = Blueprint(name, import_name, url_prefix=url_prefix)
     csrf.exempt(bp)
     if authenticated:
+        # Counted before the token is looked up: a throttled client costs no database work.
+        limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=_rate_limit_key)(bp)
         bp.before_request(_authenticate)
     bp.register_error_handler(ApiError, lambda error: error.response())
+    bp.register_error_handler(RateLimitExceeded, _throttled)
     bp.register_error_handler(DomainError, _domain_error)
     return bp
+
+
+def _rate_limit_key() -> str:
+    """Each key has its own budget (only its holder can spend it: the key is hashed, never
+    stored); requests without one share their address's."""
+    key = request.headers.get("Authorization", "").partition(" ")[2].strip()
+    if key:
+        return "token:" + hashlib.sha256(key.encode()).hexdigest()[:32]
+    return "address:" + client_ip()
+
+
+def _throttled(error: RateLimitExceeded):
+    """The reference's 429; Flask-Limiter adds Retry-After and the X-RateLimit-* headers."""
+    return jsonify(detail=f"Request was throttled: at most {error.limit.limit}.", code="throttled"), 429
 
 
 def _domain_error(error: DomainError):
@@ -253,7 +274,7 @@ def _path_params(rule: str) -> dict[str, dict]:
 
 
 def page_links(page: Page) -> dict[str, Optional[str]]:
-    base = request.base_url
+    base = public_base_url() + request.path.lstrip("/")
 
     def link(number: int) -> str:
         args = request.args.copy()
@@ -284,4 +305,4 @@ def secret() -> str:
 
 
 def base_url() -> str:
-    return current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+    return public_base_url()

@@ -9,6 +9,7 @@ from flask import jsonify, render_template
 from pydantic import TypeAdapter
 
 from packing.api.framework import OPERATIONS, Operation, api_blueprint
+from packing.api.schemas import ERROR
 
 bp = api_blueprint("api_docs", __name__, "/api/v1", authenticated=False)
 
@@ -60,6 +61,20 @@ def _body(operation: Operation, components: dict[str, Any]) -> dict[str, Any]:
     return {"required": operation.body_required, "content": {"application/json": {"schema": schema}}}
 
 
+_INTEGER_HEADER = {"schema": {"type": "integer"}}
+# Every token-authenticated operation may answer the reference's 429 (API_RATE_LIMIT).
+THROTTLED = {
+    "description": "Too Many Requests: this token's rate limit is spent; try again after Retry-After seconds",
+    "headers": {
+        "Retry-After": {**_INTEGER_HEADER, "description": "seconds until a request is accepted again"},
+        "X-RateLimit-Limit": {**_INTEGER_HEADER, "description": "requests allowed in the window"},
+        "X-RateLimit-Remaining": {**_INTEGER_HEADER, "description": "requests left in the window"},
+        "X-RateLimit-Reset": {**_INTEGER_HEADER, "description": "when the window ends (Unix time)"},
+    },
+    "content": {"application/json": {"schema": ERROR}},
+}
+
+
 def _responses(operation: Operation) -> dict[str, Any]:
     responses = {}
     for status, (description, schema, *media) in sorted(operation.responses.items()):
@@ -68,6 +83,7 @@ def _responses(operation: Operation) -> dict[str, Any]:
         if schema is not None or media:
             answer["content"] = {media_type: {"schema": copy.deepcopy(schema) if schema is not None else {}}}
         responses[str(status)] = answer
+    responses["429"] = copy.deepcopy(THROTTLED)
     return responses
 
 

@@ -1,21 +1,23 @@
 """Signing in and out, and choosing the stock location and language to work in."""
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
 
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from packing.core.db import transaction
-from packing.core.users import authenticate
-from packing.extensions import db
+from packing.core.users import authenticate, end_sessions
+from packing.extensions import db, limiter
 from packing.i18n import LOCALES, error_message, gettext as _
 from packing.web import LOCATION_KEY, NAV_ITEMS, client_ip, render, safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
+logger = logging.getLogger(__name__)
 
 
 class LoginForm(FlaskForm):
@@ -38,35 +40,62 @@ def home_endpoint(user) -> str:
     return "auth.account"
 
 
+def _failed(response) -> bool:
+    """Only refused sign-ins count: a picker signing in all day is never throttled."""
+    return response.status_code == 401
+
+
+def _username_at_address() -> str:
+    username = request.form.get("username", "").strip()[:64]
+    return f"{username}@{client_ip()}"
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], key_func=client_ip, methods=["POST"], deduct_when=_failed
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_USERNAME"],
+    key_func=_username_at_address,
+    methods=["POST"],
+    deduct_when=_failed,
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for(home_endpoint(current_user)))
     form = LoginForm()
     if form.validate_on_submit():
+        username = form.username.data.strip()
         with transaction(db.session):
-            outcome = authenticate(
-                db.session,
-                form.username.data.strip(),
-                form.password.data,
-                client_ip(),
-                max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                lockout=timedelta(seconds=current_app.config["LOGIN_LOCKOUT_SECONDS"]),
-            )
+            outcome = authenticate(db.session, username, form.password.data)
         if outcome.refusal is not None:
+            logger.warning("Sign-in refused for %r from %s", username, client_ip())
             form.password.errors.append(error_message(outcome.refusal))
             return render("auth/login.html", form=form, status=outcome.refusal.http_status)
         user = outcome.user
         session.clear()  # a fresh session on sign-in: no fixation
         login_user(user)
+        session.permanent = True  # lives SESSION_IDLE_MINUTES past its last request
         session[LOCATION_KEY] = user.stock_locations[0].id if user.stock_locations else None
+        logger.info("Signed in: %s from %s", user.username, client_ip())
         return redirect(safe_next(request.args.get("next"), url_for(home_endpoint(user))), code=303)
     return render("auth/login.html", form=form, status=400 if form.errors else 200)
+
+
+@bp.errorhandler(RateLimitExceeded)
+def too_many_sign_ins(error: RateLimitExceeded):
+    """The form again with the reason; Flask-Limiter adds Retry-After to the answer."""
+    logger.warning("Sign-in throttled (%s) for %r from %s", error.limit.limit, request.form.get("username", "")[:64], client_ip())
+    form = LoginForm()
+    form.password.errors = [_("Too many failed sign-ins. Wait a few minutes and try again.")]
+    return render("auth/login.html", form=form, status=429)
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    with transaction(db.session):
+        end_sessions(current_user)  # a copy of this session's cookie opens nothing now
     logout_user()
     session.clear()
     flash(_("Signed out."), "info")

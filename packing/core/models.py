@@ -669,6 +669,9 @@ class User(Base):
     locale: Mapped[str] = mapped_column(String(8), default="en")
     is_active: Mapped[bool] = mapped_column(default=True)
     created_date: Mapped[datetime] = mapped_column(default=utcnow)
+    # Part of every session's user id: raising it (sign-out, a new password, deactivation)
+    # ends every session signed in before, on every device.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     # Lowest priority value first, so a user's main store is the one they land on.
     stock_locations: Mapped[list[StockLocation]] = relationship(
@@ -685,7 +688,7 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.session_version}"
 
 
 class ApiToken(Base):
@@ -703,14 +706,3 @@ class ApiToken(Base):
 
     user: Mapped[User] = relationship()
     stock_locations: Mapped[list[StockLocation]] = relationship(secondary=api_token_stock_location)
-
-
-class LoginAttempt(Base):
-    """Failed sign-ins, counted to lock out guessing across all workers."""
-
-    __tablename__ = "login_attempt"
-    __table_args__ = (Index("ix_login_attempt_lookup", "username", "created_date"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64))
-    remote_addr: Mapped[str] = mapped_column(String(64), default="")
-    created_date: Mapped[datetime] = mapped_column(default=utcnow)

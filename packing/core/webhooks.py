@@ -12,13 +12,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
+import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterable, Mapping, Optional
+from typing import Any, Callable, Collection, Iterable, Mapping, Optional
 from urllib.parse import urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import NewConnectionError
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
@@ -38,6 +44,11 @@ RESERVED_HEADERS = {name.lower() for name in ("Content-Type", "Content-Length", 
 
 RESPONSE_CONTENT_LIMIT = 2000
 MAX_TIMEOUT_SECONDS = 60
+# Bounds on a subscription's retry schedule: no wait longer than a day, no base that makes
+# the waits explode, no endless retrying.
+MAX_RETRY_DELAY_SECONDS = 24 * 3600
+MAX_BACKOFF_BASE = 10
+MAX_RETRIES = 50
 # How long past its timeout a claimed delivery may take before another worker may send it:
 # ``requests`` times connect and each read separately, so a slow answer can exceed the timeout.
 LEASE_MARGIN_SECONDS = 5
@@ -86,31 +97,105 @@ def validate_retry_config(config: Any) -> dict:
             raise InvalidParameter(f"Retry '{name}' must be a number.", field=f"retry_{name}") from None
         if number < 0 or number != number or number == float("inf"):
             raise InvalidParameter(f"Retry '{name}' must be zero or more.", field=f"retry_{name}")
+        highest = _retry_bound(config["choice"], name)
+        if number > highest:
+            raise InvalidParameter("Retry '{name}' must be at most {highest}.", field=f"retry_{name}", name=name, highest=highest)
         kwargs[name] = int(number) if number.is_integer() else number
     return {"choice": config["choice"], "kwargs": kwargs}
 
 
+def _retry_bound(choice: str, name: str) -> int:
+    return MAX_BACKOFF_BASE if (choice, name) == ("exponential", "base") else MAX_RETRY_DELAY_SECONDS
+
+
 def retry_countdown(config: Mapping, failed_attempts: int) -> float:
-    """Seconds to wait before the next attempt, after ``failed_attempts`` failures."""
+    """Seconds to wait before the next attempt, after ``failed_attempts`` failures; never
+    more than a day (rows saved before the bounds existed included)."""
     choice, kwargs = config["choice"], config.get("kwargs", {})
     if choice == "exponential":
-        delay = kwargs.get("factor", 1) * kwargs["base"] ** failed_attempts
+        base = min(float(kwargs["base"]), MAX_BACKOFF_BASE)
+        delay = kwargs.get("factor", 1) * base ** min(failed_attempts, MAX_RETRIES)
     elif choice == "linear":
         delay = kwargs["base"] * failed_attempts
     else:
         delay = kwargs["seconds"]
     limit = kwargs.get("limit")
-    return float(min(delay, limit) if limit is not None else delay)
+    return float(min(delay, limit if limit is not None else delay, MAX_RETRY_DELAY_SECONDS))
 
 
-def _target_url(url: Any) -> str:
+def _target_url(url: Any, allowed_hosts: Collection[str]) -> str:
     url = (url or "").strip() if isinstance(url, str) else ""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidParameter("Target URL must be a full http:// or https:// address.", field="target_url")
     if len(url) > 500:
         raise InvalidParameter("Target URL is longer than 500 characters.", field="target_url")
+    check_target(url, allowed_hosts, must_resolve=False)
     return url
+
+
+# --- Where deliveries may go ------------------------------------------------------------
+# A subscription must not turn the worker into a way to reach what only the server can
+# reach (a cloud's metadata service, the store's LAN, the database's port): targets must
+# resolve to public addresses, unless an operator allows the host by name.
+
+
+def address_refusal(address: str) -> Optional[str]:
+    """Why deliveries may not go to ``address``, or None for a public address."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    for kind, matches in (
+        ("a loopback", ip.is_loopback),
+        ("a link-local", ip.is_link_local),
+        ("a multicast", ip.is_multicast),
+        ("an unspecified", ip.is_unspecified),
+        ("a reserved", ip.is_reserved),
+        ("a private", ip.is_private),
+        ("a non-public", not ip.is_global),
+    ):
+        if matches:
+            return f"{kind} address"
+    return None
+
+
+def _host_allowed(host: str, allowed_hosts: Collection[str]) -> bool:
+    allowed = {name.strip().strip("[]").lower() for name in allowed_hosts}
+    return host.strip("[]").lower() in allowed
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """Every address ``host`` resolves to (the delivery connects to one of them)."""
+    return sorted({info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})
+
+
+def check_target(url: str, allowed_hosts: Collection[str] = (), *, must_resolve: bool = True) -> None:
+    """Refuse a target whose host is, or resolves to, a loopback, private, link-local,
+    multicast or reserved address, unless the host is in ``allowed_hosts``. A name that
+    does not resolve is refused only when ``must_resolve`` (at delivery; when saving, the
+    name may simply not be published yet)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if _host_allowed(host, allowed_hosts):
+        return
+    try:
+        addresses = [str(ipaddress.ip_address(host))]
+    except ValueError:
+        try:
+            addresses = resolve(host, parts.port or (443 if parts.scheme == "https" else 80))
+        except (OSError, UnicodeError):
+            if must_resolve:
+                raise InvalidParameter("The host {host} could not be resolved.", field="target_url", host=host) from None
+            return
+    for address in addresses:
+        if address_refusal(address):
+            raise InvalidParameter(
+                "The host {host} is at {address}, which is not a public address: webhooks go to "
+                "public addresses only, unless WEBHOOK_ALLOWED_HOSTS names the host.",
+                field="target_url",
+                host=host,
+                address=address,
+            )
 
 
 def _event_types(values: Any) -> list[str]:
@@ -149,9 +234,9 @@ def _whole_number(value: Any, field: str, low: int, high: int) -> int:
     return number
 
 
-def _apply(hook: Webhook, fields: Mapping[str, Any]) -> None:
+def _apply(hook: Webhook, fields: Mapping[str, Any], allowed_hosts: Collection[str]) -> None:
     if "target_url" in fields:
-        hook.target_url = _target_url(fields["target_url"])
+        hook.target_url = _target_url(fields["target_url"], allowed_hosts)
     if "event_types" in fields:
         hook.event_types = _event_types(fields["event_types"])
         hook.event_type = hook.event_types[0]
@@ -164,7 +249,7 @@ def _apply(hook: Webhook, fields: Mapping[str, Any]) -> None:
     if "retry_countdown_config" in fields:
         hook.retry_countdown_config = validate_retry_config(fields["retry_countdown_config"])
     if "max_retries" in fields:
-        hook.max_retries = _whole_number(fields["max_retries"], "max_retries", 0, 100)
+        hook.max_retries = _whole_number(fields["max_retries"], "max_retries", 0, MAX_RETRIES)
     if "timeout_seconds" in fields:
         hook.timeout_seconds = _whole_number(fields["timeout_seconds"], "timeout_seconds", 1, MAX_TIMEOUT_SECONDS)
     if "is_active" in fields:
@@ -181,8 +266,10 @@ def create_webhook(
     max_retries: int = 10,
     timeout_seconds: int = 10,
     is_active: bool = True,
+    allowed_hosts: Collection[str] = (),
 ) -> Webhook:
-    """A new subscription. A secret is required: subscribers verify every body with it."""
+    """A new subscription. A secret is required: subscribers verify every body with it.
+    The target must be public unless its host is in ``allowed_hosts`` (check_target)."""
     if not secret_key:
         raise InvalidParameter("A secret key is required to sign deliveries.", field="secret_key")
     hook = Webhook(target_url="", event_type="", event_types=[])
@@ -198,16 +285,17 @@ def create_webhook(
             "timeout_seconds": timeout_seconds,
             "is_active": is_active,
         },
+        allowed_hosts,
     )
     session.add(hook)
     session.flush()
     return hook
 
 
-def update_webhook(session: Session, webhook_id: int, **fields: Any) -> Webhook:
+def update_webhook(session: Session, webhook_id: int, allowed_hosts: Collection[str] = (), **fields: Any) -> Webhook:
     """Change the given fields; an empty ``secret_key`` keeps the current secret."""
     hook = get_webhook(session, webhook_id)
-    _apply(hook, fields)
+    _apply(hook, fields, allowed_hosts)
     session.flush()
     return hook
 
@@ -391,8 +479,61 @@ def claim(session: Session, event_id: int, now: datetime) -> Optional[Attempt]:
     return Attempt(event.id, hook.target_url, body, headers, float(hook.timeout_seconds))
 
 
-def send(attempt: Attempt, post: Callable[..., requests.Response] = requests.post) -> Outcome:
-    """POST the event; any answer or failure becomes an Outcome, never an exception."""
+class _PublicPeerOnly:
+    """Checks the address a connection actually reached, after DNS: a name that resolved to
+    a public address when checked and to a private one now (DNS rebinding) is refused."""
+
+    def _new_conn(self):
+        sock = super()._new_conn()
+        refusal = address_refusal(sock.getpeername()[0])
+        if refusal:
+            sock.close()
+            raise NewConnectionError(self, f"Refused: {self.host} resolved to {refusal}.")
+        return sock
+
+
+class _PublicHTTPConnection(_PublicPeerOnly, HTTPConnection):
+    pass
+
+
+class _PublicHTTPSConnection(_PublicPeerOnly, HTTPSConnection):
+    pass
+
+
+class _PublicHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _PublicHTTPConnection
+
+
+class _PublicHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _PublicHTTPSConnection
+
+
+class _PublicOnlyAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _PublicHTTPPool, "https": _PublicHTTPSPool}
+
+
+def _public_only_post(url: str, **kwargs) -> requests.Response:
+    with requests.Session() as http:
+        http.trust_env = False  # a proxy from the environment would hide where we connect
+        http.mount("http://", _PublicOnlyAdapter())
+        http.mount("https://", _PublicOnlyAdapter())
+        return http.post(url, **kwargs)
+
+
+def send(
+    attempt: Attempt, post: Optional[Callable[..., requests.Response]] = None, allowed_hosts: Collection[str] = ()
+) -> Outcome:
+    """POST the event; any answer or failure becomes an Outcome, never an exception. The
+    target is checked again first (check_target), and a host outside ``allowed_hosts`` is
+    only ever reached at a public address; redirects are not followed."""
+    try:
+        check_target(attempt.url, allowed_hosts)
+    except InvalidParameter as refusal:
+        return Outcome(None, f"Not sent: {refusal.reason}"[:RESPONSE_CONTENT_LIMIT])
+    if post is None:
+        post = requests.post if _host_allowed(urlsplit(attempt.url).hostname or "", allowed_hosts) else _public_only_post
     try:
         response = post(attempt.url, data=attempt.body, headers=attempt.headers, timeout=attempt.timeout, allow_redirects=False)
     except requests.Timeout:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask.cli import AppGroup
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -91,6 +91,11 @@ class WebhookForm(FlaskForm):
         (field.errors if field is not None else self.form_errors).append(error_message(error))
 
 
+def allowed_hosts() -> list[str]:
+    """Hosts an operator allows webhooks to reach on private addresses (the config's)."""
+    return current_app.config["WEBHOOK_ALLOWED_HOSTS"]
+
+
 def parse_headers(lines) -> dict[str, str]:
     """``Name: value`` (screen) or ``Name=value`` (CLI) lines to a dict."""
     headers = {}
@@ -128,7 +133,7 @@ def create():
     if form.validate_on_submit():
         try:
             with transaction(db.session):
-                hook = webhooks.create_webhook(db.session, **form.fields_for_domain())
+                hook = webhooks.create_webhook(db.session, **form.fields_for_domain(), allowed_hosts=allowed_hosts())
         except DomainError as error:
             form.show_error(error)
         else:
@@ -148,7 +153,7 @@ def edit(webhook_id: int):
     if form.validate_on_submit():
         try:
             with transaction(db.session):
-                webhooks.update_webhook(db.session, webhook_id, **form.fields_for_domain())
+                webhooks.update_webhook(db.session, webhook_id, allowed_hosts(), **form.fields_for_domain())
         except DomainError as error:
             form.show_error(error)
         else:
@@ -256,6 +261,7 @@ def create_command(url, events, secret, headers, retry_choice, retry_base, retry
                 max_retries=max_retries,
                 timeout_seconds=timeout,
                 is_active=not inactive,
+                allowed_hosts=allowed_hosts(),
             )
     except DomainError as error:
         raise click.ClickException(error.reason) from None

@@ -16,6 +16,8 @@ import time
 from datetime import datetime
 from typing import Optional
 
+from flask import current_app
+
 from packing.core import events, webhooks
 from packing.core.db import is_database_unavailable, lock_package, transaction
 from packing.core.models import Package, WebhookEvent, utcnow
@@ -48,7 +50,7 @@ def attempt(event_id: int) -> Optional[str]:
         claimed = webhooks.claim(db.session, event_id, now())
     if claimed is None:
         return None
-    outcome = webhooks.send(claimed)
+    outcome = webhooks.send(claimed, allowed_hosts=current_app.config["WEBHOOK_ALLOWED_HOSTS"])
     with transaction(db.session):
         return webhooks.record(db.session, claimed, outcome, now()).status
 

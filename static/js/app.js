@@ -27,9 +27,17 @@ document.addEventListener("htmx:sendError", () => {
   }
 });
 
-// A key shown once (a new API token) is selected when focused, ready to copy.
+// The Content-Security-Policy allows no inline script and no eval, so behaviour that would
+// sit in an attribute (onfocus=, an hx-trigger filter) is wired here from data-* attributes.
+
+// Polling pauses while the tablet's screen is off or another app is in front.
+document.addEventListener("htmx:beforeRequest", (event) => {
+  if (document.hidden && event.detail.elt.hasAttribute("data-pause-when-hidden")) event.preventDefault();
+});
+
+// A key shown once is selected on focus, ready to copy.
 document.addEventListener("focusin", (event) => {
-  if (event.target.matches && event.target.matches("[data-select-on-focus]")) event.target.select();
+  if (event.target.matches && event.target.matches("input[data-select-on-focus]")) event.target.select();
 });
 
 // "Select all" ticks every box of its group: <input type="checkbox" data-select-all="package_ids">.

@@ -36,6 +36,31 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 768, "height": 1024}, "has_touch": True}
 
 
+CSP_VIOLATION = "CSP violation:"
+_REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`%s ${event.violatedDirective} blocked ${event.blockedURI || "inline"} at ${event.sourceFile}:${event.lineNumber}`);
+});
+""" % CSP_VIOLATION
+
+
+@pytest.fixture
+def page(page):
+    """Every browser test fails if the Content-Security-Policy blocked anything on the way:
+    the policy is strict (no inline script or style, no eval), so a blocked script or
+    style is a broken screen."""
+    violations: list[str] = []
+
+    def on_console(message) -> None:
+        if message.text.startswith(CSP_VIOLATION) or "Content Security Policy" in message.text:
+            violations.append(message.text)
+
+    page.on("console", on_console)
+    page.add_init_script(_REPORT_CSP_VIOLATIONS)
+    yield page
+    assert violations == [], violations
+
+
 class LiveServer:
     def __init__(self, app):
         self._server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -1,13 +1,13 @@
 """each stock location has a time zone; a transition log records its store, indexed for the dashboard
 
-Revision ID: 0014_store_time_zone
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014_store_time_zone"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

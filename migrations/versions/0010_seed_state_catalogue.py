@@ -6,14 +6,14 @@ it only adds what is missing, so running both is harmless). It runs the catalogu
 the release being installed against the tables it writes (state, transition, denial_reason,
 cargo_company); a later revision that changes those tables must come before this one.
 
-Revision ID: 0011a_seed_catalogue
-Revises: 0011a_imported_version
+Revision ID: 0010
+Revises: 0009
 """
 from alembic import op
 from sqlalchemy.orm import Session
 
-revision = "0011a_seed_catalogue"
-down_revision = "0011a_imported_version"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -1,12 +1,12 @@
 """package.imported_version: the version the last import left, so a re-import never undoes newer work
 
-Revision ID: 0011a_imported_version
+Revision ID: 0007
 Revises: 0006
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011a_imported_version"
+revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
