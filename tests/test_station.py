@@ -162,8 +162,9 @@ def test_refuse_needs_a_reason_and_then_logs_it(client, session, auth):
     assert log.attributes["denial_reason"] == damaged.id
 
 
-def test_out_of_stock_offers_the_unscanned_items_first(client, session, auth):
-    """The out-of-stock panel pre-selects the units not scanned; confirming marks them out of stock."""
+def test_out_of_stock_starts_with_nothing_ticked_and_the_marked_items_keep_showing(client, session, auth):
+    """The out-of-stock panel ticks nothing; "mark all unscanned" ticks the units not scanned;
+    after confirming, the marked item still shows, in its new state."""
     _, package, items = _picker_with_package(session, auth)
     _open(client, package)
     _post(client, package, "/scans", {"barcode": items[0].barcode, "client_scan_id": "s0"}, htmx=True)
@@ -171,13 +172,18 @@ def test_out_of_stock_offers_the_unscanned_items_first(client, session, auth):
     scanned_item, missing_item = sorted(package.items, key=lambda i: i.order_item.product_id != items[0].id)
     oos = _transition_id(session, OUT_OF_STOCK)
     panel = client.get(f"/station/packages/{package.id}?command={oos}").text
-    assert re.search(rf'value="{missing_item.id}" checked', panel)
-    assert not re.search(rf'value="{scanned_item.id}" checked', panel)
+    assert 'name="package_items"' in panel and " checked" not in panel
+    assert "Mark all unscanned" in panel
+    marked = client.get(f"/station/packages/{package.id}?command={oos}&mark=unscanned").text
+    assert re.search(rf'value="{missing_item.id}"\s+data-unscanned checked', marked)
+    assert not re.search(rf'value="{scanned_item.id}"[^>]*checked', marked)
     done = _post(client, package, f"/commands/{oos}", {"package_items": [str(missing_item.id)]}, htmx=True)
     assert done.status_code == 200
     session.expire_all()
     assert package.state.enum_value == PackageStatus.CONTAINS_OUT_OF_STOCK.value
     assert "Scanned 1 of 1" in done.text
+    set_aside = re.search(r'<li class="item set-aside" aria-label="([^"]+)">(.*?)</li>', done.text, re.S)
+    assert set_aside and set_aside.group(1) == items[1].name and "Out of Stock" in set_aside.group(2)
 
 
 def test_split_moves_the_chosen_items_to_a_new_waiting_package(client, session, auth):
@@ -276,7 +282,7 @@ def test_manual_count_and_undo_through_the_screen(client, session, auth):
     _, package, items = _picker_with_package(session, auth, products=1)
     _open(client, package)
     page = client.get(f"/station/packages/{package.id}").text
-    assert f"Count one {items[0].name} by hand" in page
+    assert f"+1<span class=\"visually-hidden\">: Count one {items[0].name} · Size M by hand" in page
     counted = _post(client, package, "/scans/manual", {"product": str(items[0].id), "client_scan_id": "m-1"}, htmx=True)
     assert counted.status_code == 200 and "Counted by hand" in counted.text and "1 by hand" in counted.text
     assert session.scalar(select(Scan.is_manual)) is True
