@@ -35,19 +35,28 @@ def _from_htmx() -> bool:
     return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
 
 
-def _page_the_person_is_on() -> str:
-    """The page behind an htmx request (it names itself in HX-Current-URL), else this path."""
-    current = urlsplit(request.headers.get("HX-Current-URL", ""))
-    if current.netloc == request.host and current.path:
-        return current.path + (f"?{current.query}" if current.query else "")
-    return request.full_path.rstrip("?") if request.method == "GET" else request.path
+def _same_site_path(url: str | None) -> str | None:
+    parts = urlsplit(url or "")
+    if parts.netloc == request.host and parts.path:
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return None
+
+
+def _page_the_person_is_on() -> str | None:
+    """The page behind a request: an htmx request names it in HX-Current-URL; a GET is it; a
+    plain POST came from its referrer."""
+    if request.headers.get("HX-Current-URL"):
+        return _same_site_path(request.headers["HX-Current-URL"])
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    return _same_site_path(request.referrer)
 
 
 def _way_back() -> str:
     """Where the error page's Back leads: the page the person came from on this site, else home."""
-    referrer = urlsplit(request.referrer or "")
-    if referrer.netloc == request.host and referrer.path and referrer.path != request.path:
-        return safe_next(referrer.path + (f"?{referrer.query}" if referrer.query else ""), url_for("home"))
+    came_from = _same_site_path(request.referrer)
+    if came_from and urlsplit(came_from).path != request.path:
+        return safe_next(came_from, url_for("home"))
     return url_for("home")
 
 
@@ -59,6 +68,10 @@ def error_response(code: int, message: str):
         response.headers["HX-Reswap"] = "afterbegin"
         response.vary.add("HX-Request")
         return response
+    if request.accept_mimetypes and request.accept_mimetypes["text/html"] < 1:
+        # A sub-resource (an icon, an image) that asks for other types first: a page for it
+        # would be wasted, and would take the flashed messages meant for the next page.
+        return make_response(f"{code} {message}", code, {"Content-Type": "text/plain; charset=utf-8"})
     return render("error.html", status=code, code=code, message=message, back_url=_way_back())
 
 

@@ -325,6 +325,9 @@
     focusScanField();
   });
 
+  // A panel becomes a dialog as soon as it is in the page, before it could show as a section.
+  document.addEventListener("htmx:afterSwap", () => showDialogs(document));
+
   document.addEventListener("htmx:sendError", () => feedback("error"));
 
   document.addEventListener("DOMContentLoaded", () => {
@@ -333,7 +336,7 @@
     if (notCounted.length && document.getElementById("connection-error") && scanForm()) {
       sessionStorage.removeItem(NOT_COUNTED_KEY);
       showProblem(say("notCountedBefore", { codes: notCounted.join(", ") }));
-    } else if (document.querySelector("main .flash-error")) {
+    } else if (document.querySelector("main .flash-error:not([hidden])")) {
       feedback("refused");
     }
     focusScanField();

@@ -75,6 +75,7 @@ def _open_panel(page, name: str):
     page.locator(".command-bar").get_by_role("button", name=name, exact=True).click()
     dialog = _dialog(page)
     expect(dialog).to_be_visible()
+    page.wait_for_function("() => document.querySelector('dialog[data-command-dialog]').matches(':modal')")
     return dialog
 
 
@@ -292,6 +293,7 @@ def test_a_package_reached_by_its_number_link_is_claimed_before_it_takes_scans(p
     picker = sign_in(location=store)
     page.get_by_role("link", name=package.number).click()
     expect(page.get_by_text("Nobody holds this package")).to_be_visible()
+    assert page.locator("html").get_attribute("data-feedback") is None, "a quiet page load makes no sound"
     expect(page.locator("#scan-field")).to_have_count(0)
     page.get_by_role("button", name="Open this package").click()
     expect(page.get_by_text(f"Held by {picker.username}")).to_be_visible()
