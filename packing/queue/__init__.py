@@ -11,6 +11,7 @@ from flask_login import current_user
 from packing.auth import home_endpoint
 from packing.core.db import transaction
 from packing.core.errors import DomainError
+from packing.core.scanning import is_product_code
 from packing.extensions import db
 from packing.i18n import gettext as _
 from packing.queue.listing import (
@@ -23,7 +24,6 @@ from packing.queue.listing import (
     next_in_queue,
     queue_page,
 )
-from packing.core.scanning import is_product_code
 from packing.station import claim, open_for_me
 from packing.web import register_nav, render, require_location, roles_required, safe_next, wants_partial
 

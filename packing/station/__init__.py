@@ -24,7 +24,6 @@ from packing.web import package_at_my_location, render, roles_required, wants_pa
 
 bp = Blueprint("station", __name__, url_prefix="/station")
 
-PREPARE_SLUG = "package__prepare_package_command__waiting__preparing"
 # What each command the station offers needs from the picker before it runs.
 PLAIN, PACK, REASON, ITEMS = "plain", "pack", "reason", "items"
 STATION_COMMANDS = {
@@ -42,7 +41,6 @@ NOT_OFFERED = "That command does not apply to this package now."
 REFUSALS = {
     scanning.WRONG_ITEM: "Wrong item, not counted: {code} is not in this package.",
     scanning.UNKNOWN_CODE: "Unknown code, not counted: {code} is not a barcode we know.",
-    scanning.OVER_SCAN: "Too many, not counted: {code} is already scanned as often as ordered.",
     scanning.NOT_OPEN: "Not counted: this package is finished and takes no more scans.",
     scanning.HELD_BY_OTHER: "Not counted: another picker is packing this package.",
     scanning.NOT_HELD: "Not counted: nobody holds this package now (it is back in the queue). Open it to scan.",
@@ -303,7 +301,7 @@ def _refusal(error: DomainError, code: str) -> dict:
     product = getattr(error, "product", None)
     if product is not None and kind in REFUSALS_NAMING_THE_PRODUCT:
         message = _(REFUSALS_NAMING_THE_PRODUCT[kind], name=product_label(product))
-    elif kind in REFUSALS:
+    elif kind in REFUSALS and (code.strip() or "{code}" not in REFUSALS[kind]):
         message = _(REFUSALS[kind], code=code.strip())
     else:
         message = _("Not counted: {reason}", reason=error_message(error))

@@ -116,7 +116,7 @@
     const status = dialog && dialog.querySelector("[data-panel-scan-status]");
     if (!status) return;
     status.hidden = false;
-    status.className = `panel-scan-status ${result.className}`;
+    status.className = ["panel-scan-status", ...[...result.classList].filter((name) => name !== "scan-result")].join(" ");
     status.dataset.outcome = result.dataset.outcome;
     status.textContent = result.textContent.trim();
   }
