@@ -269,13 +269,20 @@
 
   // The server renders a panel open (a section of the page, for browsers without
   // JavaScript); here it becomes a modal dialog over the station, which takes focus.
+  // An open dialog has its own history entry, so the tablet's Back button closes it too.
   function showDialogs(root) {
     for (const dialog of (root || document).querySelectorAll("dialog[data-command-dialog]")) {
       if (dialog.matches(":modal")) continue;
       if (dialog.open) dialog.close();
       dialog.showModal();
+      if (!(history.state && history.state.stationPanel)) history.pushState({ stationPanel: true }, "");
     }
   }
+
+  window.addEventListener("popstate", () => {
+    const dialog = openDialog();
+    if (dialog && dialog.matches(":modal")) dialog.close();
+  });
 
   // Escape, Back or a finished command close the dialog: focus goes back to the scan field.
   document.addEventListener(
@@ -284,6 +291,7 @@
       const dialog = event.target;
       if (!dialog.matches || !dialog.matches("dialog[data-command-dialog]") || dialog.open) return;
       dialog.remove();
+      if (history.state && history.state.stationPanel) history.back();
       focusScanField();
     },
     true,

@@ -100,7 +100,8 @@ def _scans(session, package) -> int:
 @pytest.mark.parametrize("command", ["Refuse Package", "Out of stock", "Split package"])
 def test_each_panel_opens_in_view_takes_focus_and_gives_it_back(page, live_server, sign_in, session, size, command):
     """Refuse, Out of stock and Split open as a modal dialog inside the viewport with focus in
-    it; Escape and Back each close it and the scan field has focus again."""
+    it; Escape, its Back link and the browser's Back each close it and the scan field has
+    focus again, on the same page."""
     shirt, jeans = _shirt(session), _shirt(session, name="Slim Fit Jeans")
     _at_station(page, live_server, sign_in, session, size, [shirt, shirt, jeans, jeans, jeans])
     dialog = _open_panel(page, command)
@@ -114,6 +115,13 @@ def test_each_panel_opens_in_view_takes_focus_and_gives_it_back(page, live_serve
     dialog.get_by_role("link", name="Back").click()
     expect(dialog).to_have_count(0)
     expect(page.locator("#scan-field")).to_be_focused()
+
+    station_url = page.url
+    dialog = _open_panel(page, command)
+    page.go_back()
+    expect(dialog).to_have_count(0)
+    expect(page.locator("#scan-field")).to_be_focused()
+    assert page.url == station_url
 
 
 @pytest.mark.parametrize("size", SIZES)
