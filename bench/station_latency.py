@@ -233,7 +233,7 @@ def bench_browser(base: str, packages: list[tuple[int, list[str]]], scans: int) 
         page.wait_for_url(lambda url: "/auth/login" not in url)
         for package_id, codes in packages:
             page.goto(f"{base}/station/packages/{package_id}")
-            page.get_by_role("button", name="Start preparing", exact=True).click()
+            page.get_by_role("button", name="Open this package", exact=True).click()
             page.get_by_text("State: Preparing").wait_for()
             page.evaluate(MEASURE)
             for n, code in enumerate(codes, start=1):

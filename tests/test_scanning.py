@@ -227,3 +227,47 @@ def test_putting_a_package_back_clears_its_scans(session, picker):
         scanning.run_station_command(session, package.id, "package__release_package__preparing__waiting", {}, picker)
     assert package.state.enum_value == PackageStatus.WAITING.value and package.holder_id is None
     assert scanning.live_scans(session, package) == []
+
+
+def test_taking_a_package_claims_it_in_any_open_state_and_never_from_another_picker(session, picker):
+    """take_package prepares a waiting package, takes an open one nobody holds, leaves the
+    picker's own alone, refuses another picker's, and lets a lead act without taking it."""
+    shirt = factories.product(session)
+    waiting = factories.package(session, at=picker.stock_locations[0], products=[shirt])
+    unheld = factories.package(session, at=picker.stock_locations[0], products=[shirt], status=PackageStatus.PREPARING)
+    with transaction(session):
+        scanning.take_package(session, waiting.id, picker)
+        scanning.take_package(session, unheld.id, picker)
+        scanning.take_package(session, waiting.id, picker)
+    assert waiting.state.enum_value == PackageStatus.PREPARING.value and waiting.holder_id == picker.id
+    assert unheld.holder_id == picker.id
+    assert session.scalar(select(func.count(TransitionLog.id)).where(TransitionLog.object_id == waiting.id)) == 1
+    other = factories.user(session, locations=picker.stock_locations)
+    lead = factories.user(session, role="lead", locations=picker.stock_locations)
+    session.commit()
+    with pytest.raises(CommandNotAllowed):
+        with transaction(session):
+            scanning.take_package(session, waiting.id, other)
+    with transaction(session):
+        scanning.take_package(session, waiting.id, lead)
+    assert waiting.holder_id == picker.id
+
+
+def test_a_package_nobody_holds_takes_no_scans_or_commands_until_taken(session, picker):
+    """Scans and commands (other than the claim) on a package nobody holds are refused as
+    not_held; a lead must open it too."""
+    shirt = factories.product(session)
+    package = factories.package(session, at=picker.stock_locations[0], products=[shirt])
+    lead = factories.user(session, role="lead", locations=picker.stock_locations)
+    session.commit()
+    for user in (picker, lead):
+        with pytest.raises(ScanRefused) as refused:
+            _scan(session, package, shirt.barcode, f"a-{user.id}", user)
+        assert refused.value.kind == scanning.NOT_HELD
+    reason = session.scalar(select(DenialReason.id).limit(1))
+    with pytest.raises(CommandNotAllowed):
+        with transaction(session):
+            scanning.run_station_command(
+                session, package.id, "package__refuse_package__waiting__requires-replan", {"denial_reason": reason}, picker
+            )
+    assert _scan_count(session) == 0

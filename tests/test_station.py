@@ -162,8 +162,9 @@ def test_refuse_needs_a_reason_and_then_logs_it(client, session, auth):
     assert log.attributes["denial_reason"] == damaged.id
 
 
-def test_out_of_stock_offers_the_unscanned_items_first(client, session, auth):
-    """The out-of-stock panel pre-selects the units not scanned; confirming marks them out of stock."""
+def test_out_of_stock_starts_with_nothing_ticked_and_the_marked_items_keep_showing(client, session, auth):
+    """The out-of-stock panel ticks nothing; "mark all unscanned" ticks the units not scanned;
+    after confirming, the marked item still shows, in its new state."""
     _, package, items = _picker_with_package(session, auth)
     _open(client, package)
     _post(client, package, "/scans", {"barcode": items[0].barcode, "client_scan_id": "s0"}, htmx=True)
@@ -171,13 +172,18 @@ def test_out_of_stock_offers_the_unscanned_items_first(client, session, auth):
     scanned_item, missing_item = sorted(package.items, key=lambda i: i.order_item.product_id != items[0].id)
     oos = _transition_id(session, OUT_OF_STOCK)
     panel = client.get(f"/station/packages/{package.id}?command={oos}").text
-    assert re.search(rf'value="{missing_item.id}" checked', panel)
-    assert not re.search(rf'value="{scanned_item.id}" checked', panel)
+    assert 'name="package_items"' in panel and " checked" not in panel
+    assert "Mark all unscanned" in panel
+    marked = client.get(f"/station/packages/{package.id}?command={oos}&mark=unscanned").text
+    assert re.search(rf'value="{missing_item.id}"\s+data-unscanned checked', marked)
+    assert not re.search(rf'value="{scanned_item.id}"[^>]*checked', marked)
     done = _post(client, package, f"/commands/{oos}", {"package_items": [str(missing_item.id)]}, htmx=True)
     assert done.status_code == 200
     session.expire_all()
     assert package.state.enum_value == PackageStatus.CONTAINS_OUT_OF_STOCK.value
     assert "Scanned 1 of 1" in done.text
+    set_aside = re.search(r'<li class="item set-aside" aria-label="([^"]+)">(.*?)</li>', done.text, re.S)
+    assert set_aside and set_aside.group(1) == items[1].name and "Out of Stock" in set_aside.group(2)
 
 
 def test_split_moves_the_chosen_items_to_a_new_waiting_package(client, session, auth):
@@ -276,7 +282,7 @@ def test_manual_count_and_undo_through_the_screen(client, session, auth):
     _, package, items = _picker_with_package(session, auth, products=1)
     _open(client, package)
     page = client.get(f"/station/packages/{package.id}").text
-    assert f"Count one {items[0].name} by hand" in page
+    assert f"+1<span class=\"visually-hidden\">: Count one {items[0].name} · Size M by hand" in page
     counted = _post(client, package, "/scans/manual", {"product": str(items[0].id), "client_scan_id": "m-1"}, htmx=True)
     assert counted.status_code == 200 and "Counted by hand" in counted.text and "1 by hand" in counted.text
     assert session.scalar(select(Scan.is_manual)) is True
@@ -312,3 +318,180 @@ def test_a_refusal_that_names_a_number_reaches_a_turkish_picker_in_turkish(clien
     refused = _post(client, package, f"/commands/{_transition_id(session, PACK)}", htmx=True)
     assert refused.status_code == 406
     assert "Paketlemeden önce tüm ürünleri okutun: 2 ürün daha okutulmalı." in refused.text
+
+
+RELEASE = "package__release_package__preparing__waiting"
+
+
+def _htmx_scan(client, package, code, scan_id, token=None):
+    return client.post(
+        f"/station/packages/{package.id}/scans",
+        data={"barcode": code, "client_scan_id": scan_id, "csrf_token": token or _token(client, package)},
+        headers={"HX-Request": "true"},
+    )
+
+
+def test_a_package_reached_by_its_link_takes_no_scans_until_it_is_opened(client, session, auth):
+    """The page of a waiting package nobody holds is read-only and refuses scans (422, not
+    counted); Open claims it, and then it counts."""
+    user, package, items = _picker_with_package(session, auth)
+    page = client.get(f"/station/packages/{package.id}").text
+    assert "Nobody holds this package" in page and 'name="barcode"' not in page
+    assert f'action="/station/packages/{package.id}/open"' in page and 'id="find-field"' in page
+    refused = _htmx_scan(client, package, items[0].barcode, "early")
+    assert refused.status_code == 422 and 'data-outcome="refused"' in refused.text
+    assert "Not counted: nobody holds this package" in refused.text
+    assert session.scalar(select(func.count(Scan.id))) == 0
+    _open(client, package)
+    session.expire_all()
+    assert package.holder_id == user.id and package.state.enum_value == PackageStatus.PREPARING.value
+    assert _htmx_scan(client, package, items[0].barcode, "after").status_code == 200
+
+
+def test_after_put_back_the_page_is_read_only_and_scans_are_refused(client, session, auth):
+    """Put back answers with a read-only page (no item scan field, no commands); a late scan
+    is refused with a clear message and writes nothing."""
+    _, package, items = _picker_with_package(session, auth)
+    _open(client, package)
+    _htmx_scan(client, package, items[0].barcode, "s0")
+    token = _token(client, package)
+    put_back = _post(client, package, f"/commands/{_transition_id(session, RELEASE)}", htmx=True)
+    assert put_back.status_code == 200 and "Put back: done" in put_back.text
+    assert 'name="barcode"' not in put_back.text and "command-bar" not in put_back.text
+    assert "Nobody holds this package" in put_back.text
+    late = _htmx_scan(client, package, items[1].barcode, "late", token)
+    assert late.status_code == 422 and "Not counted: nobody holds this package now" in late.text
+    session.expire_all()
+    assert package.holder_id is None and package.state.enum_value == PackageStatus.WAITING.value
+    assert session.scalar(select(func.count(Scan.id)).where(Scan.undone_at.is_(None))) == 0
+
+
+def test_an_item_scanned_on_a_result_screen_is_refused_there(client, session, auth):
+    """The result screens' field opens packages: an item's barcode sent there is answered on
+    the same screen as not counted, naming the code."""
+    _, package, items = _picker_with_package(session, auth)
+    token = _token(client, package)
+    back = f"/station/packages/{package.id}"
+    response = client.post("/queue/scan", data={"code": items[0].barcode, "back": back, "csrf_token": token})
+    assert response.status_code == 303 and response.headers["Location"] == back
+    page = client.get(back).text
+    assert f"{items[0].barcode} is an item, not a package: not counted." in page
+    away = client.post("/queue/scan", data={"code": "x", "back": "https://evil.example/", "csrf_token": token})
+    assert away.headers["Location"] == "/queue/"
+
+
+def test_scan_answers_name_the_variant_and_the_outcome(client, session, auth):
+    """Counted names size and colour; the scan completing the package says so; an over-scan and a
+    wrong item name the product, not the barcode; each answer carries its outcome."""
+    _, package, items = _picker_with_package(session, auth)
+    items[0].attributes = {"size": "L", "color": "Black"}
+    stranger = factories.product(session, name="Merino Wool Scarf")
+    session.commit()
+    _open(client, package)
+    counted = _htmx_scan(client, package, items[0].barcode, "a")
+    assert "Counted: Test T-Shirt · Size L · Color Black" in counted.text and 'data-outcome="counted"' in counted.text
+    over = _htmx_scan(client, package, items[0].barcode, "b")
+    assert 'data-outcome="over-scan"' in over.text
+    assert "Too many, not counted: every Test T-Shirt · Size L · Color Black is already scanned." in over.text
+    assert items[0].barcode not in re.search(r'<div id="scan-result".*?</div>', over.text, re.S).group(0)
+    wrong = _htmx_scan(client, package, stranger.barcode, "c")
+    assert 'data-outcome="wrong-item"' in wrong.text and "Merino Wool Scarf · Size M is not in this package" in wrong.text
+    unknown = _htmx_scan(client, package, "NOPE-1", "d")
+    assert 'data-outcome="unknown-code"' in unknown.text and "NOPE-1" in unknown.text
+    complete = _htmx_scan(client, package, items[1].barcode, "e")
+    assert 'data-outcome="complete"' in complete.text and "Every item is scanned" in complete.text
+
+
+def test_the_form_of_a_command_without_parameters_is_a_confirmation(client, session, auth):
+    """GET of a plain command's form (Put back) answers 200 with a Confirm, page and partial alike."""
+    _, package, _ = _picker_with_package(session, auth)
+    _open(client, package)
+    release = _transition_id(session, RELEASE)
+    for headers in ({}, {"HX-Request": "true"}):
+        response = client.get(f"/station/packages/{package.id}/commands/{release}", headers=headers)
+        assert response.status_code == 200 and "Confirm: Put back" in response.text
+        assert "<dialog" in response.text and "name=\"package_items\"" not in response.text
+
+
+def test_enter_in_a_panel_keeps_it_open_and_runs_nothing(client, session, auth):
+    """A submit through the panel's hidden first button (Enter in a radio) shows the panel
+    again, the reason still ticked, and the package is not refused."""
+    _, package, _ = _picker_with_package(session, auth)
+    _open(client, package)
+    refuse = _transition_id(session, REFUSE)
+    damaged = session.scalar(select(DenialReason).where(DenialReason.remote_id == "damaged"))
+    kept = _post(client, package, f"/commands/{refuse}", {"denial_reason": str(damaged.id), "keep_panel": "1"}, htmx=True)
+    assert kept.status_code == 200 and "Why is the package refused?" in kept.text
+    assert re.search(rf'value="{damaged.id}" required\s+checked', kept.text)
+    session.expire_all()
+    assert package.state.enum_value == PackageStatus.PREPARING.value
+
+
+def test_an_htmx_request_after_the_session_ended_gets_401_and_hx_redirect(client, session, auth):
+    """Signed out, an htmx GET and an htmx scan POST (its CSRF token gone with the session) both
+    answer 401 with HX-Redirect to sign-in, next naming the package page; nothing is counted."""
+    _, package, items = _picker_with_package(session, auth)
+    _open(client, package)
+    token = _token(client, package)
+    auth.logout()
+    page_url = f"http://localhost/station/packages/{package.id}"
+    headers = {"HX-Request": "true", "HX-Current-URL": page_url}
+    refresh = client.get(f"/station/packages/{package.id}/commands", headers=headers)
+    scan = client.post(
+        f"/station/packages/{package.id}/scans",
+        data={"barcode": items[0].barcode, "client_scan_id": "x", "csrf_token": token},
+        headers=headers,
+    )
+    for response in (refresh, scan):
+        assert response.status_code == 401
+        assert response.headers["HX-Redirect"] == f"/auth/login?next=/station/packages/{package.id}"
+        assert "<html" not in response.text
+    assert session.scalar(select(func.count(Scan.id))) == 0
+    login = client.get("/auth/login").text
+    assert "Your session has ended" in login
+
+
+def test_htmx_errors_answer_as_partials_for_their_zone(client, session, auth, monkeypatch):
+    """A 404 and a 500 under htmx are small alerts (no layout) that htmx puts at the top of the
+    zone that asked (HX-Reswap afterbegin), carrying the error outcome."""
+    _, package, _ = _picker_with_package(session, auth)
+    _open(client, package)
+    missing = client.get("/station/packages/999999/commands", headers={"HX-Request": "true"})
+    assert missing.status_code == 404
+    import packing.station as station
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(station, "_context", broken)
+    failed = client.get(f"/station/packages/{package.id}/commands", headers={"HX-Request": "true"})
+    assert failed.status_code == 500
+    for response in (missing, failed):
+        assert response.headers["HX-Reswap"] == "afterbegin"
+        assert 'class="flash flash-error zone-error"' in response.text and 'data-outcome="error"' in response.text
+        assert "<html" not in response.text and "Traceback" not in response.text
+    full = client.get(f"/station/packages/{package.id}")
+    assert full.status_code == 500 and 'class="topbar"' in full.text and ">← Back</a>" in full.text
+
+
+def test_error_pages_carry_the_layout_and_a_way_back(client, session, auth):
+    """403 and 404 pages have the header and navigation, and a Back link to the page the person
+    came from on this site (home otherwise)."""
+    _, package, _ = _picker_with_package(session, auth)
+    forbidden = client.get("/tokens/", headers={"Referer": "http://localhost/queue/"})
+    assert forbidden.status_code == 403
+    assert 'class="topbar"' in forbidden.text and 'aria-label="Main"' in forbidden.text
+    assert '<a class="button primary" href="/queue/">← Back</a>' in forbidden.text
+    missing = client.get("/station/packages/999999", headers={"Referer": "https://elsewhere.example/x"})
+    assert missing.status_code == 404 and '<a class="button primary" href="/">← Back</a>' in missing.text
+
+
+def test_a_missing_icon_gets_a_bare_404_and_leaves_the_messages_for_the_page(client, session, auth):
+    """A request that prefers images (the browser's favicon fetch) gets a plain 404, and the
+    message flashed for the next page is still there for it."""
+    _, package, items = _picker_with_package(session, auth)
+    token = _token(client, package)
+    client.post("/queue/scan", data={"code": "NOPE", "back": "/queue/", "csrf_token": token})
+    icon = client.get("/favicon.ico", headers={"Accept": "image/avif,image/webp,image/*,*/*;q=0.8"})
+    assert icon.status_code == 404 and icon.mimetype == "text/plain" and "<html" not in icon.text
+    assert "No package or order NOPE at this store." in client.get("/queue/").text

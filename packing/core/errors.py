@@ -58,9 +58,11 @@ class ScanRefused(DomainError):
     code = "scan_refused"
     http_status = 422
 
-    def __init__(self, reason: str, kind: str, field: str | None = "barcode", **values):
+    def __init__(self, reason: str, kind: str, field: str | None = "barcode", product=None, **values):
         super().__init__(reason, field, **values)
         self.kind = kind
+        # The product scanned, when it is known (a wrong item, an over-scan): screens name it.
+        self.product = product
 
 
 class ImportFailed(DomainError):

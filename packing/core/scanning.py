@@ -14,7 +14,7 @@ from typing import Any, Iterable, Optional
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from packing.core.catalogue import OPEN_PACKAGE_STATES, CommandType
+from packing.core.catalogue import OPEN_PACKAGE_STATES, CommandType, PackageStatus
 from packing.core.catalogue import active_items
 from packing.core.commands import CommandResult, execute_command, resolve_transition
 from packing.core.db import lock_package
@@ -26,7 +26,10 @@ UNKNOWN_CODE = "unknown_code"
 OVER_SCAN = "over_scan"
 NOT_OPEN = "not_open"
 HELD_BY_OTHER = "held_by_other"
+NOT_HELD = "not_held"
 NOTHING_TO_UNDO = "nothing_to_undo"
+
+_OPEN_VALUES = frozenset(status.value for status in OPEN_PACKAGE_STATES)
 
 MAX_CODE_LENGTH = 128
 MAX_CLIENT_SCAN_ID_LENGTH = 64
@@ -78,6 +81,12 @@ class ScanOutcome:
     @property
     def undone(self) -> bool:
         return self.scan.undone_at is not None
+
+    @property
+    def completes(self) -> bool:
+        """This count was the last unit the package needed."""
+        units = len(active_items(self.package))
+        return not self.undone and units > 0 and len(self.counting_scans) == units
 
     @property
     def may_change_pack_gate(self) -> bool:
@@ -178,8 +187,9 @@ def record_scan(
         return repeated
     items = [item for item in active_items(package) if _matches(item.order_item.product, code)]
     if not items:
-        if _known_product(session, code):
-            raise ScanRefused(f"{code} is not in this package.", kind=WRONG_ITEM)
+        known = _known_product(session, code)
+        if known is not None:
+            raise ScanRefused(f"{code} is not in this package.", kind=WRONG_ITEM, product=known)
         raise ScanRefused(f"{code} is not a barcode we know.", kind=UNKNOWN_CODE)
     return _count_one(session, package, recorded, items, client_scan_id, code, is_manual=False, user=user)
 
@@ -224,6 +234,30 @@ def undo_last_scan(session: Session, package_id: int, user: Optional[User] = Non
     return ScanOutcome(package, last, item.order_item.product, tuple(scans[:-1]))
 
 
+def take_package(session: Session, package_id: int, user: User) -> Package:
+    """Make ``user`` the package's holder, so that they may scan it and run its commands: a
+    waiting package is prepared (the claim, with its transition log); an open package nobody
+    holds is simply taken. A package someone else holds stays theirs (a lead may still act
+    on it); a finished one is left as it is."""
+    package = lock_package(session, package_id)
+    if package.holder_id == user.id or package.state.enum_value not in _OPEN_VALUES:
+        return package
+    if package.holder_id is not None:
+        _check_holder(package, user, CommandNotAllowed)
+        return package
+    if package.state.enum_value == PackageStatus.WAITING.value:
+        prepare = session.scalar(
+            select(Transition).where(
+                Transition.command == CommandType.PREPARE, Transition.source_state_id == package.state_id
+            ).order_by(Transition.id)
+        )
+        if prepare is not None:
+            return execute_command(session, package, prepare, {}, user).package
+    package.holder_id = user.id
+    session.flush()
+    return package
+
+
 def run_station_command(
     session: Session,
     package_id: int,
@@ -241,7 +275,9 @@ def run_station_command(
     package = lock_package(session, package_id)
     if expected_version is not None and expected_version != package.version:
         raise ConcurrentUpdate("The package changed while you were looking at it: check it and try again.")
-    _check_holder(package, user, CommandNotAllowed)
+    if transition.command != CommandType.PREPARE:
+        # Preparing is the claim itself; every other command needs the package in hand.
+        _check_holder(package, user, CommandNotAllowed)
     if transition.command in PACK_COMMANDS and transition.source_state_id == package.state_id:
         missing = len(unscanned_items(session, package))
         if missing:
@@ -286,7 +322,15 @@ def _repeated(session: Session, package: Package, recorded: list[Scan], client_s
 
 
 def _check_holder(package: Package, user: Optional[User], error: type) -> None:
-    if user is None or package.holder_id in (None, user.id) or user.role in (Role.LEAD, Role.ADMIN):
+    """Only the holder acts on a package (a lead or admin may step in for a holder); a
+    package nobody holds, say one just put back, must be opened (taken) first."""
+    if user is None or package.holder_id == user.id:
+        return
+    if package.holder_id is None:
+        if error is ScanRefused:
+            raise ScanRefused("Nobody holds this package: open it before scanning.", kind=NOT_HELD, field=None)
+        raise error("Nobody holds this package: open it first.", field="package")
+    if user.role in (Role.LEAD, Role.ADMIN):
         return
     holder = package.holder.username if package.holder else "another picker"
     if error is ScanRefused:
@@ -295,8 +339,7 @@ def _check_holder(package: Package, user: Optional[User], error: type) -> None:
 
 
 def _check_scannable(package: Package, user: Optional[User]) -> None:
-    open_values = {status.value for status in OPEN_PACKAGE_STATES}
-    if package.state.enum_value not in open_values:
+    if package.state.enum_value not in _OPEN_VALUES:
         raise ScanRefused(f"This package is {package.state.name}; it takes no more scans.", kind=NOT_OPEN, field=None)
     _check_holder(package, user, ScanRefused)
 
@@ -305,15 +348,17 @@ def _matches(product: Product, code: str) -> bool:
     return code in product.barcodes or code.casefold() == product.sku.casefold()
 
 
-def _known_product(session: Session, code: str) -> bool:
-    return (
-        session.scalar(
-            select(Product.id)
-            .outerjoin(ProductBarcode)
-            .where(or_(Product.barcode == code, Product.sku == code, ProductBarcode.barcode == code))
-            .limit(1)
-        )
-        is not None
+def is_product_code(session: Session, code: str) -> bool:
+    """Whether ``code`` is a product's barcode or SKU (not a package or order number)."""
+    return bool(code) and _known_product(session, code) is not None
+
+
+def _known_product(session: Session, code: str) -> Optional[Product]:
+    return session.scalar(
+        select(Product)
+        .outerjoin(ProductBarcode)
+        .where(or_(Product.barcode == code, Product.sku == code, ProductBarcode.barcode == code))
+        .limit(1)
     )
 
 
@@ -333,7 +378,10 @@ def _count_one(
     product = items[0].order_item.product
     if not free:
         raise ScanRefused(
-            f"All {len(items)} of {product.name} are already scanned.", kind=OVER_SCAN, field=None if is_manual else "barcode"
+            f"All {len(items)} of {product.name} are already scanned.",
+            kind=OVER_SCAN,
+            field=None if is_manual else "barcode",
+            product=product,
         )
     scan = Scan(
         package_id=package.id,

@@ -12,6 +12,7 @@ from packing.auth import home_endpoint
 from packing.core.db import transaction
 from packing.core.errors import DomainError
 from packing.core.parsing import parse_int
+from packing.core.scanning import is_product_code
 from packing.extensions import db
 from packing.i18n import gettext as _
 from packing.queue.listing import (
@@ -25,7 +26,7 @@ from packing.queue.listing import (
     queue_page,
 )
 from packing.station import claim, open_for_me
-from packing.web import register_nav, render, require_location, roles_required, store_clock, wants_partial
+from packing.web import register_nav, render, require_location, roles_required, safe_next, store_clock, wants_partial
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
 register_nav("Queue", "queue.index", ("picker", "lead"), order=10)
@@ -92,8 +93,12 @@ def scan():
     code = request.form.get("code", "")[:64]
     package = find_by_code(db.session, location.id, code, current_user)
     if package is None:
-        flash(_("No package or order {code} at this store.", code=code.strip()), "error")
-        return redirect(url_for("queue.index"), code=303)
+        # Said where the scan was made (a result screen sends ``back``), and loudly: not counted.
+        if is_product_code(db.session, code.strip()):
+            flash(_("{code} is an item, not a package: not counted. Open a package to scan its items.", code=code.strip()), "error")
+        else:
+            flash(_("No package or order {code} at this store.", code=code.strip()), "error")
+        return redirect(safe_next(request.form.get("back"), url_for("queue.index")), code=303)
     return open_for_me(package)
 
 

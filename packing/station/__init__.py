@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from packing.core import scanning
-from packing.core.catalogue import OPEN_PACKAGE_STATES, CommandType, PackageStatus, available_commands
+from packing.core.catalogue import OPEN_PACKAGE_STATES, CommandType, available_commands
 from packing.core.catalogue import active_items
 from packing.core.db import transaction
 from packing.core.errors import DomainError, ScanRefused
@@ -25,7 +25,6 @@ from packing.web import package_at_my_location, render, roles_required, wants_pa
 
 bp = Blueprint("station", __name__, url_prefix="/station")
 
-PREPARE_SLUG = "package__prepare_package_command__waiting__preparing"
 # What each command the station offers needs from the picker before it runs.
 PLAIN, PACK, REASON, ITEMS = "plain", "pack", "reason", "items"
 STATION_COMMANDS = {
@@ -37,14 +36,30 @@ STATION_COMMANDS = {
     CommandType.RELEASE: PLAIN,
 }
 PACKAGE_CHANGED = "package-changed"
+NOT_OFFERED = "That command does not apply to this package now."
 
+# Every refusal says the scan was not counted, and names the product when it is known.
 REFUSALS = {
-    scanning.WRONG_ITEM: "Wrong item: {code} is not in this package.",
-    scanning.UNKNOWN_CODE: "Unknown code: {code} is not a barcode we know.",
-    scanning.OVER_SCAN: "Too many: {code} is already scanned as often as ordered.",
-    scanning.NOT_OPEN: "This package is finished: it takes no more scans.",
-    scanning.HELD_BY_OTHER: "Another picker is packing this package.",
+    scanning.WRONG_ITEM: "Wrong item, not counted: {code} is not in this package.",
+    scanning.UNKNOWN_CODE: "Unknown code, not counted: {code} is not a barcode we know.",
+    scanning.NOT_OPEN: "Not counted: this package is finished and takes no more scans.",
+    scanning.HELD_BY_OTHER: "Not counted: another picker is packing this package.",
+    scanning.NOT_HELD: "Not counted: nobody holds this package now (it is back in the queue). Open it to scan.",
     scanning.NOTHING_TO_UNDO: "There is no scan to undo.",
+}
+# What each answer sounds like at the station (station.js keeps a tone and a vibration per name).
+OUTCOMES = {
+    "ok": "counted",
+    "repeated": "counted",
+    "complete": "complete",
+    "undone": "undone",
+    scanning.WRONG_ITEM: "wrong-item",
+    scanning.OVER_SCAN: "over-scan",
+    scanning.UNKNOWN_CODE: "unknown-code",
+}
+REFUSALS_NAMING_THE_PRODUCT = {
+    scanning.WRONG_ITEM: "Wrong item, not counted: {name} is not in this package.",
+    scanning.OVER_SCAN: "Too many, not counted: every {name} is already scanned.",
 }
 
 
@@ -52,18 +67,19 @@ REFUSALS = {
 
 
 def claim(package: Package) -> None:
-    """Take a waiting package for the signed-in picker (the prepare command)."""
-    scanning.run_station_command(db.session, package.id, PREPARE_SLUG, {}, current_user)
+    """Take the package for the signed-in picker: prepare a waiting one, take an open one
+    nobody holds. Only the holder scans and runs commands (a lead may step in)."""
+    scanning.take_package(db.session, package.id, current_user)
 
 
 def open_for_me(package: Package):
-    """Open a package: claim it first if it is waiting; a refused claim is shown, not hidden."""
-    if package.state.enum_value == PackageStatus.WAITING.value:
-        try:
-            with transaction(db.session):
-                claim(package)
-        except DomainError as error:
-            flash(error_message(error), "error")
+    """Open a package to work on it: it is claimed, whatever link led here; a refused claim
+    is shown, not hidden."""
+    try:
+        with transaction(db.session):
+            claim(package)
+    except DomainError as error:
+        flash(error_message(error), "error")
     return redirect(url_for("station.package", package_id=package.id), code=303)
 
 
@@ -79,7 +95,33 @@ def _offered_commands(package: Package) -> list[tuple[Transition, str]]:
 
 
 def _may_act(package: Package) -> bool:
-    return package.holder_id in (None, current_user.id) or current_user.role in (Role.LEAD, Role.ADMIN)
+    """The holder acts; a lead or admin may step in for a holder. Nobody acts on a package
+    nobody holds: it is opened (claimed) first."""
+    if package.holder_id is None:
+        return False
+    return package.holder_id == current_user.id or current_user.role in (Role.LEAD, Role.ADMIN)
+
+
+def product_label(product) -> str:
+    """The product as a picker tells it apart on the shelf: its name and variant (size, colour)."""
+    attributes = product.attributes or {}
+    variant = [
+        _("{label} {value}", label=_(label), value=attributes[key])
+        for key, label in (("size", "Size"), ("color", "Color"), ("colour", "Color"))
+        if attributes.get(key)
+    ]
+    return " · ".join([product.name, *variant])
+
+
+def _set_aside(package: Package) -> list[tuple[object, int, object]]:
+    """Items no longer counted here but still linked (marked out of stock, ...): each product
+    with how many and the state they are in, so the picker sees what was marked."""
+    active = {item.id for item in active_items(package)}
+    grouped: dict[tuple[int, int], list] = {}
+    for item in package.items:
+        if item.id not in active:
+            grouped.setdefault((item.order_item.product_id, item.state_id), []).append(item)
+    return [(items[0].order_item.product, len(items), items[0].state) for items in grouped.values()]
 
 
 def _context(
@@ -97,6 +139,8 @@ def _context(
         gate_open=expected > 0 and scanned == expected,
         is_open=is_open,
         may_act=_may_act(package),
+        set_aside=_set_aside(package),
+        product_label=product_label,
         commands=_offered_commands(package) if with_commands and is_open else [],
         client_scan_id=_new_client_scan_id(),
         locale=catalogue_locale(),
@@ -114,9 +158,17 @@ def _new_client_scan_id() -> str:
     return uuid.uuid4().hex
 
 
-def _panel(package: Package, transition: Transition, chosen: Optional[set[int]] = None) -> dict:
+def _panel(
+    package: Package,
+    transition: Transition,
+    chosen: Optional[set[int]] = None,
+    mark_unscanned: bool = False,
+    chosen_reason: str = "",
+) -> dict:
+    """What a command's panel shows. Nothing is ticked to start with: a choice is the
+    picker's ("mark all unscanned" ticks the units not scanned in one tap)."""
     kind = STATION_COMMANDS.get(transition.command)
-    panel = {"transition": transition, "kind": kind}
+    panel = {"transition": transition, "kind": kind, "chosen_reason": chosen_reason}
     if kind == REASON:
         panel["reasons"] = list(
             db.session.scalars(
@@ -126,16 +178,13 @@ def _panel(package: Package, transition: Transition, chosen: Optional[set[int]] 
             )
         )
     if kind == ITEMS:
-        items = active_items(package)
+        unscanned = {item.id for item in scanning.unscanned_items(db.session, package)}
         if chosen is None:
-            # Out of stock starts from the units not scanned; a split starts from none.
-            chosen = (
-                {item.id for item in scanning.unscanned_items(db.session, package)}
-                if transition.command == CommandType.OUT_OF_STOCK
-                else set()
-            )
-        panel["items"] = items
+            chosen = set(unscanned) if mark_unscanned else set()
+        panel["items"] = active_items(package)
         panel["chosen"] = chosen
+        panel["unscanned"] = unscanned
+        panel["offers_mark_unscanned"] = transition.command == CommandType.OUT_OF_STOCK and bool(unscanned)
     return panel
 
 
@@ -153,9 +202,9 @@ def _station_transition(transition_id: int) -> Transition:
 
 def _panel_or_error(package: Package, transition_id: int) -> dict:
     transition = _station_transition(transition_id)
-    if not _is_offered(package, transition):
-        return {"command_error": _("That command does not apply to this package now.")}
-    return {"panel": _panel(package, transition)}
+    if not _may_act(package) or not _is_offered(package, transition):
+        return {"command_error": _(NOT_OFFERED)}
+    return {"panel": _panel(package, transition, mark_unscanned=request.args.get("mark") == "unscanned")}
 
 
 # --- Routes -------------------------------------------------------------------------------
@@ -250,18 +299,30 @@ def _scan_zone(package_id: int, outcome: Optional[scanning.ScanOutcome], result:
 
 def _refusal(error: DomainError, code: str) -> dict:
     kind = error.kind if isinstance(error, ScanRefused) else error.code
-    template = REFUSALS.get(kind)
-    message = _(template, code=code.strip()) if template else error_message(error)
-    return {"kind": kind, "ok": False, "message": message}
+    product = getattr(error, "product", None)
+    if product is not None and kind in REFUSALS_NAMING_THE_PRODUCT:
+        message = _(REFUSALS_NAMING_THE_PRODUCT[kind], name=product_label(product))
+    elif kind in REFUSALS and (code.strip() or "{code}" not in REFUSALS[kind]):
+        message = _(REFUSALS[kind], code=code.strip())
+    else:
+        message = _("Not counted: {reason}", reason=error_message(error))
+    return {"kind": kind, "ok": False, "message": message, "outcome": OUTCOMES.get(kind, "refused")}
 
 
 def _success(outcome: scanning.ScanOutcome) -> dict:
     if outcome.repeated:
-        return {"kind": "repeated", "ok": True, "message": _("Already counted: that scan was a repeat.")}
+        return _answer("repeated", _("Already counted: that scan was a repeat."))
     if outcome.undone:
-        return {"kind": "undone", "ok": True, "message": _("Last scan taken back.")}
+        return _answer("undone", _("Last scan taken back."))
     label = "Counted by hand: {name}" if outcome.scan.is_manual else "Counted: {name}"
-    return {"kind": "ok", "ok": True, "message": _(label, name=outcome.product.name)}
+    message = _(label, name=product_label(outcome.product))
+    if outcome.completes:
+        return _answer("complete", message + " " + _("Every item is scanned: ready to pack."), outcome.product.id)
+    return _answer("ok", message, outcome.product.id)
+
+
+def _answer(kind: str, message: str, product_id: Optional[int] = None) -> dict:
+    return {"kind": kind, "ok": True, "message": message, "outcome": OUTCOMES[kind], "product": product_id}
 
 
 @bp.route("/packages/<int:package_id>/commands")
@@ -291,6 +352,14 @@ def run_command(package_id: int, transition_id: int):
         parameters["denial_reason"] = request.form.get("denial_reason", "")
     if kind == ITEMS:
         parameters["package_items"] = request.form.getlist("package_items")
+    if request.form.get("keep_panel") and kind in (REASON, ITEMS):
+        # Enter in a radio or checkbox submitted the form through its hidden first button:
+        # not a Confirm, so the panel is shown again as it was and nothing runs.
+        found = package_at_my_location(package_id)
+        chosen = {int(i) for i in parameters.get("package_items", []) if str(i).isdigit()}
+        offered = _may_act(found) and _is_offered(found, transition)
+        panel = _panel(found, transition, chosen, chosen_reason=parameters.get("denial_reason", "")) if offered else None
+        return _station_response(found, panel=panel, **({} if panel else {"command_error": _(NOT_OFFERED)}))
     version = request.form.get("version", "")
     try:
         with transaction(db.session):
