@@ -339,7 +339,7 @@ def test_print_room_speaks_turkish_to_a_turkish_lead(client, session, auth):
     session.commit()
     auth.login(lead)
     text = _print_room(client).text
-    assert "Baskı odası" in text and "Bekleyenlerin hepsini bas" in text and "Kargo ayarları" in text
+    assert "Baskı odası" in text and "Bekleyenlerin hepsini yazdır" in text and "Kargo ayarları" in text
 
 
 def test_lead_updates_the_shipment_and_the_label_follows(client, session, auth):

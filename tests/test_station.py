@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import re
 
+from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from packing.core.catalogue import PackageStatus
-from packing.core.models import DenialReason, Package, Scan, Transition, TransitionLog
+from packing.core.models import DenialReason, Package, PrintRecord, Scan, Transition, TransitionLog
 from tests import factories
 from tests.conftest import csrf_token_from
 
@@ -293,14 +294,19 @@ def test_manual_count_and_undo_through_the_screen(client, session, auth):
 
 
 def test_after_pack_the_picker_can_print_the_label(client, session, auth):
-    """The result after Pack offers the label of the package just packed, and it downloads as a PDF."""
+    """The result after Pack offers Print label for the package just packed: it records the
+    print and leads to the label's PDF."""
     _, package, items = _picker_with_package(session, auth, products=1)
     _open(client, package)
     _post(client, package, "/scans", {"barcode": items[0].barcode, "client_scan_id": "only"}, htmx=True)
     packed = _post(client, package, f"/commands/{_transition_id(session, PACK)}", htmx=True)
-    label_url = f"/documents/packages/{package.id}/label.pdf"
-    assert label_url in packed.text and "Print label" in packed.text
-    label = client.get(label_url)
+    print_url = f"/documents/packages/{package.id}/print/label"
+    form = BeautifulSoup(packed.text, "html.parser").find("form", action=print_url)
+    assert form is not None and "Print label" in form.get_text()
+    printed = client.post(print_url, data={"csrf_token": form.find("input", {"name": "csrf_token"})["value"]})
+    assert printed.status_code == 303
+    assert session.scalar(select(func.count(PrintRecord.id)).where(PrintRecord.package_id == package.id)) == 1
+    label = client.get(printed.headers["Location"])
     assert label.status_code == 200 and label.mimetype == "application/pdf"
     assert label.data.startswith(b"%PDF")
 
