@@ -493,11 +493,11 @@ def test_error_pages_carry_the_layout_and_a_way_back(client, session, auth):
 
 
 def test_a_missing_icon_gets_a_bare_404_and_leaves_the_messages_for_the_page(client, session, auth):
-    """A request that prefers images (the browser's favicon fetch) gets a plain 404, and the
-    message flashed for the next page is still there for it."""
+    """A request that prefers images (say, the browser's apple-touch-icon fetch) gets a plain
+    404, and the message flashed for the next page is still there for it."""
     _, package, items = _picker_with_package(session, auth)
     token = _token(client, package)
     client.post("/queue/scan", data={"code": "NOPE", "back": "/queue/", "csrf_token": token})
-    icon = client.get("/favicon.ico", headers={"Accept": "image/avif,image/webp,image/*,*/*;q=0.8"})
+    icon = client.get("/apple-touch-icon.png", headers={"Accept": "image/avif,image/webp,image/*,*/*;q=0.8"})
     assert icon.status_code == 404 and icon.mimetype == "text/plain" and "<html" not in icon.text
     assert "No package or order NOPE at this store." in client.get("/queue/").text
