@@ -74,12 +74,16 @@ def test_a_repeated_client_scan_id_is_ignored(session, picker):
 )
 def test_wrong_and_unknown_codes_are_refused_and_change_nothing(session, picker, code, kind):
     """A product not in the package is a wrong item; a code no product has is unknown; neither is written."""
-    other = factories.product(session, barcode="known-elsewhere")
+    factories.product(session, barcode="known-elsewhere")
     package = _claimed(session, picker, [factories.product(session)])
+    version = package.version
     with pytest.raises(ScanRefused) as refused:
         _scan(session, package, code, "x")
     assert refused.value.kind == kind
-    assert _scan_count(session) == 0 and other.id
+    assert _scan_count(session) == 0
+    session.expire_all()
+    assert package.version == version
+    assert [item.state.enum_value for item in package.items] == [PackageItemStatus.PREPARING.value]
 
 
 def test_an_over_scan_is_refused(session, picker):

@@ -267,8 +267,13 @@ def test_command_with_a_response_body_answers_200(integrator, session):
         json={"slug": "package__split_package__waiting__waiting", "input_parameters": {"package_items": [item]}},
     )
     assert response.status_code == 200, response.json
-    assert response.json["package__number"].startswith(package.order.number)
+    assert response.json["package__number"] == f"{package.order.number}P2"
     assert response.json["package__stock_location__id"] == integrator.location.id
+    session.expire_all()
+    new_package = session.get(Package, response.json["package__id"])
+    assert new_package.number == response.json["package__number"]
+    assert [package_item.id for package_item in new_package.items] == [item]
+    assert item not in [package_item.id for package_item in session.get(Package, package.id).items]
 
 
 def test_a_body_that_is_not_json_is_415(integrator, session):

@@ -124,11 +124,18 @@ def test_split_moves_items_to_a_new_package(integrator, session):
     """PKG106 splits the named items into a new package through the split command."""
     package = factories.package(session, at=integrator.location, products=[factories.product(session)] * 3)
     session.commit()
+    kept, moved_id = [item.id for item in package.items[:2]], package.items[2].id
     moved = _item_number(package, 2)
     response = integrator.post(f"{BASE}{package.number}/split/", json=[{"items": [moved]}])
     assert response.status_code == 204, response.json
-    packages = session.scalars(select(Package).where(Package.order_id == package.order_id).order_by(Package.id)).all()
-    assert len(packages) == 2 and len(packages[1].items) == 1
+    session.expire_all()
+    original, new_package = session.scalars(
+        select(Package).where(Package.order_id == package.order_id).order_by(Package.id)
+    ).all()
+    assert [item.id for item in original.items] == kept
+    assert [item.id for item in new_package.items] == [moved_id]
+    assert new_package.number == f"{package.order.number}P2" and new_package.stock_location_id == integrator.location.id
+    assert new_package.state.enum_value == PackageStatus.WAITING.value
     unknown = integrator.post(f"{BASE}{package.number}/split/", json=[{"items": ["nope-1"]}])
     assert unknown.status_code == 400 and "items" in unknown.json
     assert integrator.post(f"{BASE}{package.number}/split/", json={"items": [moved]}).status_code == 400
