@@ -22,11 +22,15 @@ from packing.core.models import Base
 from packing.extensions import db
 from tests import factories
 
+
 @pytest.fixture(scope="session", autouse=True)
 def cheap_password_hashes():
     """Real hashes, but one PBKDF2 round instead of scrypt: a factory user costs microseconds."""
     users.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
 
+
+# The webhook subscriber (``receiver``) and a fresh worker memory for every test.
+pytest_plugins = ["tests.webhooks_support"]
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 E2E_DIR = Path(__file__).parent / "e2e"

@@ -257,7 +257,7 @@ def test_print_room_rows_show_customer_city_and_carrier_with_labelled_checkboxes
     assert headers[1:6] == ["Package", "Customer", "Destination city", "Carrier", "Packed"]
     rows = page.select(".waiting-table tbody tr")
     assert len(rows) == len(waiting)
-    for row, package in zip(rows, waiting):
+    for row, package in zip(rows, waiting, strict=True):
         cells = {td["data-label"]: td for td in row.find_all("td", attrs={"data-label": True})}
         assert cells["Package"].get_text(strip=True) == package.number
         assert cells["Customer"].get_text(strip=True) == "Ayşe Yılmaz"

@@ -1,7 +1,7 @@
 """The queue over HTTP: my location only, its order and flags, filters, search, paging, scan to open, next."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from packing.core.catalogue import PackageStatus
 from packing.core.db import transaction
@@ -27,7 +27,7 @@ def _row(html: str, number: str):
 def test_the_queue_lists_only_my_locations_open_packages_by_target_date(client, session, auth):
     """Open packages of my store come first by target date; other stores' and packed ones are hidden."""
     store = factories.location(session)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     later = factories.package(session, at=store, target_packing_date=now + timedelta(hours=5))
     sooner = factories.package(session, at=store, target_packing_date=now + timedelta(hours=1))
     packed = factories.package(session, at=store, status=PackageStatus.PACKED)
@@ -46,7 +46,7 @@ def test_a_row_shows_overdue_click_and_collect_gift_box_city_and_item_count(clie
     store = factories.location(session)
     factories.package(
         session, at=store, products=[factories.product(session)] * 3,
-        target_packing_date=datetime.now(timezone.utc) - timedelta(hours=1),
+        target_packing_date=datetime.now(UTC) - timedelta(hours=1),
         is_click_and_collect=True, has_gift_box=True, delivery_type="click_and_collect",
     )
     session.commit()
@@ -141,7 +141,7 @@ def test_scanning_another_stores_package_number_finds_nothing(client, session, a
 def test_next_package_claims_the_first_free_waiting_one(client, session, auth):
     """Next package skips a package held by someone else and claims the first free one."""
     store = factories.location(session)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     taken = factories.package(session, at=store, target_packing_date=now)
     free = factories.package(session, at=store, target_packing_date=now + timedelta(hours=1))
     other = factories.user(session, locations=[store])

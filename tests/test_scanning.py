@@ -124,9 +124,8 @@ def test_undo_takes_back_the_last_scan_only(session, picker):
 def test_undo_with_nothing_scanned_is_refused(session, picker):
     """Undo on a package with no live scan raises nothing_to_undo."""
     package = _claimed(session, picker, [factories.product(session)])
-    with pytest.raises(ScanRefused) as refused:
-        with transaction(session):
-            scanning.undo_last_scan(session, package.id, picker)
+    with pytest.raises(ScanRefused) as refused, transaction(session):
+        scanning.undo_last_scan(session, package.id, picker)
     assert refused.value.kind == scanning.NOTHING_TO_UNDO
 
 
@@ -136,9 +135,8 @@ def test_the_pack_gate_refuses_until_every_item_is_scanned(session, picker):
     package = _claimed(session, picker, [shirt, shirt])
     _scan(session, package, shirt.barcode, "a")
     logs_before = session.scalar(select(func.count(TransitionLog.id)))
-    with pytest.raises(CommandNotAllowed, match="1 still to scan"):
-        with transaction(session):
-            scanning.run_station_command(session, package.id, PACK, {}, picker)
+    with pytest.raises(CommandNotAllowed, match="1 still to scan"), transaction(session):
+        scanning.run_station_command(session, package.id, PACK, {}, picker)
     assert session.scalar(select(func.count(TransitionLog.id))) == logs_before
     _scan(session, package, shirt.barcode, "b")
     with transaction(session):
@@ -186,11 +184,10 @@ def test_another_pickers_package_takes_no_scans_or_commands(session, picker):
         _scan(session, package, shirt.barcode, "a", other)
     assert refused.value.kind == scanning.HELD_BY_OTHER
     reason = session.scalar(select(DenialReason.id).limit(1))
-    with pytest.raises(CommandNotAllowed):
-        with transaction(session):
-            scanning.run_station_command(
-                session, package.id, "package__refuse_package__preparing__requires-replan", {"denial_reason": reason}, other
-            )
+    with pytest.raises(CommandNotAllowed), transaction(session):
+        scanning.run_station_command(
+            session, package.id, "package__refuse_package__preparing__requires-replan", {"denial_reason": reason}, other
+        )
 
 
 def test_a_finished_package_takes_no_more_scans(session, picker):
@@ -208,9 +205,8 @@ def test_a_finished_package_takes_no_more_scans(session, picker):
 def test_a_stale_version_is_refused_as_a_concurrent_update(session, picker):
     """A command sent from a screen showing an older version raises ConcurrentUpdate."""
     package = _claimed(session, picker, [factories.product(session)])
-    with pytest.raises(ConcurrentUpdate):
-        with transaction(session):
-            scanning.run_station_command(session, package.id, PACK, {}, picker, expected_version=package.version - 1)
+    with pytest.raises(ConcurrentUpdate), transaction(session):
+        scanning.run_station_command(session, package.id, PACK, {}, picker, expected_version=package.version - 1)
 
 
 def test_a_missing_client_scan_id_is_an_invalid_parameter(session, picker):
