@@ -1,14 +1,18 @@
 """Fixtures: an app with a fresh database per test, on SQLite and (when TEST_DATABASE_URL
-is set) again on PostgreSQL; a test client; and ``auth`` to sign in as a role."""
+is set) again on PostgreSQL; a test client; and ``auth`` to sign in as a role.
+
+Under pytest-xdist each worker has its own PostgreSQL database (TEST_DATABASE_URL's name
+plus ``_gw0``, ``_gw1``, ..., created when missing); SQLite files are per test already."""
 from __future__ import annotations
 
 import contextvars
 import os
 import re
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from packing import create_app
 from packing.config import database_url
@@ -18,20 +22,57 @@ from packing.core.models import Base
 from packing.extensions import db
 from tests import factories
 
+
 @pytest.fixture(scope="session", autouse=True)
 def cheap_password_hashes():
     """Real hashes, but one PBKDF2 round instead of scrypt: a factory user costs microseconds."""
     users.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
 
 
+# The webhook subscriber (``receiver``) and a fresh worker memory for every test.
+pytest_plugins = ["tests.webhooks_support"]
+
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+E2E_DIR = Path(__file__).parent / "e2e"
+
+
+def pytest_collection_modifyitems(config, items):
+    """The browser tests run on SQLite only: they prove what a person sees and does, and the
+    SQL under them (queries, locking, commands, the importer, the API) is proven on both
+    databases by the tests outside tests/e2e."""
+    browser_on_postgres = [
+        item
+        for item in items
+        if E2E_DIR in item.path.parents and getattr(item, "callspec", None) and item.callspec.params.get("backend") == "postgresql"
+    ]
+    if browser_on_postgres:
+        config.hook.pytest_deselected(items=browser_on_postgres)
+        items[:] = [item for item in items if item not in set(browser_on_postgres)]
+
+
+def postgres_url() -> str:
+    """This process's PostgreSQL test database: TEST_DATABASE_URL's, or under pytest-xdist
+    the worker's own (``<name>_gw0``, ...), created when missing, so workers never truncate
+    each other's tables."""
+    url = make_url(database_url(os.environ["TEST_DATABASE_URL"]))
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url.render_as_string(hide_password=False)
+    url = url.set(database=f"{url.database}_{worker}")
+    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database})
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+    server.dispose()
+    return url.render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request):
     """The database kind this run of the suite uses; PostgreSQL gets its schema once."""
     if request.param == "postgresql":
-        engine = create_engine(database_url(os.environ["TEST_DATABASE_URL"]))
+        engine = create_engine(postgres_url())
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
@@ -57,7 +98,7 @@ class RequestIsolatedClient(FlaskClient):
 @pytest.fixture
 def app(backend, tmp_path):
     if backend == "postgresql":
-        url = database_url(os.environ["TEST_DATABASE_URL"])
+        url = postgres_url()
     else:
         url = f"sqlite:///{tmp_path / 'test.db'}"
     app = create_app(

@@ -3,7 +3,7 @@ the dashboard's numbers worked out again straight from the transition log."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -22,11 +22,11 @@ OUT_OF_STOCK = "package__detected_out_of_stock_item__preparing__contains-out-of-
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 # 15:00 in Istanbul; the store's day began at 21:00 UTC the evening before.
-NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 
 def utc(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 3, day, hour, minute, tzinfo=timezone.utc)
+    return datetime(2026, 3, day, hour, minute, tzinfo=UTC)
 
 
 def run_at(session, package, slug, at: datetime, user=None, **parameters):

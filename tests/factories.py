@@ -3,9 +3,10 @@ tests commit when they need the data seen by another connection (a request, a th
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta, timezone
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Optional, Sequence
+from typing import Optional
 
 from sqlalchemy import select
 
@@ -143,7 +144,7 @@ def package(
     )
     order = Order(
         number=f"9{n:015d}",
-        date_placed=datetime.now(timezone.utc) - timedelta(hours=2),
+        date_placed=datetime.now(UTC) - timedelta(hours=2),
         channel=channel(session),
         customer=shopper,
         shipping_address=shipping,
@@ -155,7 +156,7 @@ def package(
         order=order,
         stock_location=at,
         state=package_state(session, status),
-        target_packing_date=target_packing_date or datetime.now(timezone.utc) + timedelta(hours=4),
+        target_packing_date=target_packing_date or datetime.now(UTC) + timedelta(hours=4),
     )
     session.add(made)
     session.flush()

@@ -14,7 +14,8 @@ def _login(client, username, password, next_url=None):
 def test_sign_in_and_out(client, session, auth):
     """A user signs in with the right password, reaches their account, and signs out with a POST."""
     user = auth.login()
-    assert client.get("/auth/account").status_code == 200
+    account = client.get("/auth/account")
+    assert account.status_code == 200 and user.username in account.text
     response = auth.logout()
     assert response.status_code == 303
     assert client.get("/auth/account").status_code == 302

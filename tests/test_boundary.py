@@ -15,6 +15,7 @@ from tests import factories
 from tests.api.conftest import Integrator
 from tests.conftest import csrf_token_from
 
+
 def _state(session, package_id: int) -> tuple:
     session.expire_all()
     package = session.get(Package, package_id)

@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from urllib.parse import quote
 from typing import Any
+from urllib.parse import quote
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from packing.api import oms, seller_center  # noqa: F401 - importing them registers the operations
@@ -27,7 +28,6 @@ from packing.extensions import db
 from tests import factories
 from tests.api.conftest import Integrator
 from tests.conftest import csrf_token_from
-
 
 
 def budget(examples: int) -> settings:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from packing.core import events
 from packing.core.catalogue import (
     DEFAULT_TRANSITIONS,
     CommandType,
@@ -11,7 +12,6 @@ from packing.core.catalogue import (
     PackageStatus,
     available_commands,
 )
-from packing.core import events
 from packing.core.commands import execute_command
 from packing.core.db import transaction
 from packing.core.errors import CommandNotAllowed, InvalidParameter
@@ -56,9 +56,8 @@ def test_each_default_command_is_refused_from_every_other_state(session, spec):
             continue
         package = factories.package(session, products=[factories.product(session)] * 2, status=status)
         session.commit()
-        with pytest.raises(CommandNotAllowed):
-            with transaction(session):
-                execute_command(session, package, spec.slug, _parameters_for(session, spec, package))
+        with pytest.raises(CommandNotAllowed), transaction(session):
+            execute_command(session, package, spec.slug, _parameters_for(session, spec, package))
         session.refresh(package)
         assert package.state.enum_value == status.value
         assert _log_count(session, package) == 0
@@ -93,9 +92,8 @@ def test_refuse_requires_a_denial_reason(session):
     session.commit()
     slug = "package__refuse_package__waiting__requires-replan"
     for parameters in ({}, {"denial_reason": 99999}, {"denial_reason": "no-such-reason"}):
-        with pytest.raises(InvalidParameter) as refused:
-            with transaction(session):
-                execute_command(session, package, slug, parameters)
+        with pytest.raises(InvalidParameter) as refused, transaction(session):
+            execute_command(session, package, slug, parameters)
         assert refused.value.field == "denial_reason"
     session.refresh(package)
     assert package.state.enum_value == PackageStatus.WAITING.value
@@ -120,9 +118,8 @@ def test_out_of_stock_needs_items_of_this_package(session):
     session.commit()
     slug = "package__detected_out_of_stock_item__waiting__contains-out-of-stock-products"
     for parameters in ({}, {"package_items": []}, {"package_items": [other.items[0].id]}, {"package_items": ["x"]}):
-        with pytest.raises(InvalidParameter) as refused:
-            with transaction(session):
-                execute_command(session, package, slug, parameters)
+        with pytest.raises(InvalidParameter) as refused, transaction(session):
+            execute_command(session, package, slug, parameters)
         assert refused.value.field == "package_items"
     assert _log_count(session, package) == 0
 
@@ -158,9 +155,8 @@ def test_packing_a_package_with_no_items_left_is_refused(session):
             "package__detected_out_of_stock_item__waiting__contains-out-of-stock-products",
             {"package_items": [package.items[0].id]},
         )
-    with pytest.raises(InvalidParameter, match="no items left"):
-        with transaction(session):
-            execute_command(session, package, "package__complete_packaging__contains-out-of-stock-products__packed-all-items")
+    with pytest.raises(InvalidParameter, match="no items left"), transaction(session):
+        execute_command(session, package, "package__complete_packaging__contains-out-of-stock-products__packed-all-items")
     assert _log_count(session, package) == 1
 
 
@@ -213,9 +209,8 @@ def test_a_failure_after_the_effects_rolls_back_everything(session, monkeypatch)
         raise RuntimeError("outbox write failed")
 
     monkeypatch.setattr(events, "state_changed", outbox_down)
-    with pytest.raises(RuntimeError):
-        with transaction(session):
-            execute_command(session, package, "package__complete_packaging__waiting__packed-all-items")
+    with pytest.raises(RuntimeError), transaction(session):
+        execute_command(session, package, "package__complete_packaging__waiting__packed-all-items")
     session.refresh(package)
     assert package.state.enum_value == PackageStatus.WAITING.value
     assert {item.state.enum_value for item in package.items} == {PackageItemStatus.WAITING.value}

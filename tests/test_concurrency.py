@@ -71,12 +71,11 @@ def test_a_second_try_again_while_the_first_is_uncommitted_is_refused(app, sessi
             except InvalidParameter:
                 outcomes.append("refused")
 
-    with Session(engine) as lead_a:
-        with transaction(lead_a):
-            documents.retry_print_batch(lead_a, store_id, batch_id)
-            second = threading.Thread(target=lead_b)
-            second.start()
-            second.join(timeout=0.5)  # B is now waiting for A's row (or has read too early)
+    with Session(engine) as lead_a, transaction(lead_a):
+        documents.retry_print_batch(lead_a, store_id, batch_id)
+        second = threading.Thread(target=lead_b)
+        second.start()
+        second.join(timeout=0.5)  # B is now waiting for A's row (or has read too early)
     second.join(timeout=30)
 
     assert outcomes == ["refused"], backend

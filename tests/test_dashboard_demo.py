@@ -1,7 +1,7 @@
 """seed-demo makes a day worth a dashboard: every chart and tile has something on first run."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -16,7 +16,7 @@ def test_demo_has_a_believable_day_and_two_weeks_of_history(session):
     seed_demo(session)
     store = session.scalar(select(StockLocation).where(StockLocation.erp_code == "DEMO-IST"))
     assert store.time_zone == "Europe/Istanbul"
-    clock = metrics.StoreClock(metrics.time_zone(store.time_zone, "UTC"), datetime.now(timezone.utc))
+    clock = metrics.StoreClock(metrics.time_zone(store.time_zone, "UTC"), datetime.now(UTC))
     tiles = metrics.tiles(session, store.id, clock)
     open_packages = session.scalar(
         select(func.count(Package.id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -28,7 +28,7 @@ def _live_store(session):
     second = factories.location(session, name="Çankaya")
     picker = factories.user(session, role="picker", locations=[store], username="zeynep")
     lead = factories.user(session, role="lead", locations=[store, second])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     packed = factories.package(session, at=store)
     run_at(session, packed, PREPARE, now - timedelta(minutes=9), picker)
     run_at(session, packed, PACK, now - timedelta(minutes=1), picker)
@@ -46,7 +46,7 @@ def test_a_lead_sees_the_stores_tiles_with_their_numbers(client, auth, session):
     auth.login(lead)
     response = client.get("/dashboard/")
     assert response.status_code == 200
-    clock = metrics.StoreClock(metrics.time_zone("Europe/Istanbul", "UTC"), datetime.now(timezone.utc))
+    clock = metrics.StoreClock(metrics.time_zone("Europe/Istanbul", "UTC"), datetime.now(UTC))
     numbers = metrics.tiles(session, store.id, clock)
     shown = kpis(response.text)
     assert shown == {
@@ -149,7 +149,7 @@ def test_report_and_csv_rows_match(client, auth, session):
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8"))))
     assert rows[0] == ["Package", "Order", "Picker", "Claimed", "Packed", "Minutes", "Units", "Boxes", "Carrier"]
-    clock = metrics.StoreClock(metrics.time_zone("Europe/Istanbul", "UTC"), datetime.now(timezone.utc))
+    clock = metrics.StoreClock(metrics.time_zone("Europe/Istanbul", "UTC"), datetime.now(UTC))
     report = metrics.packed_report(session, day.store.id, clock, date(2026, 3, 3), date(2026, 3, 10))
     assert [r[0] for r in rows[1:]] == [row.package_number for row in report.rows]
     for line in rows[1:]:
@@ -191,7 +191,7 @@ def test_the_queue_shows_pack_by_on_the_stores_clock(client, auth, session):
     istanbul = factories.location(session)
     istanbul.time_zone = "Europe/Istanbul"
     utc_store = factories.location(session)
-    target = datetime(2026, 3, 10, 21, 30, tzinfo=timezone.utc)
+    target = datetime(2026, 3, 10, 21, 30, tzinfo=UTC)
     factories.package(session, at=istanbul, target_packing_date=target)
     factories.package(session, at=utc_store, target_packing_date=target)
     session.commit()

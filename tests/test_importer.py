@@ -107,9 +107,8 @@ def test_one_broken_package_changes_nothing_and_names_the_field(session, breakag
     broken = copy.deepcopy(REFERENCE)
     breakage(broken)
     before = _counts(session)
-    with pytest.raises(ImportFailed) as failure:
-        with transaction(session):
-            import_packages(session, broken, create_locations=True)
+    with pytest.raises(ImportFailed) as failure, transaction(session):
+        import_packages(session, broken, create_locations=True)
     assert failure.value.path == path
     assert path in failure.value.reason
     assert _counts(session) == before
@@ -206,18 +205,16 @@ def test_values_the_columns_cannot_hold_are_refused_by_path(session, breakage, p
     broken = copy.deepcopy(REFERENCE)
     breakage(broken)
     before = _counts(session)
-    with pytest.raises(ImportFailed) as failure:
-        with transaction(session):
-            import_packages(session, broken, create_locations=True)
+    with pytest.raises(ImportFailed) as failure, transaction(session):
+        import_packages(session, broken, create_locations=True)
     assert failure.value.path == path
     assert _counts(session) == before
 
 
 def test_unknown_stock_location_is_refused_without_create_locations(session):
     """An erp_code the station does not know is refused naming it, unless locations may be created."""
-    with pytest.raises(ImportFailed) as failure:
-        with transaction(session):
-            import_packages(session, REFERENCE)
+    with pytest.raises(ImportFailed) as failure, transaction(session):
+        import_packages(session, REFERENCE)
     assert failure.value.path == "results[0].stock_location.erp_code"
     assert session.scalar(select(func.count()).select_from(StockLocation)) == 0
 

@@ -71,7 +71,7 @@ def test_split_tax_shares_add_up_to_the_rounded_tax_of_the_sum(grosses, rate):
     shares = invoicing.split_tax(grosses, rate)
     expected = invoicing.tax_included(sum(grosses), rate).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
     assert sum(shares) == expected
-    for gross, share in zip(grosses, shares):
+    for gross, share in zip(grosses, shares, strict=True):
         assert abs(share - invoicing.tax_included(gross, rate)) < Decimal("0.01")
 
 
@@ -155,9 +155,8 @@ def test_set_invoice_number_checks_length_and_uniqueness(session):
     assert too_long.value.field == "invoice_number"
     invoicing.set_invoice_number(session, first, "X" * 32)
     session.commit()
-    with pytest.raises(InvalidParameter):
-        with transaction(session):
-            invoicing.set_invoice_number(session, second, "X" * 32)
+    with pytest.raises(InvalidParameter), transaction(session):
+        invoicing.set_invoice_number(session, second, "X" * 32)
     erp_invoiced = factories.packed_package(session)
     assert invoicing.set_invoice_number(session, erp_invoiced, "ERP-1") is None
     session.commit()

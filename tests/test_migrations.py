@@ -8,9 +8,9 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
-from packing.config import database_url
+from tests.conftest import postgres_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,8 +27,8 @@ def empty_database_url(backend, tmp_path):
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrated.db'}"
         return
-    server = database_url(os.environ["TEST_DATABASE_URL"])
-    name = f"migrations_{uuid.uuid4().hex[:8]}"
+    server = postgres_url()
+    name = f"{make_url(server).database}_migrations_{uuid.uuid4().hex[:8]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))

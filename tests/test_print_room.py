@@ -11,6 +11,7 @@ from packing.core import documents, invoicing
 from packing.core.models import CargoCompany, PrintBatch, PrintRecord, StockLocation
 from tests import factories
 from tests.conftest import csrf_token_from
+from tests.html import parse, top_level_elements
 from tests.test_documents import decoded_codes
 
 
@@ -136,11 +137,13 @@ def test_batch_progress_partial_for_htmx_and_404_for_other_stores(client, sessio
 
     fragment = client.get(f"/documents/print-room/batches/{mine.id}", headers={"HX-Request": "true"})
     assert fragment.status_code == 200
-    assert "<html" not in fragment.text and 'id="batch-progress"' in fragment.text
-    assert 'hx-trigger="every 1s"' in fragment.text and "<progress" in fragment.text
+    [progress] = top_level_elements(fragment.text)
+    assert progress["id"] == "batch-progress" and progress["hx-trigger"] == "every 1s"
+    assert progress.select_one("progress")["max"] == "1"
     assert "HX-Request" in fragment.headers["Vary"]
-    full = client.get(f"/documents/print-room/batches/{mine.id}")
-    assert "<html" in full.text and 'http-equiv="refresh"' in full.text
+    full = parse(client.get(f"/documents/print-room/batches/{mine.id}").text)
+    assert full.select_one('head meta[http-equiv="refresh"]') is not None
+    assert full.select_one("body #batch-progress progress") is not None
     assert client.get(f"/documents/print-room/batches/{theirs.id}").status_code == 404
     assert client.get(f"/documents/print-room/batches/{mine.id}/batch.pdf").status_code == 404  # not built yet
 
@@ -254,7 +257,7 @@ def test_print_room_rows_show_customer_city_and_carrier_with_labelled_checkboxes
     assert headers[1:6] == ["Package", "Customer", "Destination city", "Carrier", "Packed"]
     rows = page.select(".waiting-table tbody tr")
     assert len(rows) == len(waiting)
-    for row, package in zip(rows, waiting):
+    for row, package in zip(rows, waiting, strict=True):
         cells = {td["data-label"]: td for td in row.find_all("td", attrs={"data-label": True})}
         assert cells["Package"].get_text(strip=True) == package.number
         assert cells["Customer"].get_text(strip=True) == "Ayşe Yılmaz"

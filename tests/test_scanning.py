@@ -74,12 +74,16 @@ def test_a_repeated_client_scan_id_is_ignored(session, picker):
 )
 def test_wrong_and_unknown_codes_are_refused_and_change_nothing(session, picker, code, kind):
     """A product not in the package is a wrong item; a code no product has is unknown; neither is written."""
-    other = factories.product(session, barcode="known-elsewhere")
+    factories.product(session, barcode="known-elsewhere")
     package = _claimed(session, picker, [factories.product(session)])
+    version = package.version
     with pytest.raises(ScanRefused) as refused:
         _scan(session, package, code, "x")
     assert refused.value.kind == kind
-    assert _scan_count(session) == 0 and other.id
+    assert _scan_count(session) == 0
+    session.expire_all()
+    assert package.version == version
+    assert [item.state.enum_value for item in package.items] == [PackageItemStatus.PREPARING.value]
 
 
 def test_an_over_scan_is_refused(session, picker):
@@ -120,9 +124,8 @@ def test_undo_takes_back_the_last_scan_only(session, picker):
 def test_undo_with_nothing_scanned_is_refused(session, picker):
     """Undo on a package with no live scan raises nothing_to_undo."""
     package = _claimed(session, picker, [factories.product(session)])
-    with pytest.raises(ScanRefused) as refused:
-        with transaction(session):
-            scanning.undo_last_scan(session, package.id, picker)
+    with pytest.raises(ScanRefused) as refused, transaction(session):
+        scanning.undo_last_scan(session, package.id, picker)
     assert refused.value.kind == scanning.NOTHING_TO_UNDO
 
 
@@ -132,9 +135,8 @@ def test_the_pack_gate_refuses_until_every_item_is_scanned(session, picker):
     package = _claimed(session, picker, [shirt, shirt])
     _scan(session, package, shirt.barcode, "a")
     logs_before = session.scalar(select(func.count(TransitionLog.id)))
-    with pytest.raises(CommandNotAllowed, match="1 still to scan"):
-        with transaction(session):
-            scanning.run_station_command(session, package.id, PACK, {}, picker)
+    with pytest.raises(CommandNotAllowed, match="1 still to scan"), transaction(session):
+        scanning.run_station_command(session, package.id, PACK, {}, picker)
     assert session.scalar(select(func.count(TransitionLog.id))) == logs_before
     _scan(session, package, shirt.barcode, "b")
     with transaction(session):
@@ -182,11 +184,10 @@ def test_another_pickers_package_takes_no_scans_or_commands(session, picker):
         _scan(session, package, shirt.barcode, "a", other)
     assert refused.value.kind == scanning.HELD_BY_OTHER
     reason = session.scalar(select(DenialReason.id).limit(1))
-    with pytest.raises(CommandNotAllowed):
-        with transaction(session):
-            scanning.run_station_command(
-                session, package.id, "package__refuse_package__preparing__requires-replan", {"denial_reason": reason}, other
-            )
+    with pytest.raises(CommandNotAllowed), transaction(session):
+        scanning.run_station_command(
+            session, package.id, "package__refuse_package__preparing__requires-replan", {"denial_reason": reason}, other
+        )
 
 
 def test_a_finished_package_takes_no_more_scans(session, picker):
@@ -204,9 +205,8 @@ def test_a_finished_package_takes_no_more_scans(session, picker):
 def test_a_stale_version_is_refused_as_a_concurrent_update(session, picker):
     """A command sent from a screen showing an older version raises ConcurrentUpdate."""
     package = _claimed(session, picker, [factories.product(session)])
-    with pytest.raises(ConcurrentUpdate):
-        with transaction(session):
-            scanning.run_station_command(session, package.id, PACK, {}, picker, expected_version=package.version - 1)
+    with pytest.raises(ConcurrentUpdate), transaction(session):
+        scanning.run_station_command(session, package.id, PACK, {}, picker, expected_version=package.version - 1)
 
 
 def test_a_missing_client_scan_id_is_an_invalid_parameter(session, picker):
@@ -245,9 +245,8 @@ def test_taking_a_package_claims_it_in_any_open_state_and_never_from_another_pic
     other = factories.user(session, locations=picker.stock_locations)
     lead = factories.user(session, role="lead", locations=picker.stock_locations)
     session.commit()
-    with pytest.raises(CommandNotAllowed):
-        with transaction(session):
-            scanning.take_package(session, waiting.id, other)
+    with pytest.raises(CommandNotAllowed), transaction(session):
+        scanning.take_package(session, waiting.id, other)
     with transaction(session):
         scanning.take_package(session, waiting.id, lead)
     assert waiting.holder_id == picker.id
@@ -265,9 +264,8 @@ def test_a_package_nobody_holds_takes_no_scans_or_commands_until_taken(session, 
             _scan(session, package, shirt.barcode, f"a-{user.id}", user)
         assert refused.value.kind == scanning.NOT_HELD
     reason = session.scalar(select(DenialReason.id).limit(1))
-    with pytest.raises(CommandNotAllowed):
-        with transaction(session):
-            scanning.run_station_command(
-                session, package.id, "package__refuse_package__waiting__requires-replan", {"denial_reason": reason}, picker
-            )
+    with pytest.raises(CommandNotAllowed), transaction(session):
+        scanning.run_station_command(
+            session, package.id, "package__refuse_package__waiting__requires-replan", {"denial_reason": reason}, picker
+        )
     assert _scan_count(session) == 0

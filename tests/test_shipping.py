@@ -103,9 +103,8 @@ def test_location_without_any_active_cargo_company_cannot_pack_with_shipment(ses
     session.scalar(select(CargoCompany).where(CargoCompany.erp_code == "builtin")).is_active = False
     package = factories.package(session, at=store)
     session.commit()
-    with pytest.raises(InvalidParameter) as refused:
-        with transaction(session):
-            execute_command(session, package, factories.PACK)
+    with pytest.raises(InvalidParameter) as refused, transaction(session):
+        execute_command(session, package, factories.PACK)
     assert refused.value.field == "cargo_company"
     session.refresh(package)
     assert package.state.enum_value == "100"
@@ -122,10 +121,9 @@ def test_label_is_rendered_after_commit_and_announced(session):
     session.commit()
     with transaction(session):
         execute_command(session, kept, factories.PACK)
-    with pytest.raises(RuntimeError):
-        with transaction(session):
-            execute_command(session, dropped, factories.PACK)
-            raise RuntimeError("the request failed after packing")
+    with pytest.raises(RuntimeError), transaction(session):
+        execute_command(session, dropped, factories.PACK)
+        raise RuntimeError("the request failed after packing")
     assert session.info.get(shipping.LABELS_TO_RENDER) is None
     labels = session.scalars(select(ShippingLabel.package_id)).all()
     assert labels == [kept.id]
@@ -161,17 +159,14 @@ def test_update_shipment_info_refuses_bad_input_and_changes_nothing(session):
     second = factories.packed_package(session)
     waiting = factories.package(session)
     session.commit()
-    with pytest.raises(InvalidParameter) as taken:
-        with transaction(session):
-            shipping.update_shipment_info(session, second, tracking_number=first.tracking_number)
+    with pytest.raises(InvalidParameter) as taken, transaction(session):
+        shipping.update_shipment_info(session, second, tracking_number=first.tracking_number)
     assert taken.value.field == "tracking_number"
-    with pytest.raises(InvalidParameter) as unknown:
-        with transaction(session):
-            shipping.update_shipment_info(session, second, shipping_company="no-such-carrier")
+    with pytest.raises(InvalidParameter) as unknown, transaction(session):
+        shipping.update_shipment_info(session, second, shipping_company="no-such-carrier")
     assert unknown.value.field == "shipping_company"
-    with pytest.raises(CommandNotAllowed):
-        with transaction(session):
-            shipping.update_shipment_info(session, waiting, tracking_number="X1")
+    with pytest.raises(CommandNotAllowed), transaction(session):
+        shipping.update_shipment_info(session, waiting, tracking_number="X1")
     session.expire_all()
     assert session.get(Package, second.id).tracking_number != first.tracking_number
 
@@ -207,10 +202,9 @@ def test_a_shipment_change_during_a_label_render_is_not_lost(app, session, monke
     def render_while_a_lead_changes_the_shipment(target, printed_at=None):
         monkeypatch.setattr(documents, "render_label_pdf", render)
         pdf = render(target, printed_at)
-        with Session(engine) as lead_session:
-            with transaction(lead_session):
-                shipping.update_shipment_info(lead_session, target.id, tracking_number="CHANGED-1")
-                documents.take_labels_to_render(lead_session)  # its own render is not the point here
+        with Session(engine) as lead_session, transaction(lead_session):
+            shipping.update_shipment_info(lead_session, target.id, tracking_number="CHANGED-1")
+            documents.take_labels_to_render(lead_session)  # its own render is not the point here
         return pdf
 
     monkeypatch.setattr(documents, "render_label_pdf", render_while_a_lead_changes_the_shipment)

@@ -11,7 +11,7 @@ from packing.core.events import PACKED, STATE_CHANGED
 from packing.core.models import Webhook, WebhookEvent
 from tests import factories
 from tests.conftest import csrf_token_from
-from tests.webhooks_support import RECEIVER_HOSTS, SECRET, fresh_worker_memory, poll, receiver  # noqa: F401 - fixtures
+from tests.webhooks_support import RECEIVER_HOSTS, SECRET, poll
 
 HX = {"HX-Request": "true"}
 

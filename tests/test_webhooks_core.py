@@ -75,9 +75,8 @@ def test_a_bad_retry_config_names_what_is_wrong(config, field):
 def test_a_bad_subscription_is_refused_and_nothing_is_saved(session, changes, field):
     """Each invalid field is named in the error and no webhook row is written."""
     fields = {"target_url": "https://erp.example.com/hooks", "event_types": [PACKED], "secret_key": "k", **changes}
-    with pytest.raises(InvalidParameter) as refused:
-        with transaction(session):
-            webhooks.create_webhook(session, **fields)
+    with pytest.raises(InvalidParameter) as refused, transaction(session):
+        webhooks.create_webhook(session, **fields)
     assert refused.value.field == field
     assert session.scalar(select(func.count(Webhook.id))) == 0
 

@@ -17,7 +17,7 @@ from packing.core.events import PACKED, STATE_CHANGED
 from packing.core.models import WebhookEvent, utcnow
 from packing.webhooks import tasks
 from tests import factories
-from tests.webhooks_support import RECEIVER_HOSTS, SECRET, fresh_worker_memory, poll, receiver  # noqa: F401 - fixtures
+from tests.webhooks_support import RECEIVER_HOSTS, SECRET, poll
 
 PACK = "package__complete_packaging__waiting__packed-all-items"
 
@@ -246,10 +246,9 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(session, receiver):
     """An event written by a command that then fails is rolled back with it and never sent."""
     subscribe(session, receiver)
     package = waiting_package(session)
-    with pytest.raises(RuntimeError):
-        with transaction(session):
-            execute_command(session, package.id, PACK)
-            raise RuntimeError("the request failed after the command")
+    with pytest.raises(RuntimeError), transaction(session):
+        execute_command(session, package.id, PACK)
+        raise RuntimeError("the request failed after the command")
     assert events(session) == [] and receiver.received == []
     pack(session, package)
     poll()

@@ -20,7 +20,7 @@ from packing.core.models import Webhook, WebhookEvent, utcnow
 from packing.webhooks import tasks
 from tests import factories
 from tests.conftest import csrf_token_from
-from tests.webhooks_support import RECEIVER_HOSTS, SECRET, fresh_worker_memory, poll, receiver  # noqa: F401 - fixtures
+from tests.webhooks_support import RECEIVER_HOSTS, SECRET, poll
 
 PACK = "package__complete_packaging__waiting__packed-all-items"
 PUBLIC = "93.184.216.34"
@@ -48,9 +48,8 @@ REFUSED_TARGETS = [
 @pytest.mark.parametrize("url", REFUSED_TARGETS)
 def test_non_public_targets_are_refused_when_saved(session, url):
     """Saving a subscription to a non-public address fails on target_url and saves nothing."""
-    with pytest.raises(InvalidParameter) as refused:
-        with transaction(session):
-            webhooks.create_webhook(session, url, [PACKED], "k")
+    with pytest.raises(InvalidParameter) as refused, transaction(session):
+        webhooks.create_webhook(session, url, [PACKED], "k")
     assert refused.value.field == "target_url"
     assert "not a public address" in refused.value.reason
     assert session.scalar(select(func.count(Webhook.id))) == 0

@@ -17,7 +17,7 @@ from packing.core.db import transaction
 from packing.core.events import PACKED
 from packing.core.models import WebhookEvent
 from tests import factories
-from tests.webhooks_support import RECEIVER_HOSTS, SECRET, receiver  # noqa: F401 - a fixture
+from tests.webhooks_support import RECEIVER_HOSTS, SECRET
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,7 +36,7 @@ class Worker:
             "PACKING_INSTANCE_DIR": str(queue_path.parent),
             "WEBHOOK_ALLOWED_HOSTS": ",".join(RECEIVER_HOSTS),
         }
-        self._log = open(log_path, "ab")
+        self._log = open(log_path, "ab")  # noqa: SIM115 - the worker writes to it until kill() closes it
         self.process = subprocess.Popen(
             [sys.executable, "-m", "flask", "worker", "--workers", "2"],
             cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,

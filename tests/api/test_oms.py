@@ -2,7 +2,7 @@
 pagination, status codes and token scope, through real requests on a real database."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -11,9 +11,9 @@ from packing.core import events as events_core
 from packing.core.api_tokens import create_token, revoke_token
 from packing.core.catalogue import PackageItemStatus, PackageStatus
 from packing.core.db import transaction
+from packing.core.models import Package, Role, Transition, TransitionLog, Webhook, WebhookEvent
 from packing.core.queries import counting_statements
 from packing.core.serializers import id_encrypted
-from packing.core.models import Package, Role, Transition, TransitionLog, Webhook, WebhookEvent
 from packing.extensions import db
 from tests import factories
 
@@ -162,7 +162,7 @@ def test_filters_select_the_matching_packages(integrator, session):
     cap = factories.product(session, sku="CAP-1", barcode="8690000000002")
     other_store = factories.location(session)
     integrator.token.stock_locations.append(other_store)
-    early = datetime.now(timezone.utc) - timedelta(days=3)
+    early = datetime.now(UTC) - timedelta(days=3)
     waiting = factories.package(session, at=integrator.location, products=[shirt], is_click_and_collect=True)
     waiting.order.number = "5550001"
     waiting.created_date = early
@@ -170,8 +170,8 @@ def test_filters_select_the_matching_packages(integrator, session):
     preparing.order.customer.first_name = "Mehmet"
     preparing.order.shipping_option_slug = "express"
     packed = _packed(session, integrator, products=[shirt, cap])
-    packed.order.delivery_range_lower = datetime(2026, 5, 1, 6, tzinfo=timezone.utc)
-    packed.order.delivery_range_upper = datetime(2026, 5, 1, 15, tzinfo=timezone.utc)
+    packed.order.delivery_range_lower = datetime(2026, 5, 1, 6, tzinfo=UTC)
+    packed.order.delivery_range_upper = datetime(2026, 5, 1, 15, tzinfo=UTC)
     session.commit()
 
     def ids(query: str) -> set[int]:
@@ -205,7 +205,7 @@ def test_filters_select_the_matching_packages(integrator, session):
 
 def test_delivery_ranges_are_distinct(integrator, session):
     """delivery-ranges lists each (lower, upper) once with the reference's bounds."""
-    lower, upper = datetime(2026, 5, 1, 6, tzinfo=timezone.utc), datetime(2026, 5, 1, 15, tzinfo=timezone.utc)
+    lower, upper = datetime(2026, 5, 1, 6, tzinfo=UTC), datetime(2026, 5, 1, 15, tzinfo=UTC)
     for _ in range(2):
         factories.package(session, at=integrator.location, delivery_range_lower=lower, delivery_range_upper=upper)
     session.commit()
@@ -267,8 +267,13 @@ def test_command_with_a_response_body_answers_200(integrator, session):
         json={"slug": "package__split_package__waiting__waiting", "input_parameters": {"package_items": [item]}},
     )
     assert response.status_code == 200, response.json
-    assert response.json["package__number"].startswith(package.order.number)
+    assert response.json["package__number"] == f"{package.order.number}P2"
     assert response.json["package__stock_location__id"] == integrator.location.id
+    session.expire_all()
+    new_package = session.get(Package, response.json["package__id"])
+    assert new_package.number == response.json["package__number"]
+    assert [package_item.id for package_item in new_package.items] == [item]
+    assert item not in [package_item.id for package_item in session.get(Package, package.id).items]
 
 
 def test_a_body_that_is_not_json_is_415(integrator, session):

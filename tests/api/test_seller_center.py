@@ -3,7 +3,7 @@ the integration lists (/api/i1/...): shapes, filters, and writes through domain 
 from __future__ import annotations
 
 import base64
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -32,7 +32,7 @@ def test_package_list_shape_and_filters(integrator, session):
         session, at=integrator.location, status=PackageStatus.SHIPPED, item_status=PackageItemStatus.SHIPPED
     )
     cancelled = factories.package(session, at=integrator.location, status=PackageStatus.PACKAGING_CANCELED)
-    cancelled.created_date = datetime.now(timezone.utc) - timedelta(days=10)
+    cancelled.created_date = datetime.now(UTC) - timedelta(days=10)
     session.commit()
     body = integrator.get(BASE).json
     assert body["count"] == 3
@@ -51,7 +51,7 @@ def test_package_list_shape_and_filters(integrator, session):
     assert numbers(f"order__number={waiting.order.number}") == {waiting.number}
     assert numbers("status=4") == {shipped.number}
     assert numbers("status=1") == {cancelled.number}
-    since = (datetime.now(timezone.utc) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    since = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert numbers(f"created_at__gte={since}") == {waiting.number, shipped.number}
     assert numbers(f"created_at__lt={since}") == {cancelled.number}
     assert integrator.get(f"{BASE}?status=9").status_code == 400
@@ -99,8 +99,9 @@ def test_cargo_label_is_a_base64_pdf(integrator, session):
     assert response.status_code == 200
     pdf = base64.b64decode(response.json["data"])
     assert pdf.startswith(b"%PDF")
-    from pypdf import PdfReader
     import io
+
+    from pypdf import PdfReader
 
     assert packed.number in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert integrator.get(f"{BASE}{waiting.number}/label/").status_code == 400
@@ -124,11 +125,18 @@ def test_split_moves_items_to_a_new_package(integrator, session):
     """PKG106 splits the named items into a new package through the split command."""
     package = factories.package(session, at=integrator.location, products=[factories.product(session)] * 3)
     session.commit()
+    kept, moved_id = [item.id for item in package.items[:2]], package.items[2].id
     moved = _item_number(package, 2)
     response = integrator.post(f"{BASE}{package.number}/split/", json=[{"items": [moved]}])
     assert response.status_code == 204, response.json
-    packages = session.scalars(select(Package).where(Package.order_id == package.order_id).order_by(Package.id)).all()
-    assert len(packages) == 2 and len(packages[1].items) == 1
+    session.expire_all()
+    original, new_package = session.scalars(
+        select(Package).where(Package.order_id == package.order_id).order_by(Package.id)
+    ).all()
+    assert [item.id for item in original.items] == kept
+    assert [item.id for item in new_package.items] == [moved_id]
+    assert new_package.number == f"{package.order.number}P2" and new_package.stock_location_id == integrator.location.id
+    assert new_package.state.enum_value == PackageStatus.WAITING.value
     unknown = integrator.post(f"{BASE}{package.number}/split/", json=[{"items": ["nope-1"]}])
     assert unknown.status_code == 400 and "items" in unknown.json
     assert integrator.post(f"{BASE}{package.number}/split/", json={"items": [moved]}).status_code == 400
@@ -198,7 +206,7 @@ def test_integration_lists_require_json_and_filter_by_timestamps(integrator, ses
     assert body["count"] == (1 if path.endswith("packages/") else 2)
     row = body["results"][0]
     assert row["id"] in ({package.id} | {item.id for item in package.items})
-    future = (datetime.now(timezone.utc) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    future = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert integrator.get(f"{path}?updated_at__gt={future}", headers=json_headers).json["count"] == 0
     assert integrator.get(f"{path}?updated_at__lte={future}", headers=json_headers).json["count"] == body["count"]
     assert integrator.get(f"{path}?created_at__gte=not-a-date", headers=json_headers).status_code == 400

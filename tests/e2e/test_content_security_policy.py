@@ -2,7 +2,7 @@
 the violation watch that every browser test runs under does see such a block."""
 from __future__ import annotations
 
-from tests.e2e.conftest import CSP_VIOLATION, _REPORT_CSP_VIOLATIONS
+from tests.e2e.conftest import _REPORT_CSP_VIOLATIONS, CSP_VIOLATION
 
 INJECT = """
 () => {

@@ -3,7 +3,7 @@ Turkish, its tiles lead to the work they count, and it refreshes itself through 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -28,7 +28,7 @@ def _store_with_a_day(session, locale: str):
     pickers = [factories.user(session, locations=[store], username=name) for name in ("ayşe", "mehmet")]
     lead = factories.user(session, role="lead", locations=[store])
     lead.locale = locale
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for minutes_ago, picker in ((50, pickers[0]), (35, pickers[1]), (20, pickers[0])):
         package = factories.package(session, at=store, products=[factories.product(session), factories.product(session)])
         run_at(session, package, PREPARE, now - timedelta(minutes=minutes_ago + 9), picker)
@@ -83,8 +83,8 @@ def test_the_dashboard_refreshes_through_htmx(page, live_server, sign_in, sessio
     assert _kpi(page, "packed_today") == 3
     page.evaluate("() => { window.notReloaded = true; }")
     package = factories.package(session, at=store)
-    run_at(session, package, PREPARE, datetime.now(timezone.utc) - timedelta(minutes=4), pickers[1])
-    run_at(session, package, PACK, datetime.now(timezone.utc), pickers[1])
+    run_at(session, package, PREPARE, datetime.now(UTC) - timedelta(minutes=4), pickers[1])
+    run_at(session, package, PACK, datetime.now(UTC), pickers[1])
     session.commit()
     page.get_by_role("link", name="Refresh").click()
     expect(page.locator('[data-kpi="packed_today"]')).to_have_attribute("data-value", "4")

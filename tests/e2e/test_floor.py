@@ -6,7 +6,7 @@ One signed-in page per role and language walks all of that role's screens at bot
 and every problem found is reported at once."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -42,7 +42,7 @@ def store_day(session):
     store = factories.location(session, name="Kadıköy Moda Caddesi Mağazası")
     other = factories.location(session, name="Ankara Kızılay")
     picker = factories.user(session, role="picker", locations=[store])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for n in range(27):
         factories.package(
             session,

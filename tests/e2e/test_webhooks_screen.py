@@ -9,7 +9,7 @@ from packing.core.commands import execute_command
 from packing.core.db import transaction
 from packing.core.events import PACKED
 from tests import factories
-from tests.webhooks_support import SECRET, fresh_worker_memory, poll, receiver  # noqa: F401 - fixtures
+from tests.webhooks_support import SECRET, poll
 
 pytestmark = pytest.mark.e2e
 
