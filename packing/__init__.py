@@ -1,6 +1,8 @@
 """The packing station: a Flask app for packing customer orders in stores."""
 from __future__ import annotations
 
+from packing.core.messages import N_
+
 import os
 from typing import Any, Mapping, Optional
 
@@ -11,7 +13,7 @@ from sqlalchemy.engine import Engine
 from packing.config import DEFAULT_SECRET_KEY, INSTANCE_DIR, config_from_env
 from packing.extensions import csrf, db, htmx, login_manager, migrate
 from packing.server_timing import ServerTiming
-from packing import security, static_files
+from packing import i18n, security, static_files
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -37,6 +39,7 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
     csrf.init_app(app)
     htmx.init_app(app)
     security.init_app(app)
+    i18n.init_app(app)
 
     from packing import api, boundary, cli, errors, jobs
     from packing.auth import bp as auth_bp
@@ -63,7 +66,7 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
     static_files.init_app(app)
     _template_globals(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message = N_("Please sign in to continue.")
     if app.config["SERVER_TIMING"]:
         app.wsgi_app = ServerTiming(app.wsgi_app)
     return app

@@ -1,6 +1,8 @@
 """Signing in and out, and choosing the stock location and language to work in."""
 from __future__ import annotations
 
+from packing.core.messages import N_
+
 import logging
 
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for

@@ -10,6 +10,8 @@ turns ``1e400`` into infinity, recurses once per nesting level and raises a bare
 """
 from __future__ import annotations
 
+from packing.core.messages import N_
+
 import json
 import math
 import re
@@ -143,8 +145,8 @@ class _Refused:
         self.token, self.template = token, template
 
 
-NOT_FINITE = "{name}: {token} is not a finite number."
-TOO_LONG = "{name}: {token} is too long to be a number."
+NOT_FINITE = N_("{name}: {token} is not a finite number.")
+TOO_LONG = N_("{name}: {token} is too long to be a number.")
 
 
 def _number(text: str, convert) -> Any:

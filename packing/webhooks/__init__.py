@@ -2,6 +2,8 @@
 delivery log with redelivery by hand. Delivery itself runs on the queue (``tasks``)."""
 from __future__ import annotations
 
+from packing.core.messages import N_
+
 from typing import Any
 
 import click
@@ -105,7 +107,7 @@ def parse_headers(lines) -> dict[str, str]:
         separator = ":" if ":" in line else "="
         name, found, value = line.partition(separator)
         if not found or not name.strip():
-            raise webhooks.InvalidParameter(f"Header line {line.strip()!r} needs a name and a value.", field="additional_headers")
+            raise webhooks.InvalidParameter("Header line '{line}' needs a name and a value.", line=line.strip(), field="additional_headers")
         headers[name.strip()] = value.strip()
     return headers
 
