@@ -1,8 +1,6 @@
 """The packing station: a Flask app for packing customer orders in stores."""
 from __future__ import annotations
 
-from packing.core.messages import N_
-
 import os
 from typing import Any, Mapping, Optional
 
@@ -10,6 +8,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from packing.core.messages import N_
 from packing.config import DEFAULT_SECRET_KEY, INSTANCE_DIR, config_from_env
 from packing.extensions import csrf, db, htmx, login_manager, migrate
 from packing.server_timing import ServerTiming

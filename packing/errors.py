@@ -7,8 +7,6 @@ with ``HX-Redirect`` to sign-in, and ``next`` back to the page the person was on
 """
 from __future__ import annotations
 
-from packing.core.messages import N_
-
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, flash, g, jsonify, make_response, render_template, request, session, url_for
@@ -18,6 +16,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from packing.core.messages import N_
 from packing.core.db import is_database_unavailable
 from packing.core.errors import DomainError
 from packing.extensions import db, login_manager

@@ -10,14 +10,13 @@ turns ``1e400`` into infinity, recurses once per nesting level and raises a bare
 """
 from __future__ import annotations
 
-from packing.core.messages import N_
-
 import json
 import math
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Optional, Sequence
 
+from packing.core.messages import N_
 from packing.core.errors import InvalidParameter
 
 INT32_MAX = 2**31 - 1

@@ -89,17 +89,17 @@ def validate_retry_config(config: Any) -> dict:
         value = given.get(name)
         if value is None or value == "":
             if name in required:
-                raise InvalidParameter("The {choice} retry needs '{name}'.", choice=config["choice"], name=name, field=f"retry_{name}")
+                raise InvalidParameter("The {choice} retry needs '{name}'.", choice=config["choice"], name=name, field="retry_" + name)
             continue
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise InvalidParameter("Retry '{name}' must be a number.", name=name, field=f"retry_{name}") from None
+            raise InvalidParameter("Retry '{name}' must be a number.", name=name, field="retry_" + name) from None
         if number < 0 or number != number or number == float("inf"):
-            raise InvalidParameter("Retry '{name}' must be zero or more.", name=name, field=f"retry_{name}")
+            raise InvalidParameter("Retry '{name}' must be zero or more.", name=name, field="retry_" + name)
         highest = _retry_bound(config["choice"], name)
         if number > highest:
-            raise InvalidParameter("Retry '{name}' must be at most {highest}.", field=f"retry_{name}", name=name, highest=highest)
+            raise InvalidParameter("Retry '{name}' must be at most {highest}.", field="retry_" + name, name=name, highest=highest)
         kwargs[name] = int(number) if number.is_integer() else number
     return {"choice": config["choice"], "kwargs": kwargs}
 

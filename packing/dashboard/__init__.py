@@ -5,8 +5,6 @@ Everything is for the store chosen in the location switcher, in that store's tim
 """
 from __future__ import annotations
 
-from packing.core.messages import N_
-
 import csv
 import io
 from datetime import date, datetime, timedelta
@@ -16,6 +14,7 @@ from flask import Blueprint, Response, abort, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
+from packing.core.messages import N_
 from packing.core import charts
 from packing.core import dashboard as metrics
 from packing.core.catalogue import PackageStatus

@@ -1,8 +1,6 @@
 """Documents: label, invoice and packing-slip downloads, and the shift lead's print room."""
 from __future__ import annotations
 
-from packing.core.messages import N_
-
 import re
 
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for

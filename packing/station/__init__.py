@@ -5,8 +5,6 @@ Every route answers htmx with the partial it changed and plain requests with the
 """
 from __future__ import annotations
 
-from packing.core.messages import N_
-
 import uuid
 from typing import Optional
 
@@ -14,6 +12,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from packing.core.messages import N_
 from packing.core import scanning
 from packing.core.catalogue import OPEN_PACKAGE_STATES, CommandType, available_commands
 from packing.core.catalogue import active_items

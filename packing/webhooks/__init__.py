@@ -2,8 +2,6 @@
 delivery log with redelivery by hand. Delivery itself runs on the queue (``tasks``)."""
 from __future__ import annotations
 
-from packing.core.messages import N_
-
 from typing import Any
 
 import click
