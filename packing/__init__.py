@@ -73,7 +73,7 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
 
 def _template_globals(app: Flask) -> None:
     from packing.i18n import LOCALES, catalogue_locale, current_locale, delivery_label, gettext, ngettext
-    from packing.web import NAV_ITEMS, current_location, store_time
+    from packing.web import NAV_ITEMS, current_location, store_datetime, store_day_and_clock, store_time, store_time_of_day
 
     app.jinja_env.globals.update(
         _=gettext,
@@ -85,7 +85,12 @@ def _template_globals(app: Flask) -> None:
         delivery_label=delivery_label,
         locales=LOCALES,
     )
-    app.jinja_env.filters["store_time"] = store_time
+    app.jinja_env.filters.update(
+        store_time=store_time,
+        store_datetime=store_datetime,
+        store_time_of_day=store_time_of_day,
+        store_day_and_clock=store_day_and_clock,
+    )
 
 
 @login_manager.user_loader

@@ -12,7 +12,9 @@ from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel, get_translations
 from flask_login import current_user
 
-from packing.core.messages import N_, TRANSLATIONS_DIR, compile_catalogues, translate, translate_plural
+from packing.core.messages import (
+    N_, TRANSLATIONS_DIR, compile_catalogues, translate, translate_in_context, translate_plural,
+)
 
 LOCALES = {"en": "English", "tr": "Türkçe"}
 CATALOGUE_LOCALES = {"en": "en-us", "tr": "tr-tr"}
@@ -24,7 +26,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
     # A checkout that has not run scripts/setup.sh still speaks Turkish.
     compile_catalogues()
-    babel.init_app(app, locale_selector=current_locale)
+    from packing.web import store_zone
+
+    babel.init_app(app, locale_selector=current_locale, timezone_selector=lambda: store_zone().key)
 
 
 def current_locale() -> str:
@@ -48,6 +52,11 @@ def catalogue_locale() -> str:
 def gettext(text: str, **values) -> str:
     """``text`` in the user's language, then ``values`` filled in (str.format style)."""
     return translate(get_translations(), text, **values)
+
+
+def pgettext(context: str, text: str, **values) -> str:
+    """``text`` in the user's language as it reads in ``context``, ``values`` filled in."""
+    return translate_in_context(get_translations(), context, text, **values)
 
 
 def ngettext(singular: str, plural: str, count: int, **values) -> str:

@@ -212,7 +212,7 @@ def _refuse(ctx: CommandContext) -> None:
             select(DenialReason).where(DenialReason.remote_id == parse_text(raw, "denial_reason", max_length=64))
         )
     if reason is None or not reason.is_active:
-        raise InvalidParameter("'{reason}' is not an active denial reason.", reason=raw, field="denial_reason")
+        raise InvalidParameter("'{denial_reason}' is not an active denial reason.", denial_reason=raw, field="denial_reason")
     _set_items_state(ctx.session, active_items(ctx.package), PackageItemStatus.REFUSED, denial_reason_id=reason.id)
     ctx.package.holder_id = None
     ctx.log_attributes["denial_reason"] = reason.id

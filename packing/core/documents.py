@@ -31,7 +31,7 @@ from packing.core import events
 from packing.core.catalogue import active_items
 from packing.core.db import lock_package, transaction
 from packing.core.errors import InvalidParameter, NotFound
-from packing.core.messages import translate, translations_for
+from packing.core.messages import translate, translate_in_context, translations_for
 from packing.core.catalogue import PACKED_STATES, PackageStatus, package_state
 from packing.core.models import (
     Address,
@@ -361,6 +361,7 @@ def _document_formatters(locale: str, currency: str) -> dict:
     return {
         "locale": locale,
         "t": document_gettext(locale),
+        "pt": lambda context, text, **values: translate_in_context(translations_for(locale[:2]), context, text, **values),
         "money": lambda amount: format_money(amount, currency, locale),
         "rate": lambda rate: format_rate(rate, locale),
         "day": lambda value: format_date(value, locale),

@@ -20,7 +20,7 @@ DOMAIN = "messages"
 
 # Calls whose first string argument is a message to translate: pybabel's -k options.
 EXTRACT_KEYWORDS = (
-    "_", "gettext", "ngettext:1,2", "N_", "t",
+    "_", "gettext", "ngettext:1,2", "pgettext:1c,2", "N_", "t", "pt:1c,2",
     "DomainError", "NotFound", "InvalidParameter", "CommandNotAllowed", "ConcurrentUpdate", "ScanRefused",
     "SignInRefused",
     # Form fields' labels, which templates/_forms.html translates.
@@ -63,6 +63,11 @@ def fill(text: str, values: dict) -> str:
 
 def translate(translations: NullTranslations, template: str, **values) -> str:
     return fill(translations.gettext(template), values)
+
+
+def translate_in_context(translations: NullTranslations, context: str, template: str, **values) -> str:
+    """For an English word that reads two ways ("Count" a verb on the station, a noun on the dashboard)."""
+    return fill(translations.pgettext(context, template), values)
 
 
 def translate_plural(translations: NullTranslations, singular: str, plural: str, count: int, **values) -> str:

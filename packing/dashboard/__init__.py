@@ -20,7 +20,7 @@ from packing.core import dashboard as metrics
 from packing.core.catalogue import PackageStatus
 from packing.core.models import Role, StockLocation
 from packing.extensions import db
-from packing.i18n import catalogue_locale, gettext as _, ngettext
+from packing.i18n import catalogue_locale, gettext as _, ngettext, pgettext
 from packing.web import register_nav, render, require_location, roles_required, store_clock, wants_partial
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -186,13 +186,13 @@ def _reasons_chart(location: StockLocation, clock: metrics.StoreClock) -> Chart:
     found = metrics.reasons(db.session, location.id, clock, catalogue_locale())
     svg = charts.bars(
         [_reason_label(reason) for reason in found],
-        [charts.Series(_("Count"), [reason.count for reason in found], charts.COLOURS[1])],
+        [charts.Series(pgettext("how many", "Count"), [reason.count for reason in found], charts.COLOURS[1])],
     ) if found else None
     return Chart(
         "reasons",
         _("Refusals and out-of-stock marks, last {days} days", days=metrics.HISTORY_DAYS),
         svg,
-        [_("Reason"), _("Count")],
+        [_("Reason"), pgettext("how many", "Count")],
         [
             [_reason_label(reason), ngettext("{count} package", "{count} packages", reason.count) if reason.kind == "refused"
              else ngettext("{count} unit", "{count} units", reason.count)]
