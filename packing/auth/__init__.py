@@ -82,12 +82,13 @@ def login():
     return render("auth/login.html", form=form, status=400 if form.errors else 200)
 
 
-@bp.route("/language", methods=["POST"])
-def choose_language():
-    """The sign-in page's language for this browser, until someone signs in (then theirs)."""
-    chosen = request.form.get("locale")
+@bp.route("/language/<chosen>", methods=["GET"])
+def choose_language(chosen: str):
+    """The sign-in page's language for this browser, until someone signs in (then theirs).
+    A link, not a form: it changes only how the page reads, and the sign-in form stays the
+    page's one form."""
     if chosen not in LOCALES:
-        abort(400)
+        abort(404)
     session["locale"] = chosen
     return redirect(url_for("auth.login", next=request.args.get("next")), code=303)
 
