@@ -8,10 +8,11 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from packing.core.messages import N_
 from packing.config import DEFAULT_SECRET_KEY, INSTANCE_DIR, config_from_env
 from packing.extensions import csrf, db, htmx, login_manager, migrate
 from packing.server_timing import ServerTiming
-from packing import security, static_files
+from packing import i18n, security, static_files
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -37,6 +38,7 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
     csrf.init_app(app)
     htmx.init_app(app)
     security.init_app(app)
+    i18n.init_app(app)
 
     from packing import api, boundary, cli, errors, jobs
     from packing.auth import bp as auth_bp
@@ -63,7 +65,7 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
     static_files.init_app(app)
     _template_globals(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message = N_("Please sign in to continue.")
     if app.config["SERVER_TIMING"]:
         app.wsgi_app = ServerTiming(app.wsgi_app)
     return app
@@ -71,7 +73,7 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
 
 def _template_globals(app: Flask) -> None:
     from packing.i18n import LOCALES, catalogue_locale, current_locale, delivery_label, gettext, ngettext
-    from packing.web import NAV_ITEMS, current_location, store_time
+    from packing.web import NAV_ITEMS, current_location, store_datetime, store_day_and_clock, store_time, store_time_of_day
 
     app.jinja_env.globals.update(
         _=gettext,
@@ -83,7 +85,12 @@ def _template_globals(app: Flask) -> None:
         delivery_label=delivery_label,
         locales=LOCALES,
     )
-    app.jinja_env.filters["store_time"] = store_time
+    app.jinja_env.filters.update(
+        store_time=store_time,
+        store_datetime=store_datetime,
+        store_time_of_day=store_time_of_day,
+        store_day_and_clock=store_day_and_clock,
+    )
 
 
 @login_manager.user_loader

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from packing.core.messages import N_
 from packing.core.db import is_database_unavailable
 from packing.core.errors import DomainError
 from packing.extensions import db, login_manager
@@ -23,12 +24,12 @@ from packing.i18n import LOCALES, error_message, gettext as _
 from packing.web import render, safe_next
 
 MESSAGES = {
-    401: "Your session has ended. Sign in again.",
-    403: "You may not do that.",
-    404: "Page not found.",
-    500: "Something went wrong on our side. Try again.",
+    401: N_("Your session has ended. Sign in again."),
+    403: N_("You may not do that."),
+    404: N_("Page not found."),
+    500: N_("Something went wrong on our side. Try again."),
 }
-SESSION_ENDED = "Your session has ended: sign in again. Anything scanned since was not counted; scan it again."
+SESSION_ENDED = N_("Your session has ended: sign in again. Anything scanned since was not counted; scan it again.")
 
 
 def _wants_json() -> bool:
@@ -156,7 +157,7 @@ def register_boundary(app: Flask) -> None:
     def too_large(error: RequestEntityTooLarge):
         rollback_session()
         limit = app.config.get("MAX_CONTENT_LENGTH")
-        detail = "The request is larger than the {limit} bytes this server takes."
+        detail = N_("The request is larger than the {limit} bytes this server takes.")
         if _wants_json():
             return jsonify(detail=detail.format(limit=limit), code="request_too_large"), 413
         return error_response(413, _(detail, limit=limit))
@@ -180,7 +181,7 @@ def database_unavailable(error: Exception):
     current_app.logger.warning("Database unavailable: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
     rollback_session()
     retry_after = str(current_app.config.get("DATABASE_RETRY_AFTER_SECONDS", 30))
-    detail = "The database is not reachable right now. Try again in a moment."
+    detail = N_("The database is not reachable right now. Try again in a moment.")
     if _wants_json():
         response = jsonify(detail=detail, code="service_unavailable")
     else:

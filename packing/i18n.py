@@ -1,39 +1,46 @@
-"""English and Turkish UI text.
+"""English and Turkish UI text through Flask-Babel.
 
-Templates and views wrap English text in ``_()``; each surface keeps its Turkish strings in
-``packing/translations/tr/<surface>.json``. States, commands and denial reasons carry their
-own translations in the catalogue (``translations["tr-tr"]``).
+Templates and views wrap English text in ``_()`` with str.format-style named values
+(``_("Select package {number}", number=n)``, ``ngettext("{count} package", "{count} packages", n)``);
+the translations are gettext catalogues in ``packing/translations/`` (``pybabel extract`` with
+babel.cfg and scripts/extract-messages.sh, compiled by scripts/setup.sh). States, commands and
+denial reasons carry their own translations in the catalogue (``translations["tr-tr"]``).
 """
 from __future__ import annotations
 
-import json
-from functools import lru_cache
-from pathlib import Path
-
-from flask import g, has_request_context, request, session
+from flask import Flask, g, has_request_context, request, session
+from flask_babel import Babel, get_translations
 from flask_login import current_user
+
+from packing.core.messages import (
+    N_, TRANSLATIONS_DIR, compile_catalogues, translate, translate_in_context, translate_plural,
+)
 
 LOCALES = {"en": "English", "tr": "Türkçe"}
 CATALOGUE_LOCALES = {"en": "en-us", "tr": "tr-tr"}
-TRANSLATIONS_DIR = Path(__file__).parent / "translations"
+
+babel = Babel()
 
 
-@lru_cache(maxsize=None)
-def _messages(locale: str) -> dict[str, str]:
-    merged: dict[str, str] = {}
-    for path in sorted((TRANSLATIONS_DIR / locale).glob("*.json")):
-        merged.update(json.loads(path.read_text(encoding="utf-8")))
-    return merged
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
+    # A checkout that has not run scripts/setup.sh still speaks Turkish.
+    compile_catalogues()
+    from packing.web import store_zone
+
+    babel.init_app(app, locale_selector=current_locale, timezone_selector=lambda: store_zone().key)
 
 
 def current_locale() -> str:
+    """The user's language, else the one chosen on the sign-in page, else the browser's."""
     if "locale" not in g:
         if current_user and current_user.is_authenticated:
             g.locale = current_user.locale if current_user.locale in LOCALES else "en"
         else:
             # Before sign-in, the tablet's browser language: a Turkish store's sign-in page is Turkish.
             browser = request.accept_languages.best_match(LOCALES) if has_request_context() else None
-            g.locale = session.get("locale") or browser or "en"
+            chosen = session.get("locale") if has_request_context() else None
+            g.locale = chosen if chosen in LOCALES else browser or "en"
     return g.locale
 
 
@@ -43,37 +50,30 @@ def catalogue_locale() -> str:
 
 
 def gettext(text: str, **values) -> str:
-    locale = current_locale()
-    translated = text if locale == "en" else _messages(locale).get(text, text)
-    if not isinstance(translated, str):  # a plural entry: ngettext's, not ours
-        translated = text
-    return translated.format(**values) if values else translated
+    """``text`` in the user's language, then ``values`` filled in (str.format style)."""
+    return translate(get_translations(), text, **values)
 
 
-def _one_or_other(count: int) -> str:
-    return "one" if count == 1 else "other"
-
-
-# CLDR's cardinal plural categories: English and Turkish both tell exactly one from the rest.
-PLURAL_CATEGORY = {"en": _one_or_other, "tr": _one_or_other}
+def pgettext(context: str, text: str, **values) -> str:
+    """``text`` in the user's language as it reads in ``context``, ``values`` filled in."""
+    return translate_in_context(get_translations(), context, text, **values)
 
 
 def ngettext(singular: str, plural: str, count: int, **values) -> str:
-    """``singular`` or ``plural`` as ``count`` asks, in the user's language, with ``{count}``
-    and ``values`` filled in. A catalogue keys a plural entry by the English singular and
-    gives a text per plural category: ``"printed once": {"one": "bir kez", "other": "{count} kez"}``."""
-    locale = current_locale()
-    category = PLURAL_CATEGORY.get(locale, _one_or_other)(count)
-    text = singular if category == "one" else plural
-    if locale != "en":
-        forms = _messages(locale).get(singular)
-        if isinstance(forms, dict):
-            text = forms.get(category, forms.get("other", text))
-    return text.format(count=count, **values)
+    """``singular`` or ``plural`` as ``count`` and the user's language ask, ``{count}`` and
+    ``values`` filled in."""
+    return translate_plural(get_translations(), singular, plural, count, **values)
 
+
+# Codes that templates show as words through ``_()``: print batch and webhook event statuses
+# (``_(batch.status)``), and a print record's document type.
+CODE_WORDS = (
+    N_("pending"), N_("running"), N_("done"), N_("failed"), N_("delivered"),
+    N_("label"), N_("invoice"), N_("packing slip"),
+)
 
 # Delivery types arrive as codes ("same_day"); people read them as words.
-DELIVERY_LABELS = {"standard": "Standard", "same_day": "Same day", "click_and_collect": "Click & collect"}
+DELIVERY_LABELS = {"standard": N_("Standard"), "same_day": N_("Same day"), "click_and_collect": N_("Click & collect")}
 
 
 def delivery_label(code: str) -> str:

@@ -6,9 +6,12 @@ import unicodedata
 from datetime import datetime, timezone
 from functools import wraps
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 from typing import Callable
 
 from flask import abort, current_app, g, make_response, render_template, request, session
+from babel.dates import format_skeleton
+from flask_babel import format_datetime, format_time, get_locale
 from flask_login import current_user, login_required
 from sqlalchemy import exists, select
 
@@ -51,14 +54,37 @@ def store_clock(location: StockLocation) -> StoreClock:
     return StoreClock(zone, datetime.now(timezone.utc))
 
 
+def store_zone() -> ZoneInfo:
+    """The time zone of the store the user works at now (Flask-Babel's time zone too)."""
+    if "store_zone" not in g:
+        location = current_location() if current_user.is_authenticated else None
+        g.store_zone = time_zone(location.time_zone if location else None, current_app.config["DEFAULT_TIME_ZONE"])
+    return g.store_zone
+
+
 def store_time(moment: datetime | None) -> datetime | None:
     """``moment`` on the clock of the store the user works at now (templates: ``|store_time``)."""
     if moment is None:
         return None
-    if "store_zone" not in g:
-        location = current_location() if current_user.is_authenticated else None
-        g.store_zone = time_zone(location.time_zone if location else None, current_app.config["DEFAULT_TIME_ZONE"])
-    return as_utc(moment).astimezone(g.store_zone)
+    return as_utc(moment).astimezone(store_zone())
+
+
+def store_datetime(moment: datetime | None, format: str = "short") -> str:
+    """``moment`` written the user's way on the store's clock ("3.12.2026 09:21", "12/3/26, 9:21 AM")."""
+    return format_datetime(as_utc(moment), format) if moment else ""
+
+
+def store_time_of_day(moment: datetime | None, format: str = "short") -> str:
+    """The time of day of ``moment`` on the store's clock, written the user's way."""
+    return format_time(as_utc(moment), format) if moment else ""
+
+
+def store_day_and_clock(moment: datetime | None) -> str:
+    """A day of this season and its time, short: "3/12 09:21" in Turkish, "12/3 9:21 AM" in English."""
+    if not moment:
+        return ""
+    local = store_time(moment)
+    return f"{format_skeleton('MMdd', local, locale=get_locale())} {store_time_of_day(moment)}"
 
 
 def require_location() -> StockLocation:

@@ -33,3 +33,6 @@ if [[ ! -f "$stamp" ]]; then
   .venv/bin/pip install -q -r "$requirements"
   touch "$stamp"
 fi
+
+# The Turkish UI: gettext catalogues compiled from packing/translations/*/LC_MESSAGES/messages.po.
+.venv/bin/pybabel -q compile -d packing/translations

@@ -1,4 +1,4 @@
-"""The home-made i18n: plural forms, and the sign-in page in the browser's language."""
+"""The UI's i18n: plural forms, and the sign-in page in the browser's language."""
 from __future__ import annotations
 
 import pytest

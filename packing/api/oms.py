@@ -156,7 +156,7 @@ def package_invoice(package_id: int):
 def package_invoice_document(package_id: int):
     package = _package(package_id)
     if package.invoice is None:
-        raise InvalidParameter(f"Package {package.number} has no invoice yet; create it first.", field="invoice")
+        raise InvalidParameter("Package {number} has no invoice yet; create it first.", number=package.number, field="invoice")
     return jsonify({"html_content": render_invoice_html(package.invoice)})
 
 

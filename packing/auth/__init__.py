@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -80,6 +80,17 @@ def login():
         logger.info("Signed in: %s from %s", user.username, client_ip())
         return redirect(safe_next(request.args.get("next"), url_for(home_endpoint(user))), code=303)
     return render("auth/login.html", form=form, status=400 if form.errors else 200)
+
+
+@bp.route("/language/<chosen>", methods=["GET"])
+def choose_language(chosen: str):
+    """The sign-in page's language for this browser, until someone signs in (then theirs).
+    A link, not a form: it changes only how the page reads, and the sign-in form stays the
+    page's one form."""
+    if chosen not in LOCALES:
+        abort(404)
+    session["locale"] = chosen
+    return redirect(url_for("auth.login", next=request.args.get("next")), code=303)
 
 
 @bp.errorhandler(RateLimitExceeded)

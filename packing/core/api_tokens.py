@@ -38,7 +38,7 @@ def create_token(
     """Issue a key for ``user``, limited to ``location_codes`` (default: all of the user's
     locations). A non-admin may only be given locations the user works at."""
     if not user.is_active:
-        raise InvalidParameter(f"User {user.username} is not active.", field="username")
+        raise InvalidParameter("User {username} is not active.", username=user.username, field="username")
     name = name.strip()
     if len(name) > 100:
         raise InvalidParameter("A token name has at most 100 characters.", field="name")
@@ -48,12 +48,12 @@ def create_token(
         outside = sorted(location.erp_code for location in locations if location.id not in allowed)
         if outside:
             raise InvalidParameter(
-                f"{user.username} does not work at {', '.join(outside)}.", field="location"
+                "{username} does not work at {locations}.", username=user.username, locations=", ".join(outside), field="location"
             )
         if not locations:
             locations = list(user.stock_locations)
         if not locations:
-            raise InvalidParameter(f"{user.username} has no stock location to scope a token to.", field="location")
+            raise InvalidParameter("{username} has no stock location to scope a token to.", username=user.username, field="location")
     key = secrets.token_urlsafe(32)
     token = ApiToken(
         user=user, name=name, key_prefix=key[:PREFIX_LENGTH], key_hash=hash_key(key), stock_locations=locations

@@ -81,7 +81,7 @@ def resolve_transition(session: Session, transition_or_slug: Transition | int | 
         transition = session.scalar(select(Transition).where(Transition.slug == transition_or_slug))
         field_name = "slug"
     if transition is None or not transition.is_active:
-        raise InvalidParameter(f"Unknown command {transition_or_slug!r}.", field=field_name)
+        raise InvalidParameter("Unknown command '{command}'.", command=transition_or_slug, field=field_name)
     return transition
 
 
@@ -101,7 +101,7 @@ def execute_command(
 
     if transition.source_state_id != package.state_id:
         raise CommandNotAllowed(
-            f"“{transition.label}” cannot run on a package that is {package.state.name}.", field="transition"
+            "“{command}” cannot run on a package that is {state}.", command=transition.label, state=package.state.name, field="transition"
         )
     params = dict(input_parameters or {})
     if transition.is_packageitem_parameter_required and not params.get("package_items"):
@@ -109,7 +109,7 @@ def execute_command(
 
     handler = _HANDLERS.get(transition.command)
     if handler is None:
-        raise InvalidParameter(f"Command type {transition.command} is not supported.", field="transition")
+        raise InvalidParameter("Command type {command} is not supported.", command=transition.command, field="transition")
 
     old_state = package.state
     context = CommandContext(session, package, transition, params, user)
@@ -158,7 +158,7 @@ def _chosen_items(ctx: CommandContext) -> list[PackageItem]:
     missing = sorted(set(ids) - set(by_id))
     if missing:
         raise InvalidParameter(
-            f"Package items {missing} are not open items of package {ctx.package.number}.", field="package_items"
+            "Package items {items} are not open items of package {number}.", items=missing, number=ctx.package.number, field="package_items"
         )
     ctx.log_attributes["package_items"] = sorted(set(ids))
     return [by_id[i] for i in sorted(set(ids))]
@@ -212,7 +212,7 @@ def _refuse(ctx: CommandContext) -> None:
             select(DenialReason).where(DenialReason.remote_id == parse_text(raw, "denial_reason", max_length=64))
         )
     if reason is None or not reason.is_active:
-        raise InvalidParameter(f"{raw!r} is not an active denial reason.", field="denial_reason")
+        raise InvalidParameter("'{denial_reason}' is not an active denial reason.", denial_reason=raw, field="denial_reason")
     _set_items_state(ctx.session, active_items(ctx.package), PackageItemStatus.REFUSED, denial_reason_id=reason.id)
     ctx.package.holder_id = None
     ctx.log_attributes["denial_reason"] = reason.id

@@ -50,7 +50,7 @@ def time_zone(name: Optional[str], default: str) -> ZoneInfo:
     try:
         return ZoneInfo(chosen)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidParameter(f"{chosen!r} is not a known time zone.", field="time_zone") from None
+        raise InvalidParameter("'{time_zone}' is not a known time zone.", time_zone=chosen, field="time_zone") from None
 
 
 def set_time_zone(session: Session, erp_code: str, name: str) -> StockLocation:
@@ -58,7 +58,7 @@ def set_time_zone(session: Session, erp_code: str, name: str) -> StockLocation:
     time_zone(name, "UTC")
     location = session.scalar(select(StockLocation).where(StockLocation.erp_code == erp_code))
     if location is None:
-        raise InvalidParameter(f"Unknown stock location {erp_code}.", field="location")
+        raise InvalidParameter("Unknown stock location {location}.", location=erp_code, field="location")
     location.time_zone = name
     session.flush()
     return location

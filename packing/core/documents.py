@@ -7,7 +7,6 @@ A label is rendered once, when its package is packed or its shipment changes, an
 from __future__ import annotations
 
 import io
-import json
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from packing.core import events
 from packing.core.catalogue import active_items
 from packing.core.db import lock_package, transaction
 from packing.core.errors import InvalidParameter, NotFound
+from packing.core.messages import translate, translate_in_context, translations_for
 from packing.core.catalogue import PACKED_STATES, PackageStatus, package_state
 from packing.core.models import (
     Address,
@@ -49,7 +49,6 @@ from packing.core.models import (
 from packing.core.shipping import LABELS_TO_RENDER, create_shipment
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "labels"
-TRANSLATIONS_DIR = Path(__file__).resolve().parents[1] / "translations"
 
 LABEL = "label"
 INVOICE = "invoice"
@@ -111,7 +110,7 @@ def code128_svg(value: str, height_mm: float = BARCODE_HEIGHT_MM) -> str:
     if (modules + 2 * QUIET_ZONE_MODULES) * module_mm > BARCODE_MAX_WIDTH_MM:
         module_mm = BARCODE_MAX_WIDTH_MM / (modules + 2 * QUIET_ZONE_MODULES)
     if module_mm < BARCODE_MIN_MODULE_MM:
-        raise InvalidParameter(f"{value!r} is too long to print as a readable barcode.", field="barcode")
+        raise InvalidParameter("'{code}' is too long to print as a readable barcode.", code=value, field="barcode")
     out = io.BytesIO()
     symbol.write(
         out,
@@ -175,7 +174,7 @@ def _address_lines(address) -> list[str]:
 def render_label_html(package: Package, printed_at: Optional[datetime] = None) -> str:
     shipment = package.shipment
     if shipment is None:
-        raise NotFound(f"Package {package.number} has no shipment, so it has no label.", field="package")
+        raise NotFound("Package {number} has no shipment, so it has no label.", number=package.number, field="package")
     location = package.stock_location
     order = package.order
     return _templates.get_template("label.html").render(
@@ -223,7 +222,7 @@ def label_pdf(session: Session, package: Package) -> bytes:
     if package.shipment is None:
         if package.state.enum_value not in {status.value for status in PACKED_STATES}:
             raise InvalidParameter(
-                f"Package {package.number} is {package.state.name}; it gets a label once it is packed.",
+                "Package {number} is {state}; it gets a label once it is packed.", number=package.number, state=package.state.name,
                 field="package",
             )
         create_shipment(session, package)
@@ -348,28 +347,21 @@ def invoice_totals(invoice: Invoice) -> InvoiceTotals:
     )
 
 
-@lru_cache(maxsize=None)
-def _document_messages(language: str) -> dict[str, str]:
-    """The printed documents' strings in ``language``, from the same translation file as
-    the print room's screens (read here because the domain does not import Flask)."""
-    path = TRANSLATIONS_DIR / language / "documents.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-
-
 def document_gettext(locale: str) -> Callable[..., str]:
-    messages = _document_messages(locale[:2])
+    """The printed documents' ``t()``: the UI's catalogue (packing/translations), read without Flask."""
+    translations = translations_for(locale[:2])
 
-    def translate(text: str, **values) -> str:
-        translated = messages.get(text, text)
-        return translated.format(**values) if values else translated
+    def t(text: str, **values) -> str:
+        return translate(translations, text, **values)
 
-    return translate
+    return t
 
 
 def _document_formatters(locale: str, currency: str) -> dict:
     return {
         "locale": locale,
         "t": document_gettext(locale),
+        "pt": lambda context, text, **values: translate_in_context(translations_for(locale[:2]), context, text, **values),
         "money": lambda amount: format_money(amount, currency, locale),
         "rate": lambda rate: format_rate(rate, locale),
         "day": lambda value: format_date(value, locale),
@@ -542,7 +534,7 @@ def create_print_batch(
         ).all()
         if without:
             raise InvalidParameter(
-                f"Packed without shipment, so no label: {', '.join(sorted(without)[:5])}.", field="package_ids"
+                "Packed without shipment, so no label: {packages}.", packages=", ".join(sorted(without)[:5]), field="package_ids"
             )
     batch = PrintBatch(
         stock_location_id=location_id,

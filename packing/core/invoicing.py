@@ -52,11 +52,11 @@ def create_invoice(session: Session, package: Package | int, user: Optional[User
         return package.invoice
     if package.state.enum_value not in {status.value for status in PACKED_STATES}:
         raise InvalidParameter(
-            f"Package {package.number} is {package.state.name}; it can be invoiced once it is packed.", field="package"
+            "Package {number} is {state}; it can be invoiced once it is packed.", number=package.number, state=package.state.name, field="package"
         )
     items = active_items(package)
     if not items:
-        raise InvalidParameter(f"Package {package.number} has no items to invoice.", field="package")
+        raise InvalidParameter("Package {number} has no items to invoice.", number=package.number, field="package")
     order = package.order
     invoice = Invoice(
         package=package,
@@ -102,7 +102,7 @@ def set_invoice_number(session: Session, package: Package | int, number: object)
     number = number.strip()
     if len(number) > INVOICE_NUMBER_MAX_LENGTH:
         raise InvalidParameter(
-            f"invoice_number must be at most {INVOICE_NUMBER_MAX_LENGTH} characters.", field="invoice_number"
+            "invoice_number must be at most {max_length} characters.", max_length=INVOICE_NUMBER_MAX_LENGTH, field="invoice_number"
         )
     package = lock_package(session, package if isinstance(package, int) else package.id)
     invoice = package.invoice
@@ -110,7 +110,7 @@ def set_invoice_number(session: Session, package: Package | int, number: object)
         taken = session.scalar(select(Invoice.package_id).where(Invoice.number == number, Invoice.id != invoice.id))
         if taken is not None:
             raise InvalidParameter(
-                f"Invoice number {number} is already used by another invoice.", field="invoice_number"
+                "Invoice number {number} is already used by another invoice.", number=number, field="invoice_number"
             )
         invoice.number = number
         invoice.status = "invoiced"

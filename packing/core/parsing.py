@@ -16,6 +16,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Optional, Sequence
 
+from packing.core.messages import N_
 from packing.core.errors import InvalidParameter
 
 INT32_MAX = 2**31 - 1
@@ -143,8 +144,8 @@ class _Refused:
         self.token, self.template = token, template
 
 
-NOT_FINITE = "{name}: {token} is not a finite number."
-TOO_LONG = "{name}: {token} is too long to be a number."
+NOT_FINITE = N_("{name}: {token} is not a finite number.")
+TOO_LONG = N_("{name}: {token} is too long to be a number.")
 
 
 def _number(text: str, convert) -> Any:

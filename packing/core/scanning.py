@@ -18,6 +18,7 @@ from packing.core.catalogue import OPEN_PACKAGE_STATES, CommandType, PackageStat
 from packing.core.catalogue import active_items
 from packing.core.commands import CommandResult, execute_command, resolve_transition
 from packing.core.db import lock_package
+from packing.core.messages import N_
 from packing.core.errors import CommandNotAllowed, ConcurrentUpdate, InvalidParameter, NotFound, ScanRefused
 from packing.core.models import OrderItem, Package, PackageItem, Product, ProductBarcode, Role, Scan, Transition, User, utcnow
 
@@ -189,8 +190,8 @@ def record_scan(
     if not items:
         known = _known_product(session, code)
         if known is not None:
-            raise ScanRefused(f"{code} is not in this package.", kind=WRONG_ITEM, product=known)
-        raise ScanRefused(f"{code} is not a barcode we know.", kind=UNKNOWN_CODE)
+            raise ScanRefused("{code} is not in this package.", code=code, kind=WRONG_ITEM, product=known)
+        raise ScanRefused("{code} is not a barcode we know.", code=code, kind=UNKNOWN_CODE)
     return _count_one(session, package, recorded, items, client_scan_id, code, is_manual=False, user=user)
 
 
@@ -300,7 +301,7 @@ def run_station_command(
 def _check_client_scan_id(client_scan_id: str) -> None:
     if not client_scan_id or len(client_scan_id) > MAX_CLIENT_SCAN_ID_LENGTH:
         raise InvalidParameter(
-            f"client_scan_id must be 1 to {MAX_CLIENT_SCAN_ID_LENGTH} characters.", field="client_scan_id"
+            "client_scan_id must be 1 to {max_length} characters.", max_length=MAX_CLIENT_SCAN_ID_LENGTH, field="client_scan_id"
         )
 
 
@@ -329,7 +330,7 @@ def _check_holder(package: Package, user: Optional[User], error: type) -> None:
     if package.holder_id is None:
         if error is ScanRefused:
             raise ScanRefused("Nobody holds this package: open it before scanning.", kind=NOT_HELD, field=None)
-        raise error("Nobody holds this package: open it first.", field="package")
+        raise error(N_("Nobody holds this package: open it first."), field="package")
     if user.role in (Role.LEAD, Role.ADMIN):
         return
     holder = package.holder.username if package.holder else "another picker"
@@ -340,7 +341,7 @@ def _check_holder(package: Package, user: Optional[User], error: type) -> None:
 
 def _check_scannable(package: Package, user: Optional[User]) -> None:
     if package.state.enum_value not in _OPEN_VALUES:
-        raise ScanRefused(f"This package is {package.state.name}; it takes no more scans.", kind=NOT_OPEN, field=None)
+        raise ScanRefused("This package is {state}; it takes no more scans.", state=package.state.name, kind=NOT_OPEN, field=None)
     _check_holder(package, user, ScanRefused)
 
 
@@ -378,7 +379,7 @@ def _count_one(
     product = items[0].order_item.product
     if not free:
         raise ScanRefused(
-            f"All {len(items)} of {product.name} are already scanned.",
+            "All {count} of {name} are already scanned.", count=len(items), name=product.name,
             kind=OVER_SCAN,
             field=None if is_manual else "barcode",
             product=product,

@@ -95,7 +95,7 @@ def _keep(package: Package, **values: Any) -> None:
 def get_by_number(session: Session, number: str) -> Package:
     package = session.scalar(select(Package).where(Package.number == number))
     if package is None:
-        raise NotFound(f"No package {number}.", field="number")
+        raise NotFound("No package {number}.", number=number, field="number")
     return package
 
 
@@ -105,7 +105,7 @@ def _items_by_number(package: Package, numbers: Iterable[str], field: str = "ite
     for number in dict.fromkeys(numbers):
         (chosen.append(by_number[number]) if number in by_number else unknown.append(number))
     if unknown:
-        raise InvalidParameter(f"Package {package.number} has no item {', '.join(unknown)}.", field=field)
+        raise InvalidParameter("Package {number} has no item {items}.", number=package.number, items=", ".join(unknown), field=field)
     return chosen
 
 
@@ -134,7 +134,7 @@ def _cargo_company(session: Session, code_or_name: str, field: str) -> CargoComp
         )
     )
     if company is None:
-        raise InvalidParameter(f"No active cargo company {code_or_name!r}.", field=field)
+        raise InvalidParameter("No active cargo company '{company}'.", company=code_or_name, field=field)
     return company
 
 
@@ -159,7 +159,7 @@ def update_package(session: Session, package: Package, changes: dict[str, Any], 
         transition = _transition(session, package, command_types, destination)
         if transition is None:
             raise InvalidParameter(
-                f"Package {package.number} cannot go from {package.state.name} to status {status}.", field="status"
+                "Package {number} cannot go from {state} to status {status}.", number=package.number, state=package.state.name, status=status, field="status"
             )
         package = commands.execute_command(session, package, transition, {}, user).package
     if changes.get("shipping_company") and not changes.get("waybill_number") and package.shipment is None:
@@ -186,7 +186,7 @@ def update_package(session: Session, package: Package, changes: dict[str, Any], 
 def _set_waybill(session: Session, package: Package, waybill: str, company_name: Optional[str]) -> None:
     taken = session.scalar(select(Shipment.package_id).where(Shipment.awb_number == waybill))
     if taken is not None and taken != package.id:
-        raise InvalidParameter(f"Waybill {waybill} belongs to another package.", field="waybill_number")
+        raise InvalidParameter("Waybill {waybill} belongs to another package.", waybill=waybill, field="waybill_number")
     if company_name:
         company = _cargo_company(session, company_name, "shipping_company")
     else:
@@ -206,7 +206,7 @@ def change_shipping_method(session: Session, package: Package, code: str, field:
     package = lock_package(session, package.id)
     if package.shipment is not None or package_status(package) in (CANCELLED, SHIPPED, DELIVERED, DELIVERY_FAILED):
         raise InvalidParameter(
-            f"Package {package.number} already has its shipment; its carrier cannot change.", field=field
+            "Package {number} already has its shipment; its carrier cannot change.", number=package.number, field=field
         )
     company = _cargo_company(session, code, field)
     package.extra_information = {
@@ -224,7 +224,7 @@ def split_package(session: Session, package: Package, groups: list[dict[str, Any
         items = _items_by_number(package, group["items"])
         transition = _transition(session, package, (CommandType.SPLIT,))
         if transition is None:
-            raise InvalidParameter(f"Package {package.number} cannot be split while {package.state.name}.", field="items")
+            raise InvalidParameter("Package {number} cannot be split while {state}.", number=package.number, state=package.state.name, field="items")
         result = commands.execute_command(session, package, transition, {"package_items": [i.id for i in items]}, user)
         if group.get("shipping_method"):
             change_shipping_method(session, session.get(Package, result.response["package__id"]), group["shipping_method"])
@@ -240,7 +240,7 @@ def reject_items(session: Session, package: Package, numbers: list[str], reason:
     open_items = active_items(package)
     closed = [item_number(i, package) for i in items if i not in open_items]
     if closed:
-        raise InvalidParameter(f"Items {', '.join(closed)} are no longer open.", field="items")
+        raise InvalidParameter("Items {items} are no longer open.", items=", ".join(closed), field="items")
     if len(items) == len(open_items):
         transition = _transition(session, package, (CommandType.REFUSE,))
         wanted = reason.strip().lower()
@@ -255,7 +255,7 @@ def reject_items(session: Session, package: Package, numbers: list[str], reason:
         transition = _transition(session, package, (CommandType.OUT_OF_STOCK,))
         parameters = {"package_items": [i.id for i in items], "discrepancy_reason": reason}
     if transition is None:
-        raise InvalidParameter(f"Package {package.number} cannot be rejected while {package.state.name}.", field="items")
+        raise InvalidParameter("Package {number} cannot be rejected while {state}.", number=package.number, state=package.state.name, field="items")
     result = commands.execute_command(session, package, transition, parameters, user)
     _keep(result.package, rejection_reason=reason)
     session.flush()
@@ -280,9 +280,9 @@ def refund_package(session: Session, package: Package, reason: str, refund_invoi
     package = lock_package(session, package.id)
     if package_status(package) not in REFUNDABLE:
         raise InvalidParameter(
-            f"Package {package.number} has not been shipped, so there is nothing to refund.", field="number"
+            "Package {number} has not been shipped, so there is nothing to refund.", number=package.number, field="number"
         )
     if bookkeeping(package).get("refund"):
-        raise InvalidParameter(f"Package {package.number} is already refunded.", field="refund_invoice_number")
+        raise InvalidParameter("Package {number} is already refunded.", number=package.number, field="refund_invoice_number")
     _keep(package, refund={"reason": reason, "refund_invoice_number": refund_invoice_number})
     session.flush()

@@ -109,7 +109,7 @@ def carrier_for(cargo_company: CargoCompany) -> CarrierAdapter:
     adapter = _CARRIERS.get(cargo_company.shipping_company)
     if adapter is None:
         raise InvalidParameter(
-            f"No carrier integration “{cargo_company.shipping_company}” is installed for {cargo_company.name}.",
+            "No carrier integration “{integration}” is installed for {company}.", integration=cargo_company.shipping_company, company=cargo_company.name,
             field="cargo_company",
         )
     return adapter
@@ -132,8 +132,8 @@ def create_shipment(session: Session, package: Package, cargo_company: Optional[
     )
     if company is None or not company.is_active:
         raise InvalidParameter(
-            f"{package.stock_location.name} has no active default cargo company; "
-            "a shift lead sets one in the print room.",
+            "{location} has no active default cargo company; a shift lead sets one in the print room.",
+            location=package.stock_location.name,
             field="cargo_company",
         )
     adapter = carrier_for(company)
@@ -162,7 +162,7 @@ def find_cargo_company(session: Session, name_or_code: str) -> CargoCompany:
         )
     )
     if company is None:
-        raise InvalidParameter(f"{name_or_code!r} is not an active cargo company.", field="shipping_company")
+        raise InvalidParameter("'{company}' is not an active cargo company.", company=name_or_code, field="shipping_company")
     return company
 
 
@@ -179,7 +179,7 @@ def update_shipment_info(
     package = lock_package(session, package if isinstance(package, int) else package.id)
     if package.state.enum_value not in SHIPPABLE_STATES:
         raise CommandNotAllowed(
-            f"Package {package.number} is {package.state.name}; its shipment can change once it is packed.",
+            "Package {number} is {state}; its shipment can change once it is packed.", number=package.number, state=package.state.name,
             field="package",
         )
     company = find_cargo_company(session, shipping_company) if shipping_company else None
@@ -191,7 +191,7 @@ def update_shipment_info(
             select(Shipment.package_id).where(Shipment.awb_number == tracking_number, Shipment.package_id != package.id)
         )
         if taken is not None:
-            raise InvalidParameter(f"Tracking number {tracking_number} belongs to another package.", "tracking_number")
+            raise InvalidParameter("Tracking number {tracking_number} belongs to another package.", field="tracking_number", tracking_number=tracking_number)
     if tracking_url is not None and len(tracking_url) > 500:
         raise InvalidParameter("tracking_url must be at most 500 characters.", field="tracking_url")
 

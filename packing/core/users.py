@@ -37,9 +37,9 @@ def create_user(
     if not username:
         raise InvalidParameter("A username is required.", field="username")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise InvalidParameter(f"User {username} already exists.", field="username")
+        raise InvalidParameter("User {username} already exists.", username=username, field="username")
     if role not in Role.ALL:
-        raise InvalidParameter(f"Role must be one of {', '.join(Role.ALL)}.", field="role")
+        raise InvalidParameter("Role must be one of {roles}.", roles=", ".join(Role.ALL), field="role")
     user = User(username=username, role=role, email=email, locale=locale)
     set_password(user, password)
     user.stock_locations = locations_by_code(session, location_codes)
@@ -53,7 +53,7 @@ def create_user(
 def find_user(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username.strip()))
     if user is None:
-        raise NotFound(f"No user {username.strip()}.")
+        raise NotFound("No user {username}.", username=username.strip())
     return user
 
 
@@ -62,13 +62,13 @@ def locations_by_code(session: Session, codes: Iterable[str]) -> list[StockLocat
     locations = list(session.scalars(select(StockLocation).where(StockLocation.erp_code.in_(codes))))
     unknown = sorted(set(codes) - {loc.erp_code for loc in locations})
     if unknown:
-        raise InvalidParameter(f"Unknown stock location {', '.join(unknown)}.", field="location")
+        raise InvalidParameter("Unknown stock location {location}.", location=", ".join(unknown), field="location")
     return locations
 
 
 def set_password(user: User, password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidParameter(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.", field="password")
+        raise InvalidParameter("A password needs at least {min_length} characters.", min_length=MIN_PASSWORD_LENGTH, field="password")
     user.password_hash = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
     end_sessions(user)
 

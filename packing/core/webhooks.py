@@ -74,7 +74,7 @@ RETRY_KWARGS = {
 def validate_retry_config(config: Any) -> dict:
     """The reference's ``retry_countdown_config``, checked and with numbers as numbers."""
     if not isinstance(config, Mapping) or config.get("choice") not in RETRY_KWARGS:
-        raise InvalidParameter(f"Retry strategy must be one of: {', '.join(RETRY_KWARGS)}.", field="retry_countdown_config")
+        raise InvalidParameter("Retry strategy must be one of: {choices}.", choices=", ".join(RETRY_KWARGS), field="retry_countdown_config")
     required, optional = RETRY_KWARGS[config["choice"]]
     given = config.get("kwargs") or {}
     if not isinstance(given, Mapping):
@@ -82,24 +82,24 @@ def validate_retry_config(config: Any) -> dict:
     unknown = set(given) - set(required) - set(optional)
     if unknown:
         raise InvalidParameter(
-            f"Unknown {config['choice']} retry setting: {', '.join(sorted(unknown))}.", field="retry_countdown_config"
+            "Unknown {choice} retry setting: {settings}.", choice=config["choice"], settings=", ".join(sorted(unknown)), field="retry_countdown_config"
         )
     kwargs: dict[str, float] = {}
     for name in (*required, *optional):
         value = given.get(name)
         if value is None or value == "":
             if name in required:
-                raise InvalidParameter(f"The {config['choice']} retry needs '{name}'.", field=f"retry_{name}")
+                raise InvalidParameter("The {choice} retry needs '{name}'.", choice=config["choice"], name=name, field="retry_" + name)
             continue
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise InvalidParameter(f"Retry '{name}' must be a number.", field=f"retry_{name}") from None
+            raise InvalidParameter("Retry '{name}' must be a number.", name=name, field="retry_" + name) from None
         if number < 0 or number != number or number == float("inf"):
-            raise InvalidParameter(f"Retry '{name}' must be zero or more.", field=f"retry_{name}")
+            raise InvalidParameter("Retry '{name}' must be zero or more.", name=name, field="retry_" + name)
         highest = _retry_bound(config["choice"], name)
         if number > highest:
-            raise InvalidParameter("Retry '{name}' must be at most {highest}.", field=f"retry_{name}", name=name, highest=highest)
+            raise InvalidParameter("Retry '{name}' must be at most {highest}.", field="retry_" + name, name=name, highest=highest)
         kwargs[name] = int(number) if number.is_integer() else number
     return {"choice": config["choice"], "kwargs": kwargs}
 
@@ -205,7 +205,7 @@ def _event_types(values: Any) -> list[str]:
     unknown = [value for value in chosen if value not in EVENT_TYPES]
     if unknown:
         raise InvalidParameter(
-            f"Unknown event type {unknown[0]!r}; known: {', '.join(EVENT_TYPES)}.", field="event_types"
+            "Unknown event type '{event_type}'; known: {known}.", event_type=unknown[0], known=", ".join(EVENT_TYPES), field="event_types"
         )
     return [event_type for event_type in EVENT_TYPES if event_type in chosen]
 
@@ -217,9 +217,9 @@ def _headers(values: Any) -> dict[str, str]:
     for name, value in values.items():
         name, value = str(name).strip(), str(value).strip()
         if not name or any(c in name for c in " :\r\n") or any(c in value for c in "\r\n"):
-            raise InvalidParameter(f"Header {name!r} is not a valid header.", field="additional_headers")
+            raise InvalidParameter("Header '{name}' is not a valid header.", name=name, field="additional_headers")
         if name.lower() in RESERVED_HEADERS:
-            raise InvalidParameter(f"Header {name!r} is set by the station itself.", field="additional_headers")
+            raise InvalidParameter("Header '{name}' is set by the station itself.", name=name, field="additional_headers")
         headers[name] = value
     return headers
 
@@ -228,9 +228,9 @@ def _whole_number(value: Any, field: str, low: int, high: int) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise InvalidParameter(f"Must be a whole number from {low} to {high}.", field=field) from None
+        raise InvalidParameter("Must be a whole number from {low} to {high}.", low=low, high=high, field=field) from None
     if not low <= number <= high:
-        raise InvalidParameter(f"Must be a whole number from {low} to {high}.", field=field)
+        raise InvalidParameter("Must be a whole number from {low} to {high}.", low=low, high=high, field=field)
     return number
 
 
@@ -582,7 +582,7 @@ def events_page(
     query = select(WebhookEvent).order_by(WebhookEvent.id.desc()).limit(limit)
     if status:
         if status not in STATUSES:
-            raise InvalidParameter(f"Status must be one of: {', '.join(STATUSES)}.", field="status")
+            raise InvalidParameter("Status must be one of: {statuses}.", statuses=", ".join(STATUSES), field="status")
         query = query.where(WebhookEvent.status == status)
     if webhook_id:
         query = query.where(WebhookEvent.webhook_id == webhook_id)

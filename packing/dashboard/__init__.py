@@ -14,12 +14,13 @@ from flask import Blueprint, Response, abort, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
+from packing.core.messages import N_
 from packing.core import charts
 from packing.core import dashboard as metrics
 from packing.core.catalogue import PackageStatus
 from packing.core.models import Role, StockLocation
 from packing.extensions import db
-from packing.i18n import catalogue_locale, gettext as _
+from packing.i18n import catalogue_locale, gettext as _, ngettext, pgettext
 from packing.web import register_nav, render, require_location, roles_required, store_clock, wants_partial
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -28,7 +29,8 @@ register_nav("Dashboard", "dashboard.index", (Role.LEAD,), order=15)
 REFRESH_SECONDS = 30
 REPORT_PAGE_SIZE = 50
 REPORT_MAX_DAYS = 366
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday"))
+MONTHS = (N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("May"), N_("Jun"), N_("Jul"), N_("Aug"), N_("Sep"), N_("Oct"), N_("Nov"), N_("Dec"))
 # The hours a chart always shows, so a quiet morning still reads as a working day.
 WORKING_HOURS = (8, 20)
 
@@ -107,7 +109,7 @@ def _per_hour_chart(location: StockLocation, clock: metrics.StoreClock, runs: li
     first = min([WORKING_HOURS[0], *busy])
     last = max([WORKING_HOURS[1], *busy])
     hours = list(range(first, last + 1))
-    today_name, last_week_name = _("Today"), _("Last {weekday}", weekday=_(clock.today.strftime("%A")))
+    today_name, last_week_name = _("Today"), _("Last {weekday}", weekday=_(WEEKDAYS[clock.today.weekday()]))
     svg = charts.columns(
         [f"{hour:02d}" for hour in hours],
         [
@@ -184,16 +186,16 @@ def _reasons_chart(location: StockLocation, clock: metrics.StoreClock) -> Chart:
     found = metrics.reasons(db.session, location.id, clock, catalogue_locale())
     svg = charts.bars(
         [_reason_label(reason) for reason in found],
-        [charts.Series(_("Count"), [reason.count for reason in found], charts.COLOURS[1])],
+        [charts.Series(pgettext("how many", "Count"), [reason.count for reason in found], charts.COLOURS[1])],
     ) if found else None
     return Chart(
         "reasons",
         _("Refusals and out-of-stock marks, last {days} days", days=metrics.HISTORY_DAYS),
         svg,
-        [_("Reason"), _("Count")],
+        [_("Reason"), pgettext("how many", "Count")],
         [
-            [_reason_label(reason), _("{count} packages", count=reason.count) if reason.kind == "refused"
-             else _("{count} units", count=reason.count)]
+            [_reason_label(reason), ngettext("{count} package", "{count} packages", reason.count) if reason.kind == "refused"
+             else ngettext("{count} unit", "{count} units", reason.count)]
             for reason in found
         ],
         note=_("Refusals count packages; out-of-stock marks count units."),

@@ -12,6 +12,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from packing.core.messages import N_
 from packing.core import scanning
 from packing.core.catalogue import OPEN_PACKAGE_STATES, CommandType, available_commands
 from packing.core.catalogue import active_items
@@ -36,15 +37,15 @@ STATION_COMMANDS = {
     CommandType.RELEASE: PLAIN,
 }
 PACKAGE_CHANGED = "package-changed"
-NOT_OFFERED = "That command does not apply to this package now."
+NOT_OFFERED = N_("That command does not apply to this package now.")
 
 # Every refusal says the scan was not counted, and names the product when it is known.
 REFUSALS = {
-    scanning.WRONG_ITEM: "Wrong item, not counted: {code} is not in this package.",
-    scanning.UNKNOWN_CODE: "Unknown code, not counted: {code} is not a barcode we know.",
-    scanning.NOT_OPEN: "Not counted: this package is finished and takes no more scans.",
-    scanning.HELD_BY_OTHER: "Not counted: another picker is packing this package.",
-    scanning.NOT_HELD: "Not counted: nobody holds this package now (it is back in the queue). Open it to scan.",
+    scanning.WRONG_ITEM: N_("Wrong item, not counted: {code} is not in this package."),
+    scanning.UNKNOWN_CODE: N_("Unknown code, not counted: {code} is not a barcode we know."),
+    scanning.NOT_OPEN: N_("Not counted: this package is finished and takes no more scans."),
+    scanning.HELD_BY_OTHER: N_("Not counted: another picker is packing this package."),
+    scanning.NOT_HELD: N_("Not counted: nobody holds this package now (it is back in the queue). Open it to scan."),
     scanning.NOTHING_TO_UNDO: "There is no scan to undo.",
 }
 # What each answer sounds like at the station (station.js keeps a tone and a vibration per name).
@@ -58,8 +59,8 @@ OUTCOMES = {
     scanning.UNKNOWN_CODE: "unknown-code",
 }
 REFUSALS_NAMING_THE_PRODUCT = {
-    scanning.WRONG_ITEM: "Wrong item, not counted: {name} is not in this package.",
-    scanning.OVER_SCAN: "Too many, not counted: every {name} is already scanned.",
+    scanning.WRONG_ITEM: N_("Wrong item, not counted: {name} is not in this package."),
+    scanning.OVER_SCAN: N_("Too many, not counted: every {name} is already scanned."),
 }
 
 
@@ -107,7 +108,7 @@ def product_label(product) -> str:
     attributes = product.attributes or {}
     variant = [
         _("{label} {value}", label=_(label), value=attributes[key])
-        for key, label in (("size", "Size"), ("color", "Color"), ("colour", "Color"))
+        for key, label in (("size", N_("Size")), ("color", N_("Color")), ("colour", N_("Color")))
         if attributes.get(key)
     ]
     return " · ".join([product.name, *variant])
@@ -314,7 +315,7 @@ def _success(outcome: scanning.ScanOutcome) -> dict:
         return _answer("repeated", _("Already counted: that scan was a repeat."))
     if outcome.undone:
         return _answer("undone", _("Last scan taken back."))
-    label = "Counted by hand: {name}" if outcome.scan.is_manual else "Counted: {name}"
+    label = N_("Counted by hand: {name}") if outcome.scan.is_manual else N_("Counted: {name}")
     message = _(label, name=product_label(outcome.product))
     if outcome.completes:
         return _answer("complete", message + " " + _("Every item is scanned: ready to pack."), outcome.product.id)

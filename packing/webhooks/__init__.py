@@ -105,7 +105,7 @@ def parse_headers(lines) -> dict[str, str]:
         separator = ":" if ":" in line else "="
         name, found, value = line.partition(separator)
         if not found or not name.strip():
-            raise webhooks.InvalidParameter(f"Header line {line.strip()!r} needs a name and a value.", field="additional_headers")
+            raise webhooks.InvalidParameter("Header line '{line}' needs a name and a value.", line=line.strip(), field="additional_headers")
         headers[name.strip()] = value.strip()
     return headers
 

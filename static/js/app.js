@@ -1,4 +1,14 @@
 // Shared behaviour for every screen. Screen-specific code lives beside it (station.js, ...).
+
+// The page's words for what this script says (templates/_js_messages.html), in its language;
+// the English stays as the fallback for a page without the block.
+const APP_MESSAGES = {
+  offline: "No connection to the server. Check the network and try again.",
+  serverError: "Server error {status}. Try again.",
+  ...JSON.parse(document.getElementById("app-messages")?.textContent || "{}"),
+};
+const appSays = (key, values = {}) =>
+  APP_MESSAGES[key].replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole));
 document.addEventListener("DOMContentLoaded", () => {
   if (!window.htmx) return;
   // Domain refusals come back as 4xx partials with a message in them, and server errors as
@@ -23,14 +33,14 @@ document.addEventListener("htmx:responseError", (event) => {
   const banner = document.getElementById("connection-error");
   if (banner) {
     banner.hidden = false;
-    banner.textContent = `Server error ${event.detail.xhr.status}. Try again.`;
+    banner.textContent = appSays("serverError", { status: event.detail.xhr.status });
   }
 });
 document.addEventListener("htmx:sendError", () => {
   const banner = document.getElementById("connection-error");
   if (banner) {
     banner.hidden = false;
-    banner.textContent = "No connection to the server. Check the network and try again.";
+    banner.textContent = appSays("offline");
   }
 });
 
