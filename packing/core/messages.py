@@ -8,6 +8,7 @@ then fills the values in, so the values stay as they were (a barcode is never tr
 """
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -43,8 +44,12 @@ def compile_catalogues(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
             continue
         with po_path.open("rb") as po_file:
             catalog = read_po(po_file)
-        with mo_path.open("wb") as mo_file:
+        # Written aside and moved into place: another process starting at the same moment
+        # reads the old catalogue or the new one, never half of one.
+        partial = mo_path.with_suffix(f".mo.{os.getpid()}")
+        with partial.open("wb") as mo_file:
             write_mo(mo_file, catalog)
+        os.replace(partial, mo_path)
         written.append(mo_path)
     if written:
         translations_for.cache_clear()
