@@ -7,6 +7,7 @@ and 100, and the SQL statements each request runs (constant, or it is an N+1).
 An admin token without a scope sees all packages; the picker's store token sees BENCH-1's.
 Requests go through the whole Flask app (token check, validation, queries, JSON) in process.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -12,6 +12,7 @@ delivered (500,000 transition logs, a tenth refused or marked out of stock inste
 ten scans each (1,000,000 scans: a live one per unit, the rest undone rescans). Today's
 packages at BENCH-1 are part done: some waiting, some held, some packed without a label.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,7 +21,7 @@ import random
 import re
 import statistics
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 from sqlalchemy import create_engine, insert, select, text
@@ -79,7 +80,7 @@ def _fresh_schema(url: str) -> None:
 def build(url: str, packages: int, seed: int = 1) -> dict:
     rng = random.Random(seed)
     engine = create_engine(database_url(url))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with Session(engine) as session:
         seed_catalogue(session)
         states = {(s.enum_class, s.enum_value): s.id for s in session.scalars(select(State))}
@@ -91,7 +92,9 @@ def build(url: str, packages: int, seed: int = 1) -> dict:
         session.add_all([country, city, cargo, channel])
         stores = [
             StockLocation(
-                erp_code=f"BENCH-{i + 1}", name=f"Bench Store {i + 1}", default_cargo_company=cargo,
+                erp_code=f"BENCH-{i + 1}",
+                name=f"Bench Store {i + 1}",
+                default_cargo_company=cargo,
                 address=Address(line=f"Bench Street {i + 1}", city=city, country=country),
                 time_zone="Europe/Istanbul",
             )
@@ -101,21 +104,37 @@ def build(url: str, packages: int, seed: int = 1) -> dict:
         address = Address(first_name="Ayşe", last_name="Yılmaz", line="Moda Cd. 12", city=city, country=country)
         session.add(address)
         session.flush()
-        session.execute(insert(Product), [
-            {"sku": f"BENCH-{i:05d}", "barcode": f"2{i:011d}0", "name": f"Bench product {i}", "attributes": {},
-             "attributes_kwargs": {}, "created_date": now, "modified_date": now}
-            for i in range(PRODUCTS)
-        ])
+        session.execute(
+            insert(Product),
+            [
+                {
+                    "sku": f"BENCH-{i:05d}",
+                    "barcode": f"2{i:011d}0",
+                    "name": f"Bench product {i}",
+                    "attributes": {},
+                    "attributes_kwargs": {},
+                    "created_date": now,
+                    "modified_date": now,
+                }
+                for i in range(PRODUCTS)
+            ],
+        )
         product_ids = list(session.scalars(select(Product.id).order_by(Product.id)))
         create_user(session, LEAD, LEAD_PASSWORD, "lead", ["BENCH-1"])
-        pickers = [create_user(session, f"bench-picker-{i}", "bench-password", "picker", ["BENCH-1"]).id
-                   for i in range(PICKERS)]
+        pickers = [
+            create_user(session, f"bench-picker-{i}", "bench-password", "picker", ["BENCH-1"]).id
+            for i in range(PICKERS)
+        ]
         session.commit()
         store_ids = [store.id for store in stores]
         ids = {"channel": channel.id, "address": address.id, "cargo": cargo.id}
 
-    P = lambda status: states[("PackageStatus", status.value)]  # noqa: E731
-    I = lambda status: states[("PackageItemStatus", status.value)]  # noqa: E731
+    def package_state(status):
+        return states[("PackageStatus", status.value)]
+
+    def item_state(status):
+        return states[("PackageItemStatus", status.value)]
+
     slug = {
         "prepare": "package__prepare_package_command__waiting__preparing",
         "pack": "package__complete_packaging__preparing__packed-all-items",
@@ -127,27 +146,39 @@ def build(url: str, packages: int, seed: int = 1) -> dict:
         "pack_rest": "package__complete_packaging__contains-out-of-stock-products__packed-all-items",
     }
     moves = {  # (transition, old state, new state)
-        "prepare": (P(PackageStatus.WAITING), P(PackageStatus.PREPARING)),
-        "pack": (P(PackageStatus.PREPARING), P(PackageStatus.PACKED)),
-        "ready": (P(PackageStatus.PACKED), P(PackageStatus.READY_TO_SHIP)),
-        "ship": (P(PackageStatus.READY_TO_SHIP), P(PackageStatus.SHIPPED)),
-        "deliver": (P(PackageStatus.SHIPPED), P(PackageStatus.DELIVERED)),
-        "refuse": (P(PackageStatus.PREPARING), P(PackageStatus.REQUIRES_REPLAN)),
-        "oos": (P(PackageStatus.PREPARING), P(PackageStatus.CONTAINS_OUT_OF_STOCK)),
-        "pack_rest": (P(PackageStatus.CONTAINS_OUT_OF_STOCK), P(PackageStatus.PACKED)),
+        "prepare": (package_state(PackageStatus.WAITING), package_state(PackageStatus.PREPARING)),
+        "pack": (package_state(PackageStatus.PREPARING), package_state(PackageStatus.PACKED)),
+        "ready": (package_state(PackageStatus.PACKED), package_state(PackageStatus.READY_TO_SHIP)),
+        "ship": (package_state(PackageStatus.READY_TO_SHIP), package_state(PackageStatus.SHIPPED)),
+        "deliver": (package_state(PackageStatus.SHIPPED), package_state(PackageStatus.DELIVERED)),
+        "refuse": (package_state(PackageStatus.PREPARING), package_state(PackageStatus.REQUIRES_REPLAN)),
+        "oos": (package_state(PackageStatus.PREPARING), package_state(PackageStatus.CONTAINS_OUT_OF_STOCK)),
+        "pack_rest": (package_state(PackageStatus.CONTAINS_OUT_OF_STOCK), package_state(PackageStatus.PACKED)),
     }
     item_after = {
-        P(PackageStatus.WAITING): I(PackageItemStatus.WAITING), P(PackageStatus.PREPARING): I(PackageItemStatus.PREPARING),
-        P(PackageStatus.PACKED): I(PackageItemStatus.PACKED), P(PackageStatus.READY_TO_SHIP): I(PackageItemStatus.PACKED),
-        P(PackageStatus.SHIPPED): I(PackageItemStatus.SHIPPED), P(PackageStatus.DELIVERED): I(PackageItemStatus.DELIVERED),
-        P(PackageStatus.REQUIRES_REPLAN): I(PackageItemStatus.REFUSED),
+        package_state(PackageStatus.WAITING): item_state(PackageItemStatus.WAITING),
+        package_state(PackageStatus.PREPARING): item_state(PackageItemStatus.PREPARING),
+        package_state(PackageStatus.PACKED): item_state(PackageItemStatus.PACKED),
+        package_state(PackageStatus.READY_TO_SHIP): item_state(PackageItemStatus.PACKED),
+        package_state(PackageStatus.SHIPPED): item_state(PackageItemStatus.SHIPPED),
+        package_state(PackageStatus.DELIVERED): item_state(PackageItemStatus.DELIVERED),
+        package_state(PackageStatus.REQUIRES_REPLAN): item_state(PackageItemStatus.REFUSED),
     }
     started = time.perf_counter()
     counts = {"logs": 0, "scans": 0}
     log_id = scan_id = item_id = shipment_id = 0
     with engine.begin() as connection:
         for start in range(0, packages, CHUNK):
-            orders, order_items, package_rows, item_rows, logs, scans, shipments, prints = [], [], [], [], [], [], [], []
+            orders, order_items, package_rows, item_rows, logs, scans, shipments, prints = (
+                [],
+                [],
+                [],
+                [],
+                [],
+                [],
+                [],
+                [],
+            )
             for n in range(start, min(start + CHUNK, packages)):
                 package_id = n + 1
                 # Spread over the year up to now; the store's own packages at working hours.
@@ -155,18 +186,29 @@ def build(url: str, packages: int, seed: int = 1) -> dict:
                 days_ago = (packages - 1 - n) * 365 / packages
                 day = (now - timedelta(days=days_ago)).astimezone(ISTANBUL).date()
                 claimed = datetime(day.year, day.month, day.day, 8, tzinfo=ISTANBUL) + timedelta(
-                    minutes=rng.randint(0, 12 * 60))
-                claimed = min(claimed.astimezone(timezone.utc), now - timedelta(minutes=40))
+                    minutes=rng.randint(0, 12 * 60)
+                )
+                claimed = min(claimed.astimezone(UTC), now - timedelta(minutes=40))
                 placed = claimed - timedelta(hours=rng.randint(1, 30))
                 picker = rng.choice(pickers) if at_store else None
                 store_id = store_ids[0] if at_store else rng.choice(store_ids[1:])
-                orders.append({
-                    "id": package_id, "number": f"88{n:014d}", "date_placed": placed, "channel_id": ids["channel"],
-                    "shipping_address_id": ids["address"], "billing_address_id": ids["address"],
-                    "payment_type": "credit_card", "currency": "try", "has_gift_box": False,
-                    "delivery_type": "standard", "is_click_and_collect": False,
-                    "created_date": placed, "modified_date": placed,
-                })
+                orders.append(
+                    {
+                        "id": package_id,
+                        "number": f"88{n:014d}",
+                        "date_placed": placed,
+                        "channel_id": ids["channel"],
+                        "shipping_address_id": ids["address"],
+                        "billing_address_id": ids["address"],
+                        "payment_type": "credit_card",
+                        "currency": "try",
+                        "has_gift_box": False,
+                        "delivery_type": "standard",
+                        "is_click_and_collect": False,
+                        "created_date": placed,
+                        "modified_date": placed,
+                    }
+                )
                 # The story: today's last few wait or are held; else claimed and packed (or refused).
                 age = now - claimed
                 draw = rng.random()
@@ -176,8 +218,12 @@ def build(url: str, packages: int, seed: int = 1) -> dict:
                     story = ["prepare", "refuse"]
                 else:
                     story = ["prepare", "oos", "pack_rest"] if draw < 0.1 else ["prepare", "pack"]
-                    story += [step for step, after in (("ready", 1), ("ship", 1), ("deliver", 3)) if age > timedelta(days=after)]
-                moment, state = claimed, P(PackageStatus.WAITING)
+                    story += [
+                        step
+                        for step, after in (("ready", 1), ("ship", 1), ("deliver", 3))
+                        if age > timedelta(days=after)
+                    ]
+                moment, state = claimed, package_state(PackageStatus.WAITING)
                 pack_minutes = max(3.0, rng.gauss(14, 6))
                 for step in story:
                     transition = transitions[slug[step]]
@@ -189,59 +235,113 @@ def build(url: str, packages: int, seed: int = 1) -> dict:
                     elif step != "prepare":
                         moment = moment + timedelta(hours=rng.randint(2, 20))
                     log_id += 1
-                    logs.append({
-                        "id": log_id, "content_type": "package", "object_id": package_id, "old_state_id": old,
-                        "new_state_id": new, "transition_id": transition, "user_id": picker,
-                        "stock_location_id": store_id, "attributes": {},
-                        "created_date": moment,
-                    })
+                    logs.append(
+                        {
+                            "id": log_id,
+                            "content_type": "package",
+                            "object_id": package_id,
+                            "old_state_id": old,
+                            "new_state_id": new,
+                            "transition_id": transition,
+                            "user_id": picker,
+                            "stock_location_id": store_id,
+                            "attributes": {},
+                            "created_date": moment,
+                        }
+                    )
                     state = new
-                package_rows.append({
-                    "id": package_id, "number": f"88{n:014d}P1", "order_id": package_id,
-                    "stock_location_id": store_id,
-                    "state_id": state, "target_packing_date": claimed + timedelta(hours=4),
-                    "holder_id": picker if story == ["prepare"] else None, "extra_information": {},
-                    "version": len(story) + 1, "created_date": placed, "modified_date": moment,
-                })
+                package_rows.append(
+                    {
+                        "id": package_id,
+                        "number": f"88{n:014d}P1",
+                        "order_id": package_id,
+                        "stock_location_id": store_id,
+                        "state_id": state,
+                        "target_packing_date": claimed + timedelta(hours=4),
+                        "holder_id": picker if story == ["prepare"] else None,
+                        "extra_information": {},
+                        "version": len(story) + 1,
+                        "created_date": placed,
+                        "modified_date": moment,
+                    }
+                )
                 units = rng.randint(1, 4)
                 live_scans = []
                 for k in range(units):
                     item_id += 1
-                    order_items.append({
-                        "id": item_id, "order_id": package_id, "product_id": rng.choice(product_ids),
-                        "price": Decimal("199.90"), "net_amount": Decimal("199.90"), "tax_rate": Decimal("20.00"),
-                        "discount_amount": Decimal("0.00"), "price_currency": "try", "attributes": {},
-                        "created_date": placed, "modified_date": placed,
-                    })
+                    order_items.append(
+                        {
+                            "id": item_id,
+                            "order_id": package_id,
+                            "product_id": rng.choice(product_ids),
+                            "price": Decimal("199.90"),
+                            "net_amount": Decimal("199.90"),
+                            "tax_rate": Decimal("20.00"),
+                            "discount_amount": Decimal("0.00"),
+                            "price_currency": "try",
+                            "attributes": {},
+                            "created_date": placed,
+                            "modified_date": placed,
+                        }
+                    )
                     oos = "oos" in story and k == 0
-                    item_rows.append({
-                        "id": item_id, "package_id": package_id, "order_item_id": item_id,
-                        "state_id": I(PackageItemStatus.OUT_OF_STOCK) if oos else item_after.get(state, I(PackageItemStatus.PACKED)),
-                        "discrepancy_reason": "out_of_stock" if oos else None,
-                        "unit_type": "quantity", "created_date": placed, "modified_date": placed,
-                    })
+                    item_rows.append(
+                        {
+                            "id": item_id,
+                            "package_id": package_id,
+                            "order_item_id": item_id,
+                            "state_id": item_state(PackageItemStatus.OUT_OF_STOCK)
+                            if oos
+                            else item_after.get(state, item_state(PackageItemStatus.PACKED)),
+                            "discrepancy_reason": "out_of_stock" if oos else None,
+                            "unit_type": "quantity",
+                            "created_date": placed,
+                            "modified_date": placed,
+                        }
+                    )
                     live_scans.append(item_id)
                 if "prepare" in story:
                     for s in range(SCANS_PER_PACKAGE):
                         scan_id += 1
                         item = live_scans[s % len(live_scans)]
-                        scans.append({
-                            "id": scan_id, "package_id": package_id, "package_item_id": item,
-                            "client_scan_id": f"bench-{scan_id}", "barcode": "2000000000000", "is_manual": False,
-                            "user_id": picker, "created_date": claimed + timedelta(seconds=20 * s),
-                            # One live scan per unit; the rest were undone (a rescan, a mistake).
-                            "undone_at": None if s < len(live_scans) else claimed + timedelta(seconds=20 * s + 5),
-                        })
+                        scans.append(
+                            {
+                                "id": scan_id,
+                                "package_id": package_id,
+                                "package_item_id": item,
+                                "client_scan_id": f"bench-{scan_id}",
+                                "barcode": "2000000000000",
+                                "is_manual": False,
+                                "user_id": picker,
+                                "created_date": claimed + timedelta(seconds=20 * s),
+                                # One live scan per unit; the rest were undone (a rescan, a mistake).
+                                "undone_at": None if s < len(live_scans) else claimed + timedelta(seconds=20 * s + 5),
+                            }
+                        )
                 if at_store and ("pack" in story or "pack_rest" in story):
                     shipment_id += 1
-                    shipments.append({
-                        "id": shipment_id, "package_id": package_id, "cargo_company_id": ids["cargo"],
-                        "awb_number": f"BN{package_id:012d}", "tracking_url": "", "state": 1,
-                        "update_date_time": moment, "created_date": moment, "modified_date": moment,
-                    })
-                    if state != P(PackageStatus.PACKED) or rng.random() < 0.5:
-                        prints.append({"package_id": package_id, "document_type": "label", "user_id": None,
-                                       "created_date": moment})
+                    shipments.append(
+                        {
+                            "id": shipment_id,
+                            "package_id": package_id,
+                            "cargo_company_id": ids["cargo"],
+                            "awb_number": f"BN{package_id:012d}",
+                            "tracking_url": "",
+                            "state": 1,
+                            "update_date_time": moment,
+                            "created_date": moment,
+                            "modified_date": moment,
+                        }
+                    )
+                    if state != package_state(PackageStatus.PACKED) or rng.random() < 0.5:
+                        prints.append(
+                            {
+                                "package_id": package_id,
+                                "document_type": "label",
+                                "user_id": None,
+                                "created_date": moment,
+                            }
+                        )
             connection.execute(insert(Order), orders)
             connection.execute(insert(OrderItem), order_items)
             connection.execute(insert(Package), package_rows)

@@ -6,6 +6,7 @@
 It migrates the database, seeds the catalogue and a picker (``bench-picker`` /
 ``bench-password``) bound to location ``BENCH-1``, and prints what it made.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,7 +15,7 @@ import random
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def migrate(url: str) -> None:
 def build(url: str, packages: int, at_location: int, seed: int = 1) -> dict:
     rng = random.Random(seed)
     engine = create_engine(database_url(url))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with Session(engine) as session:
         seed_catalogue(session)
         states = {(s.enum_class, s.enum_value): s.id for s in session.scalars(select(State))}
@@ -79,8 +80,15 @@ def build(url: str, packages: int, at_location: int, seed: int = 1) -> dict:
         session.add(address)
         session.flush()
         products = [
-            {"sku": f"BENCH-{i:05d}", "barcode": f"2{i:011d}0", "name": f"Bench product {i}", "attributes": {},
-             "attributes_kwargs": {}, "created_date": now, "modified_date": now}
+            {
+                "sku": f"BENCH-{i:05d}",
+                "barcode": f"2{i:011d}0",
+                "name": f"Bench product {i}",
+                "attributes": {},
+                "attributes_kwargs": {},
+                "created_date": now,
+                "modified_date": now,
+            }
             for i in range(PRODUCTS)
         ]
         session.execute(insert(Product), products)
@@ -105,32 +113,65 @@ def build(url: str, packages: int, at_location: int, seed: int = 1) -> dict:
                 order_id = n + 1
                 placed = now - timedelta(minutes=rng.randint(0, 60 * 24 * 30))
                 at_picker = n < at_location
-                orders.append({
-                    "id": order_id, "number": f"77{n:014d}", "date_placed": placed, "channel_id": ids["channel"],
-                    "shipping_address_id": ids["address"], "billing_address_id": ids["address"],
-                    "payment_type": "credit_card", "currency": "try", "has_gift_box": n % 9 == 0,
-                    "delivery_type": "standard", "is_click_and_collect": n % 13 == 0,
-                    "created_date": placed, "modified_date": placed,
-                })
-                package_rows.append({
-                    "id": order_id, "number": f"77{n:014d}P1", "order_id": order_id,
-                    "stock_location_id": ids["picker_location"] if at_picker else rng.choice(ids["others"]),
-                    "state_id": waiting if at_picker or rng.random() < 0.3 else packed,
-                    "target_packing_date": placed + timedelta(days=1), "extra_information": {},
-                    "version": 1, "created_date": placed, "modified_date": placed,
-                })
-                for k in range(rng.randint(1, 4)):
+                orders.append(
+                    {
+                        "id": order_id,
+                        "number": f"77{n:014d}",
+                        "date_placed": placed,
+                        "channel_id": ids["channel"],
+                        "shipping_address_id": ids["address"],
+                        "billing_address_id": ids["address"],
+                        "payment_type": "credit_card",
+                        "currency": "try",
+                        "has_gift_box": n % 9 == 0,
+                        "delivery_type": "standard",
+                        "is_click_and_collect": n % 13 == 0,
+                        "created_date": placed,
+                        "modified_date": placed,
+                    }
+                )
+                package_rows.append(
+                    {
+                        "id": order_id,
+                        "number": f"77{n:014d}P1",
+                        "order_id": order_id,
+                        "stock_location_id": ids["picker_location"] if at_picker else rng.choice(ids["others"]),
+                        "state_id": waiting if at_picker or rng.random() < 0.3 else packed,
+                        "target_packing_date": placed + timedelta(days=1),
+                        "extra_information": {},
+                        "version": 1,
+                        "created_date": placed,
+                        "modified_date": placed,
+                    }
+                )
+                for _ in range(rng.randint(1, 4)):
                     item_id = len(order_items) + start * 4 + 1
-                    order_items.append({
-                        "id": item_id, "order_id": order_id, "product_id": rng.choice(product_ids),
-                        "price": Decimal("199.90"), "net_amount": Decimal("199.90"), "tax_rate": Decimal("20.00"),
-                        "discount_amount": Decimal("0.00"), "price_currency": "try", "attributes": {},
-                        "created_date": placed, "modified_date": placed,
-                    })
-                    item_rows.append({
-                        "id": item_id, "package_id": order_id, "order_item_id": item_id, "state_id": item_waiting,
-                        "unit_type": "quantity", "created_date": placed, "modified_date": placed,
-                    })
+                    order_items.append(
+                        {
+                            "id": item_id,
+                            "order_id": order_id,
+                            "product_id": rng.choice(product_ids),
+                            "price": Decimal("199.90"),
+                            "net_amount": Decimal("199.90"),
+                            "tax_rate": Decimal("20.00"),
+                            "discount_amount": Decimal("0.00"),
+                            "price_currency": "try",
+                            "attributes": {},
+                            "created_date": placed,
+                            "modified_date": placed,
+                        }
+                    )
+                    item_rows.append(
+                        {
+                            "id": item_id,
+                            "package_id": order_id,
+                            "order_item_id": item_id,
+                            "state_id": item_waiting,
+                            "unit_type": "quantity",
+                            "created_date": placed,
+                            "modified_date": placed,
+                        }
+                    )
             connection.execute(insert(Order), orders)
             connection.execute(insert(OrderItem), order_items)
             connection.execute(insert(Package), package_rows)
@@ -148,8 +189,12 @@ def build(url: str, packages: int, at_location: int, seed: int = 1) -> dict:
     with Session(engine) as session:
         picker_id = session.scalar(select(User.id).where(User.username == PICKER))
     engine.dispose()
-    return {"packages": packages, "at_location": at_location, "seconds": round(time.perf_counter() - started, 1),
-            "picker_id": picker_id}
+    return {
+        "packages": packages,
+        "at_location": at_location,
+        "seconds": round(time.perf_counter() - started, 1),
+        "picker_id": picker_id,
+    }
 
 
 def main() -> None:

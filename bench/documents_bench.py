@@ -9,6 +9,7 @@ with WeasyPrint's default call for reference), one label render, the
 "floor" (the label's text as plain lines, without and with its barcodes), a reprint of a
 stored label, and a batch of those labels joined from storage versus rendered afresh.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,7 +17,7 @@ import io
 import re
 import statistics
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -105,7 +106,7 @@ def main() -> None:
         rendered = [documents.render_label_pdf(package) for package in packages]
         documents.join_pdfs(rendered)
         fresh = time.perf_counter() - fresh_started
-        for package, pdf in zip(packages, rendered):
+        for package, pdf in zip(packages, rendered, strict=True):
             documents.store_label(session, package, pdf)
         session.commit()
 

@@ -11,6 +11,7 @@ Each round runs each tree once in a fresh process and prints the median of its s
 summary is the median of the rounds' medians. The limiter, the headers, the session's
 renewal and the session-version check all run on this path; no rate limit applies to it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -91,14 +92,21 @@ def main() -> None:
         for name, tree in (("before", args.before), ("after", args.after)):
             medians[name].append(run(tree, args.scans))
         (wall_b, cpu_b), (wall_a, cpu_a) = medians["before"][-1], medians["after"][-1]
-        print(f"round {round_number}: wall before {wall_b:.2f} ms after {wall_a:.2f} ms;"
-              f" cpu before {cpu_b:.2f} ms after {cpu_a:.2f} ms", flush=True)
+        print(
+            f"round {round_number}: wall before {wall_b:.2f} ms after {wall_a:.2f} ms;"
+            f" cpu before {cpu_b:.2f} ms after {cpu_a:.2f} ms",
+            flush=True,
+        )
     for index, what in ((0, "wall clock"), (1, "CPU time")):
         before = statistics.median(m[index] for m in medians["before"])
         after = statistics.median(m[index] for m in medians["after"])
-        paired = statistics.median(a[index] - b[index] for b, a in zip(medians["before"], medians["after"]))
-        print(f"scan (htmx POST) {what}, median of {args.rounds} rounds x {args.scans} scans: before {before:.2f} ms,"
-              f" after {after:.2f} ms; median of the rounds' differences {paired:+.2f} ms")
+        paired = statistics.median(
+            a[index] - b[index] for b, a in zip(medians["before"], medians["after"], strict=True)
+        )
+        print(
+            f"scan (htmx POST) {what}, median of {args.rounds} rounds x {args.scans} scans: before {before:.2f} ms,"
+            f" after {after:.2f} ms; median of the rounds' differences {paired:+.2f} ms"
+        )
 
 
 if __name__ == "__main__":

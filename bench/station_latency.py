@@ -12,6 +12,7 @@ database (2,000 waiting at the picker's store):
 ``--fresh`` empties the database first (its schema is dropped!) and builds the dataset with
 ``bench.dataset``; without it an already built database is reused.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -159,7 +160,7 @@ def bench_server(base: str, packages: list[tuple[int, list[str]]], scans: int, q
             if len(scan_times.app) == scans:
                 break
             scan_times.time(
-                lambda: client.post(
+                lambda package_id=package_id, code=code: client.post(
                     f"{base}/station/packages/{package_id}/scans",
                     data={"barcode": code, "client_scan_id": uuid.uuid4().hex},
                     headers={"HX-Request": "true"},

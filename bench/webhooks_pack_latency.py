@@ -10,6 +10,7 @@ session, ``execute_command`` in one transaction, delivery handed to the queue af
 alternating rounds with the five subscriptions active and inactive so that load from other
 processes falls on both alike. It prints the latency figures of each and their ratio.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -109,8 +110,12 @@ def main() -> None:
             with transaction(db.session):
                 hooks = [
                     webhooks.create_webhook(
-                        db.session, f"http://127.0.0.1:{server.server_port}/hook", EVENT_TYPES, "bench-secret",
-                        timeout_seconds=10, is_active=False,
+                        db.session,
+                        f"http://127.0.0.1:{server.server_port}/hook",
+                        EVENT_TYPES,
+                        "bench-secret",
+                        timeout_seconds=10,
+                        is_active=False,
                     ).id
                     for server in subscribers
                 ]
@@ -127,17 +132,15 @@ def main() -> None:
             db.session.remove()
 
         def set_active(active: bool) -> None:
-            with app.app_context():
-                with transaction(db.session):
-                    for hook_id in hooks:
-                        webhooks.update_webhook(db.session, hook_id, is_active=active)
+            with app.app_context(), transaction(db.session):
+                for hook_id in hooks:
+                    webhooks.update_webhook(db.session, hook_id, is_active=active)
 
         def pack(package_id: int) -> tuple[float, float]:
             """Wall time, and this thread's CPU time (which other processes' load leaves alone)."""
             started, started_cpu = time.perf_counter(), time.thread_time()
-            with app.app_context():
-                with transaction(db.session):
-                    execute_command(db.session, package_id, PACK, user=db.session.get(User, picker_id))
+            with app.app_context(), transaction(db.session):
+                execute_command(db.session, package_id, PACK, user=db.session.get(User, picker_id))
             return time.perf_counter() - started, time.thread_time() - started_cpu
 
         def count_events(*conditions) -> int:
@@ -177,7 +180,9 @@ def main() -> None:
         slow = figures([sample[index] for sample in samples["five_slow"]])
         print(f"{clock} pack, no subscribers:           {none}")
         print(f"{clock} pack, 5 subscribers (2 s each): {slow}")
-        print(f"{clock} median ratio: {slow['median_ms'] / none['median_ms']:.3f}   mean ratio: {slow['mean_ms'] / none['mean_ms']:.3f}")
+        print(
+            f"{clock} median ratio: {slow['median_ms'] / none['median_ms']:.3f}   mean ratio: {slow['mean_ms'] / none['mean_ms']:.3f}"
+        )
     print(f"webhook events written: {written}; delivered while we measured: {delivered} (attempted {attempted})")
 
 

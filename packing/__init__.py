@@ -1,18 +1,20 @@
 """The packing station: a Flask app for packing customer orders in stores."""
+
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any, Optional
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from packing.core.messages import N_
+from packing import i18n, security, static_files
 from packing.config import DEFAULT_SECRET_KEY, INSTANCE_DIR, config_from_env
+from packing.core.messages import N_
 from packing.extensions import csrf, db, htmx, login_manager, migrate
 from packing.server_timing import ServerTiming
-from packing import i18n, security, static_files
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -42,12 +44,12 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
 
     from packing import api, boundary, cli, errors, jobs
     from packing.auth import bp as auth_bp
+    from packing.dashboard import bp as dashboard_bp
+    from packing.documents import bp as documents_bp
     from packing.queue import bp as queue_bp
     from packing.station import bp as station_bp
-    from packing.documents import bp as documents_bp
-    from packing.webhooks import bp as webhooks_bp
     from packing.tokens import bp as tokens_bp
-    from packing.dashboard import bp as dashboard_bp
+    from packing.webhooks import bp as webhooks_bp
 
     boundary.register(app)
     app.register_blueprint(auth_bp)
@@ -73,7 +75,14 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
 
 def _template_globals(app: Flask) -> None:
     from packing.i18n import LOCALES, catalogue_locale, current_locale, delivery_label, gettext, ngettext
-    from packing.web import NAV_ITEMS, current_location, store_datetime, store_day_and_clock, store_time, store_time_of_day
+    from packing.web import (
+        NAV_ITEMS,
+        current_location,
+        store_datetime,
+        store_day_and_clock,
+        store_time,
+        store_time_of_day,
+    )
 
     app.jinja_env.globals.update(
         _=gettext,

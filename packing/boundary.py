@@ -2,6 +2,7 @@
 and no NUL character in any query, form or path value (PostgreSQL cannot store one, and no
 station, integrator or browser sends one for a good reason). Bodies larger than
 MAX_CONTENT_LENGTH are refused by Werkzeug with 413 (packing.errors answers it)."""
+
 from __future__ import annotations
 
 from flask import Flask, request

@@ -1,5 +1,6 @@
 """Command-line tools: ``flask seed-demo``, ``flask seed-catalogue``, ``flask users ...``,
 ``flask packages import``, ``flask locations time-zone``. Each runs the domain inside one transaction."""
+
 from __future__ import annotations
 
 import click
@@ -50,7 +51,9 @@ def seed_demo_command(packages_per_store: int) -> None:
         _fail(error)
     click.echo("Demo data is ready. Sign in with:")
     for login in logins:
-        click.echo(f"  {login.role:<7} {login.username:<8} password: {login.password:<14} ({', '.join(login.locations)})")
+        click.echo(
+            f"  {login.role:<7} {login.username:<8} password: {login.password:<14} ({', '.join(login.locations)})"
+        )
 
 
 @users_cli.command("create")
@@ -124,7 +127,9 @@ def sign_out_command(username: str) -> None:
 
 @packages_cli.command("import")
 @click.argument("source", type=click.File("rb"))
-@click.option("--create-locations", is_flag=True, help="Create stock locations the document names that are not known yet.")
+@click.option(
+    "--create-locations", is_flag=True, help="Create stock locations the document names that are not known yet."
+)
 def import_command(source, create_locations: bool) -> None:
     """Import packages from a Package List / Detail JSON document (FILE or - for stdin).
 

@@ -1,4 +1,5 @@
 """Configuration classes; every value can come from the environment."""
+
 import os
 from pathlib import Path
 
@@ -18,7 +19,7 @@ def database_url(url: str) -> str:
     """Accept the usual ``postgres://`` / ``postgresql://`` URLs and drive them with psycopg 3."""
     for scheme in ("postgres://", "postgresql://"):
         if url.startswith(scheme):
-            return "postgresql+psycopg://" + url[len(scheme):]
+            return "postgresql+psycopg://" + url[len(scheme) :]
     return url
 
 

@@ -5,8 +5,10 @@ a small partial that htmx puts at the top of the zone that asked (``HX-Reswap``)
 zone keeps its content and the screen its scan field. A signed-out htmx request gets 401
 with ``HX-Redirect`` to sign-in, and ``next`` back to the page the person was on.
 """
+
 from __future__ import annotations
 
+import contextlib
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, flash, g, jsonify, make_response, render_template, request, session, url_for
@@ -16,11 +18,12 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from packing.core.messages import N_
 from packing.core.db import is_database_unavailable
 from packing.core.errors import DomainError
+from packing.core.messages import N_
 from packing.extensions import db, login_manager
-from packing.i18n import LOCALES, error_message, gettext as _
+from packing.i18n import LOCALES, error_message
+from packing.i18n import gettext as _
 from packing.web import render, safe_next
 
 MESSAGES = {
@@ -127,7 +130,9 @@ def register(app: Flask) -> None:
             return error_response(500, _(MESSAGES[500]))
         except Exception:  # noqa: BLE001 - the layout itself failed (say, the database is gone)
             app.logger.exception("The error page failed too")
-            return make_response("<!doctype html><title>500</title><p>Something went wrong. <a href='/'>Home</a></p>", 500)
+            return make_response(
+                "<!doctype html><title>500</title><p>Something went wrong. <a href='/'>Home</a></p>", 500
+            )
 
 
 # --- The boundary: bad input, oversize bodies, a database that is away ---------------------
@@ -136,10 +141,8 @@ def register(app: Flask) -> None:
 
 
 def rollback_session() -> None:
-    try:
+    with contextlib.suppress(SQLAlchemyError):  # the connection is gone; the page must render without it
         db.session.rollback()
-    except SQLAlchemyError:  # the connection is gone; the page must render without it
-        pass
 
 
 def register_boundary(app: Flask) -> None:
@@ -178,7 +181,9 @@ def register_boundary(app: Flask) -> None:
 def database_unavailable(error: Exception):
     """The database cannot be reached (or is locked past the busy timeout): 503 with
     Retry-After, a page that needs no database, never a traceback."""
-    current_app.logger.warning("Database unavailable: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
+    current_app.logger.warning(
+        "Database unavailable: %s", str(error).splitlines()[0] if str(error) else type(error).__name__
+    )
     rollback_session()
     retry_after = str(current_app.config.get("DATABASE_RETRY_AFTER_SECONDS", 30))
     detail = N_("The database is not reachable right now. Try again in a moment.")

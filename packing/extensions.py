@@ -1,4 +1,5 @@
 """Unbound Flask extensions, bound to an app in ``create_app``."""
+
 from flask_htmx import HTMX
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address

@@ -1,5 +1,6 @@
 """Form fields that read numbers the one strict way (packing.core.parsing): a bad value is
 the field's own error, never a 500 and never a value the column cannot hold."""
+
 from __future__ import annotations
 
 from wtforms import IntegerField

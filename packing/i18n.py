@@ -6,6 +6,7 @@ the translations are gettext catalogues in ``packing/translations/`` (``pybabel 
 babel.cfg and scripts/extract-messages.sh, compiled by scripts/setup.sh). States, commands and
 denial reasons carry their own translations in the catalogue (``translations["tr-tr"]``).
 """
+
 from __future__ import annotations
 
 from flask import Flask, g, has_request_context, request, session
@@ -13,7 +14,12 @@ from flask_babel import Babel, get_translations
 from flask_login import current_user
 
 from packing.core.messages import (
-    N_, TRANSLATIONS_DIR, compile_catalogues, translate, translate_in_context, translate_plural,
+    N_,
+    TRANSLATIONS_DIR,
+    compile_catalogues,
+    translate,
+    translate_in_context,
+    translate_plural,
 )
 
 LOCALES = {"en": "English", "tr": "Türkçe"}
@@ -68,8 +74,14 @@ def ngettext(singular: str, plural: str, count: int, **values) -> str:
 # Codes that templates show as words through ``_()``: print batch and webhook event statuses
 # (``_(batch.status)``), and a print record's document type.
 CODE_WORDS = (
-    N_("pending"), N_("running"), N_("done"), N_("failed"), N_("delivered"),
-    N_("label"), N_("invoice"), N_("packing slip"),
+    N_("pending"),
+    N_("running"),
+    N_("done"),
+    N_("failed"),
+    N_("delivered"),
+    N_("label"),
+    N_("invoice"),
+    N_("packing slip"),
 )
 
 # Delivery types arrive as codes ("same_day"); people read them as words.

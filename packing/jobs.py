@@ -5,11 +5,13 @@ Tasks are declared with ``@job`` so they run inside an application context. Enqu
 only after the transaction it depends on has committed: the worker reads the database
 through its own connection.
 """
+
 from __future__ import annotations
 
 import functools
 import os
-from typing import Callable, Optional
+from collections.abc import Callable
+from typing import Optional
 
 import click
 from flask import Flask

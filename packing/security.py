@@ -1,6 +1,7 @@
 """The app's edge: who a request comes from (behind trusted proxies only), which host names
 it may use, how long a session lasts, and the security headers every response carries.
 docs/security.md says what this promises and why."""
+
 from __future__ import annotations
 
 import os

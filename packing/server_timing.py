@@ -1,10 +1,11 @@
 """Server-Timing on every response: how long the app took to answer, so that a browser's
 developer tools (and ``bench/station_latency.py``) tell the server's share of a slow scan
 apart from the network's and the tablet's."""
+
 from __future__ import annotations
 
 import time
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 
 class ServerTiming:

@@ -2,6 +2,7 @@
 content hash (``?v=...``), and a request that names one is cached for a year. A new
 release changes the hash, so a tablet never runs yesterday's script; until then, opening
 the next package costs no request for CSS, scripts or images."""
+
 from __future__ import annotations
 
 import hashlib

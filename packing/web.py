@@ -1,16 +1,17 @@
 """What every screen shares: roles, the current stock location, location-scoped lookups,
 and answering htmx and plain requests from the same view."""
+
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import wraps
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
-from typing import Callable
 
-from flask import abort, current_app, g, make_response, render_template, request, session
 from babel.dates import format_skeleton
+from flask import abort, current_app, g, make_response, render_template, request, session
 from flask_babel import format_datetime, format_time, get_locale
 from flask_login import current_user, login_required
 from sqlalchemy import exists, select
@@ -51,7 +52,7 @@ def current_location() -> StockLocation | None:
 def store_clock(location: StockLocation) -> StoreClock:
     """The store's calendar now: its own time zone, else the installation's default."""
     zone = time_zone(location.time_zone, current_app.config["DEFAULT_TIME_ZONE"])
-    return StoreClock(zone, datetime.now(timezone.utc))
+    return StoreClock(zone, datetime.now(UTC))
 
 
 def store_zone() -> ZoneInfo:
@@ -142,7 +143,9 @@ def safe_next(target: str | None, default: str) -> str:
     backslash refuses the target, as do ``//host`` and schemes."""
     if not isinstance(target, str) or not target.startswith("/") or target.startswith("//"):
         return default
-    if "\\" in target or any(char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") for char in target):
+    if "\\" in target or any(
+        char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") for char in target
+    ):
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:

@@ -6,4 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
+# Lint and formatting first: a finding fails the run before the suite spends its minutes.
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
 exec .venv/bin/python -m pytest -n "${PYTEST_WORKERS:-2}" "$@"

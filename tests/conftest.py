@@ -3,6 +3,7 @@ is set) again on PostgreSQL; a test client; and ``auth`` to sign in as a role.
 
 Under pytest-xdist each worker has its own PostgreSQL database (TEST_DATABASE_URL's name
 plus ``_gw0``, ``_gw1``, ..., created when missing); SQLite files are per test already."""
+
 from __future__ import annotations
 
 import contextvars
@@ -43,7 +44,9 @@ def pytest_collection_modifyitems(config, items):
     browser_on_postgres = [
         item
         for item in items
-        if E2E_DIR in item.path.parents and getattr(item, "callspec", None) and item.callspec.params.get("backend") == "postgresql"
+        if E2E_DIR in item.path.parents
+        and getattr(item, "callspec", None)
+        and item.callspec.params.get("backend") == "postgresql"
     ]
     if browser_on_postgres:
         config.hook.pytest_deselected(items=browser_on_postgres)
@@ -150,7 +153,9 @@ class AuthActions:
 
     def login(self, user=None, *, role="picker", password=factories.PASSWORD, location=None):
         if user is None:
-            user = factories.user(self._session, role=role, password=password, locations=[location] if location else None)
+            user = factories.user(
+                self._session, role=role, password=password, locations=[location] if location else None
+            )
             self._session.commit()
         page = self._client.get("/auth/login")
         response = self._client.post(

@@ -1,5 +1,6 @@
 """A store's day built with the real commands, each log then moved to a chosen moment, and
 the dashboard's numbers worked out again straight from the transition log."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -68,8 +69,19 @@ def build_store_day(session) -> StoreDay:
     def package(at=store, products=(shirt,), target=future):
         return factories.package(session, at=at, products=list(products), target_packing_date=target)
 
-    p = {name: package() for name in ("after_midnight", "before_midnight", "shipped", "refused", "waiting", "held",
-                                       "printed", "last_week")}
+    p = {
+        name: package()
+        for name in (
+            "after_midnight",
+            "before_midnight",
+            "shipped",
+            "refused",
+            "waiting",
+            "held",
+            "printed",
+            "last_week",
+        )
+    }
     p["two_units"] = package(products=(shirt, jeans))
     p["out_of_stock"] = package(products=(shirt, jeans), target=past)
     p["overdue"] = package(target=past)
@@ -89,7 +101,11 @@ def build_store_day(session) -> StoreDay:
     run_at(session, p["refused"], REFUSE, utc(10, 10, 5), mehmet, denial_reason=damaged.id)
     run_at(session, p["out_of_stock"], PREPARE, utc(10, 11, 0), ayse)
     run_at(
-        session, p["out_of_stock"], OUT_OF_STOCK, utc(10, 11, 5), ayse,
+        session,
+        p["out_of_stock"],
+        OUT_OF_STOCK,
+        utc(10, 11, 5),
+        ayse,
         package_items=[p["out_of_stock"].items[0].id],
     )
     run_at(session, p["held"], PREPARE, utc(10, 11, 30), ayse)
@@ -133,7 +149,8 @@ def runs_from_log(logs) -> list[tuple[int, int, datetime | None, datetime]]:
         claims = [
             as_utc(c.created_date)
             for c in logs
-            if c.object_id == log.object_id and c.new_state.enum_value == "200"
+            if c.object_id == log.object_id
+            and c.new_state.enum_value == "200"
             and as_utc(c.created_date) <= as_utc(log.created_date)
         ]
         found.append((log.object_id, log.user_id, max(claims) if claims else None, as_utc(log.created_date)))

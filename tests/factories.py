@@ -1,5 +1,6 @@
 """Builders for test data. Each takes the session, flushes, and returns the new object;
 tests commit when they need the data seen by another connection (a request, a thread)."""
+
 from __future__ import annotations
 
 import itertools
@@ -91,9 +92,7 @@ def user(
     username: Optional[str] = None,
 ) -> User:
     locations = list(locations) if locations else [location(session)]
-    return create_user(
-        session, username or f"{role}{_next()}", password, role, [loc.erp_code for loc in locations]
-    )
+    return create_user(session, username or f"{role}{_next()}", password, role, [loc.erp_code for loc in locations])
 
 
 def product(session, sku: Optional[str] = None, barcode: Optional[str] = None, name: str = "Test T-Shirt") -> Product:
@@ -188,7 +187,9 @@ def sibling_package(session, of: Package, status: PackageStatus = PackageStatus.
     session.add(made)
     session.flush()
     waiting = item_state(session, PackageItemStatus.WAITING)
-    order_item = OrderItem(order=of.order, product=product(session), price=Decimal("100.00"), net_amount=Decimal("100.00"))
+    order_item = OrderItem(
+        order=of.order, product=product(session), price=Decimal("100.00"), net_amount=Decimal("100.00")
+    )
     session.add(PackageItem(package_id=made.id, order_item=order_item, state=waiting))
     session.flush()
     session.refresh(made)

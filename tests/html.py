@@ -1,4 +1,5 @@
 """Reading the app's HTML as a browser would: parsed into elements, not matched as text."""
+
 from __future__ import annotations
 
 from bs4 import BeautifulSoup, Tag

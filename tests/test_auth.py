@@ -1,4 +1,5 @@
 """Signing in and out: passwords, throttled guessing, CSRF, safe redirects, cookies."""
+
 from __future__ import annotations
 
 from tests import factories

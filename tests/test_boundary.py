@@ -1,5 +1,6 @@
 """The boundary holds: hostile ids, numbers, text and bodies are refused with 400/404/413
 naming the field and change nothing; a database that is away is a 503, not a traceback."""
+
 from __future__ import annotations
 
 import pytest
@@ -48,7 +49,15 @@ def test_strict_json_names_the_field_of_every_unusable_value(body, field):
 # --- The UI -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/station/packages/2147483648", "/station/packages/99999999999999999999", "/station/packages/²", "/station/packages/%D9%A3"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/station/packages/2147483648",
+        "/station/packages/99999999999999999999",
+        "/station/packages/²",
+        "/station/packages/%D9%A3",
+    ],
+)
 def test_ids_out_of_range_or_in_unicode_digits_are_not_found(client, auth, session, path):
     """An id the column cannot hold, or written in non-ASCII digits, is a 404; the next request still works."""
     auth.login(role="picker")
@@ -85,9 +94,15 @@ def test_manual_scan_and_version_in_unicode_digits_change_nothing(client, auth, 
     page = client.get(f"/station/packages/{package.id}")
     token = csrf_token_from(page.text)
     before = _state(session, package.id)
-    scan = client.post(f"/station/packages/{package.id}/scans/manual", data={"product": "²", "csrf_token": token}, headers={"HX-Request": "true"})
+    scan = client.post(
+        f"/station/packages/{package.id}/scans/manual",
+        data={"product": "²", "csrf_token": token},
+        headers={"HX-Request": "true"},
+    )
     assert scan.status_code == 400 and "product" in scan.text
-    refuse = session.scalar(select(Transition.id).where(Transition.slug == "package__refuse_package__waiting__requires-replan"))
+    refuse = session.scalar(
+        select(Transition.id).where(Transition.slug == "package__refuse_package__waiting__requires-replan")
+    )
     reason = session.scalar(select(DenialReason.id).where(DenialReason.remote_id == "damaged"))
     command = client.post(
         f"/station/packages/{package.id}/commands/{refuse}",
@@ -125,8 +140,14 @@ def test_webhook_form_without_headers_and_with_an_overflowing_retry(client, auth
     auth.login(role="admin")
     token = csrf_token_from(client.get("/webhooks/new").text)
     form = {
-        "target_url": "https://erp.example.com/hooks", "event_types": ["package.packed"], "secret_key": "s3cret",
-        "retry_choice": "linear", "retry_base": "30", "max_retries": "5", "timeout_seconds": "4", "csrf_token": token,
+        "target_url": "https://erp.example.com/hooks",
+        "event_types": ["package.packed"],
+        "secret_key": "s3cret",
+        "retry_choice": "linear",
+        "retry_base": "30",
+        "max_retries": "5",
+        "timeout_seconds": "4",
+        "csrf_token": token,
     }
     for bad in ("1e308", "nan", "²", "1" * 5000):
         refused = client.post("/webhooks/new", data={**form, "retry_base": bad})
@@ -182,7 +203,8 @@ def test_unusable_extra_information_changes_nothing(integrator, session, body, f
     session.commit()
     before = _state(session, package.id)
     response = integrator.client.patch(
-        f"/api/v1/oms/packages/{package.id}/extra_information/", data=body,
+        f"/api/v1/oms/packages/{package.id}/extra_information/",
+        data=body,
         headers={**integrator.headers, "Content-Type": "application/json"},
     )
     assert response.status_code == 400
@@ -200,7 +222,8 @@ def test_input_parameters_in_unicode_digits_or_overflowing(integrator, session, 
     session.commit()
     before = _state(session, package.id)
     slug = (
-        "package__refuse_package__waiting__requires-replan" if "denial_reason" in parameters
+        "package__refuse_package__waiting__requires-replan"
+        if "denial_reason" in parameters
         else "package__split_package__waiting__waiting"
     )
     response = integrator.post(
@@ -269,9 +292,7 @@ def test_database_down_is_a_503_page_for_people(app_without_database):
 
 def test_database_down_is_a_503_json_for_integrators(app_without_database):
     """An API call while the database is away: 503, Retry-After and a JSON body."""
-    response = app_without_database.test_client().get(
-        "/api/v1/oms/packages/", headers={"Authorization": "Token abc"}
-    )
+    response = app_without_database.test_client().get("/api/v1/oms/packages/", headers={"Authorization": "Token abc"})
     assert response.status_code == 503
     # The API's rate limiter restates Retry-After as whole seconds from now: 15 or, a moment later, 14.
     assert 14 <= int(response.headers["Retry-After"]) <= 15

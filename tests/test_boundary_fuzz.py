@@ -7,6 +7,7 @@ module (run with ``-s``, or read the terminal summary) for the closing note.
 One value is hostile per request; the other fields hold a valid value, so a 400 can only be
 about the hostile one. Example counts are small and derandomized: a few hundred requests per
 database."""
+
 from __future__ import annotations
 
 import json
@@ -39,13 +40,44 @@ def budget(examples: int) -> settings:
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
 
+
 # --- Hostile values ---------------------------------------------------------------------------
 
 HOSTILE_TEXT = [
-    "a\x00b", "\x00", "²", "٣", "１２", "-1", "0", "1_0", " 7", "0x10",
-    str(2**31), str(2**63), str(10**30), "9" * 5000, "1e308", "-1e308", "NaN", "Infinity", "-Infinity",
-    "true", "false", "null", "", " ", "x" * 5000, "<script>x</script>", "' OR 1=1 --", "../../etc/passwd",
-    "%00", "a\r\nX-Injected: 1", "😀" * 300, "İı" * 100, "{}", "[]",
+    "a\x00b",
+    "\x00",
+    "²",
+    "٣",
+    "１２",
+    "-1",
+    "0",
+    "1_0",
+    " 7",
+    "0x10",
+    str(2**31),
+    str(2**63),
+    str(10**30),
+    "9" * 5000,
+    "1e308",
+    "-1e308",
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    "true",
+    "false",
+    "null",
+    "",
+    " ",
+    "x" * 5000,
+    "<script>x</script>",
+    "' OR 1=1 --",
+    "../../etc/passwd",
+    "%00",
+    "a\r\nX-Injected: 1",
+    "😀" * 300,
+    "İı" * 100,
+    "{}",
+    "[]",
 ]
 _printable = st.characters(blacklist_categories=("Cs",))
 hostile_text = st.one_of(
@@ -55,10 +87,34 @@ hostile_text = st.one_of(
     st.integers(max_value=-1, min_value=-(10**40)).map(str),
 )
 HOSTILE_JSON = [
-    "NaN", "Infinity", "-Infinity", "1e400", "-1e400", "9" * 5000, "true", "false", "null",
-    str(2**31), str(2**63), str(10**30), "-1", "0", "1.5", "1e308",
-    '"²"', '"٣"', '"a\\u0000b"', '"\\u0000"', '""', '"' + "x" * 5000 + '"',
-    "{}", "[]", '{"a\\u0000": 1}', "[" * 5000 + "]" * 5000, '{"a":' * 200 + "1" + "}" * 200, '[1, NaN]',
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    "1e400",
+    "-1e400",
+    "9" * 5000,
+    "true",
+    "false",
+    "null",
+    str(2**31),
+    str(2**63),
+    str(10**30),
+    "-1",
+    "0",
+    "1.5",
+    "1e308",
+    '"²"',
+    '"٣"',
+    '"a\\u0000b"',
+    '"\\u0000"',
+    '""',
+    '"' + "x" * 5000 + '"',
+    "{}",
+    "[]",
+    '{"a\\u0000": 1}',
+    "[" * 5000 + "]" * 5000,
+    '{"a":' * 200 + "1" + "}" * 200,
+    "[1, NaN]",
 ]
 hostile_json = st.one_of(
     st.sampled_from(HOSTILE_JSON),
@@ -77,7 +133,9 @@ def report_the_figures(request):
     capture = request.config.pluginmanager.get_plugin("capturemanager")
     with capture.global_and_fixture_disabled():
         for backend in sorted(TRIED):
-            print(f"\nboundary fuzz on {backend}: {TRIED[backend]} hostile inputs tried, {SERVER_ERRORS[backend]} 5xx seen")
+            print(
+                f"\nboundary fuzz on {backend}: {TRIED[backend]} hostile inputs tried, {SERVER_ERRORS[backend]} 5xx seen"
+            )
 
 
 # --- What the database holds ------------------------------------------------------------------
@@ -134,14 +192,27 @@ def world(app, client, auth, session):
     packed = factories.packed_package(session, at=location)
     create_invoice(session, packed, admin)  # the invoice number form shows once there is one
     cargo = factories.cargo_company(session)
-    session.add(Webhook(target_url="https://hooks.example.com/packing", event_type="package.packed", event_types=["package.packed"], secret_key="s"))
+    session.add(
+        Webhook(
+            target_url="https://hooks.example.com/packing",
+            event_type="package.packed",
+            event_types=["package.packed"],
+            secret_key="s",
+        )
+    )
     session.commit()
     auth.login(admin)
     integrator = Integrator(app.test_client(), session, location=location)
     slugs = {t.slug: t.id for t in session.scalars(select(Transition))}
     world = {
-        "location": location, "admin": admin, "waiting": waiting, "packed": packed, "products": products,
-        "cargo": cargo, "integrator": integrator, "slugs": slugs,
+        "location": location,
+        "admin": admin,
+        "waiting": waiting,
+        "packed": packed,
+        "products": products,
+        "cargo": cargo,
+        "integrator": integrator,
+        "slugs": slugs,
         "token": csrf_token_from(client.get("/auth/account").text),
         "webhook": session.scalar(select(Webhook.id)),
     }
@@ -159,20 +230,65 @@ def _form_targets(w) -> list[tuple[str, str, dict, list[str]]]:
         ("GET", "/queue/", {"q": "", "page": "1", "state": "open", "delivery": ""}, ["q", "page", "state", "delivery"]),
         ("POST", "/queue/scan", {"code": "NOPE"}, ["code"]),
         ("GET", f"/station/packages/{waiting.id}", {"command": str(refuse)}, ["command"]),
-        ("POST", f"/station/packages/{waiting.id}/scans", {"barcode": "NOPE", "client_scan_id": "c1"}, ["barcode", "client_scan_id"]),
-        ("POST", f"/station/packages/{waiting.id}/scans/manual", {"product": str(w["products"][0].id), "client_scan_id": "c2"}, ["product", "client_scan_id"]),
-        ("POST", f"/station/packages/{waiting.id}/commands/{refuse}", {"denial_reason": "damaged", "version": str(waiting.version)}, ["denial_reason", "version"]),
-        ("POST", f"/station/packages/{waiting.id}/commands/{split}", {"package_items": item, "version": str(waiting.version)}, ["package_items", "version"]),
+        (
+            "POST",
+            f"/station/packages/{waiting.id}/scans",
+            {"barcode": "NOPE", "client_scan_id": "c1"},
+            ["barcode", "client_scan_id"],
+        ),
+        (
+            "POST",
+            f"/station/packages/{waiting.id}/scans/manual",
+            {"product": str(w["products"][0].id), "client_scan_id": "c2"},
+            ["product", "client_scan_id"],
+        ),
+        (
+            "POST",
+            f"/station/packages/{waiting.id}/commands/{refuse}",
+            {"denial_reason": "damaged", "version": str(waiting.version)},
+            ["denial_reason", "version"],
+        ),
+        (
+            "POST",
+            f"/station/packages/{waiting.id}/commands/{split}",
+            {"package_items": item, "version": str(waiting.version)},
+            ["package_items", "version"],
+        ),
         ("POST", f"/documents/packages/{packed.id}/invoice-number", {"invoice_number": "INV-1"}, ["invoice_number"]),
-        ("POST", f"/documents/packages/{packed.id}/shipment", {"shipping_company": w["cargo"].erp_code, "tracking_number": "", "shipment_date": ""}, ["shipping_company", "tracking_number", "shipment_date"]),
+        (
+            "POST",
+            f"/documents/packages/{packed.id}/shipment",
+            {"shipping_company": w["cargo"].erp_code, "tracking_number": "", "shipment_date": ""},
+            ["shipping_company", "tracking_number", "shipment_date"],
+        ),
         ("GET", "/documents/print-room", {"q": ""}, ["q"]),
-        ("POST", "/documents/print-room/batches", {"document_type": "label", "package_ids": str(packed.id)}, ["document_type", "package_ids"]),
-        ("POST", "/documents/print-room/cargo-company", {"cargo_company": str(w["cargo"].id), "next": "/documents/print-room"}, ["cargo_company", "next"]),
-        ("POST", "/tokens/", {"user": str(w["admin"].id), "name": "erp", "locations": str(w["location"].id)}, ["user", "name", "locations"]),
+        (
+            "POST",
+            "/documents/print-room/batches",
+            {"document_type": "label", "package_ids": str(packed.id)},
+            ["document_type", "package_ids"],
+        ),
+        (
+            "POST",
+            "/documents/print-room/cargo-company",
+            {"cargo_company": str(w["cargo"].id), "next": "/documents/print-room"},
+            ["cargo_company", "next"],
+        ),
+        (
+            "POST",
+            "/tokens/",
+            {"user": str(w["admin"].id), "name": "erp", "locations": str(w["location"].id)},
+            ["user", "name", "locations"],
+        ),
         ("POST", "/webhooks/new", _webhook_form(), list(_webhook_form())),
         ("POST", f"/webhooks/{w['webhook']}/edit", _webhook_form(), list(_webhook_form())),
         ("POST", f"/webhooks/{w['webhook']}/active", {"active": "0"}, ["active"]),
-        ("GET", "/webhooks/events", {"status": "", "webhook": "", "package": "", "before": ""}, ["status", "webhook", "package", "before"]),
+        (
+            "GET",
+            "/webhooks/events",
+            {"status": "", "webhook": "", "package": "", "before": ""},
+            ["status", "webhook", "package", "before"],
+        ),
         ("POST", "/auth/location", {"location": str(w["location"].id)}, ["location"]),
         ("POST", "/auth/locale", {"locale": "en", "next": "/auth/account"}, ["locale", "next"]),
     ]
@@ -180,9 +296,18 @@ def _form_targets(w) -> list[tuple[str, str, dict, list[str]]]:
 
 def _webhook_form(**changes) -> dict:
     form = {
-        "target_url": "https://erp.example.com/hooks", "event_types": "package.packed", "secret_key": "s3cret",
-        "additional_headers": "X-Tenant: 42", "retry_choice": "linear", "retry_base": "30", "retry_factor": "",
-        "retry_seconds": "", "retry_limit": "600", "max_retries": "5", "timeout_seconds": "4", "is_active": "y",
+        "target_url": "https://erp.example.com/hooks",
+        "event_types": "package.packed",
+        "secret_key": "s3cret",
+        "additional_headers": "X-Tenant: 42",
+        "retry_choice": "linear",
+        "retry_base": "30",
+        "retry_factor": "",
+        "retry_seconds": "",
+        "retry_limit": "600",
+        "max_retries": "5",
+        "timeout_seconds": "4",
+        "is_active": "y",
     }
     form.update(changes)
     return form
@@ -249,7 +374,10 @@ def _valid_bodies(w) -> list[tuple[str, Any]]:
         ("oms.package_set_invoice_number", {"invoice_number": "INV-1"}),
         ("oms.package_set_remote_id", {"remote_id": "R-1"}),
         ("oms.package_extra_information", {"extra_information": {"key": "value", "nested": {"list": [1, 2]}}}),
-        ("seller_center.package_update", {"tracking_number": "T-1", "status": 2, "shipment_date": "2026-01-01T10:00:00Z"}),
+        (
+            "seller_center.package_update",
+            {"tracking_number": "T-1", "status": 2, "shipment_date": "2026-01-01T10:00:00Z"},
+        ),
         ("seller_center.package_change_shipping_method", {"shipping_method": w["cargo"].erp_code}),
         ("seller_center.package_split", [{"items": [item_number], "shipping_method": w["cargo"].erp_code}]),
         ("seller_center.package_reject", {"items": [item_number], "reason": "damaged"}),
@@ -284,8 +412,12 @@ def _with_hostile(body: Any, path: tuple, raw: str) -> str:
 
 def _url(path: str, w) -> str:
     for name, value in (
-        ("package_id", w["waiting"].id), ("number", w["waiting"].number), ("log_id", 1), ("event_id", 1),
-        ("label_id", 1), ("item_number", w["waiting"].items[0].id),
+        ("package_id", w["waiting"].id),
+        ("number", w["waiting"].number),
+        ("log_id", 1),
+        ("event_id", 1),
+        ("label_id", 1),
+        ("item_number", w["waiting"].items[0].id),
     ):
         path = path.replace("{" + name + "}", str(value))
     return path
@@ -319,7 +451,9 @@ def test_every_api_body_field_takes_any_json_without_a_server_error(backend, wor
         endpoint, body, path = case
         op = BODY_OPERATIONS[endpoint]
         response = integrator.client.open(
-            _url(op.path, world), method=op.method.upper(), data=_with_hostile(body, path, raw),
+            _url(op.path, world),
+            method=op.method.upper(),
+            data=_with_hostile(body, path, raw),
             headers={**integrator.headers, "Content-Type": "application/json"},
         )
         database.after(backend, response, f"{endpoint} {path}")
@@ -339,7 +473,9 @@ def test_whole_api_bodies_that_are_not_objects_are_refused(backend, world):
     def run(endpoint: str, raw: str) -> None:
         op = BODY_OPERATIONS[endpoint]
         response = integrator.client.open(
-            _url(op.path, world), method=op.method.upper(), data=raw,
+            _url(op.path, world),
+            method=op.method.upper(),
+            data=raw,
             headers={**integrator.headers, "Content-Type": "application/json"},
         )
         database.after(backend, response, f"{endpoint} body")
@@ -378,7 +514,10 @@ def test_api_path_segments_take_any_value_without_a_server_error(backend, world)
         segment = quote(value, safe="") or "x"
         url = re.sub(r"\{[a-z_]+\}", lambda _match: segment, op.path)
         response = integrator.client.open(
-            url, method=op.method.upper(), data="{}", headers={**integrator.headers, "Content-Type": "application/json"},
+            url,
+            method=op.method.upper(),
+            data="{}",
+            headers={**integrator.headers, "Content-Type": "application/json"},
         )
         database.after(backend, response, f"{op.method} {url[:80]}")
 

@@ -1,4 +1,5 @@
 """The worker while the database is away: one log line per failed poll, polls spaced out."""
+
 from __future__ import annotations
 
 import logging

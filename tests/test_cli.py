@@ -1,4 +1,5 @@
 """The command line: demo seeding, user creation and package import, as an operator runs them."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -50,7 +51,8 @@ def test_users_create_prompts_for_a_missing_password(app, session):
     factories.location(session, erp_code="IST-2")
     session.commit()
     result = app.test_cli_runner().invoke(
-        args=["users", "create", "mehmet", "--role", "lead", "--location", "IST-2"], input="long-enough-1\nlong-enough-1\n"
+        args=["users", "create", "mehmet", "--role", "lead", "--location", "IST-2"],
+        input="long-enough-1\nlong-enough-1\n",
     )
     assert result.exit_code == 0, result.output
     user = session.scalar(select(User).where(User.username == "mehmet"))

@@ -1,4 +1,5 @@
 """The state machine: which commands run from which states, their checks and effects."""
+
 from __future__ import annotations
 
 import pytest
@@ -37,7 +38,9 @@ def _parameters_for(session, spec, package: Package) -> dict:
 def test_each_default_command_runs_from_its_source_state_and_logs_once(session, spec):
     """Every default command runs from its source state, lands in its destination and writes one log."""
     picker = factories.user(session)
-    package = factories.package(session, products=[factories.product(session), factories.product(session)], status=spec.source)
+    package = factories.package(
+        session, products=[factories.product(session), factories.product(session)], status=spec.source
+    )
     with transaction(session):
         result = execute_command(session, package, spec.slug, _parameters_for(session, spec, package), picker)
     assert package.state.enum_value == spec.destination.value
@@ -105,7 +108,9 @@ def test_refuse_records_the_reason_on_every_item(session):
     package = factories.package(session, products=[factories.product(session)] * 2)
     reason = session.scalar(select(DenialReason).where(DenialReason.remote_id == "damaged"))
     with transaction(session):
-        result = execute_command(session, package, "package__refuse_package__waiting__requires-replan", {"denial_reason": "damaged"})
+        result = execute_command(
+            session, package, "package__refuse_package__waiting__requires-replan", {"denial_reason": "damaged"}
+        )
     assert {item.denial_reason_id for item in package.items} == {reason.id}
     assert {item.state.enum_value for item in package.items} == {PackageItemStatus.REFUSED.value}
     assert result.log.attributes == {"denial_reason": reason.id}
@@ -139,7 +144,9 @@ def test_out_of_stock_items_leave_and_the_rest_can_be_packed(session):
     assert package.state.enum_value == PackageStatus.CONTAINS_OUT_OF_STOCK.value
     assert missing.state.enum_value == PackageItemStatus.OUT_OF_STOCK.value
     with transaction(session):
-        execute_command(session, package, "package__complete_packaging__contains-out-of-stock-products__packed-all-items")
+        execute_command(
+            session, package, "package__complete_packaging__contains-out-of-stock-products__packed-all-items"
+        )
     assert missing.state.enum_value == PackageItemStatus.OUT_OF_STOCK.value
     assert package.items[1].state.enum_value == PackageItemStatus.PACKED.value
     assert package.state.enum_value == PackageStatus.PACKED.value
@@ -156,7 +163,9 @@ def test_packing_a_package_with_no_items_left_is_refused(session):
             {"package_items": [package.items[0].id]},
         )
     with pytest.raises(InvalidParameter, match="no items left"), transaction(session):
-        execute_command(session, package, "package__complete_packaging__contains-out-of-stock-products__packed-all-items")
+        execute_command(
+            session, package, "package__complete_packaging__contains-out-of-stock-products__packed-all-items"
+        )
     assert _log_count(session, package) == 1
 
 

@@ -1,4 +1,5 @@
 """Two pickers at once: row locks make exactly one of two concurrent commands win."""
+
 from __future__ import annotations
 
 import threading
@@ -55,7 +56,9 @@ def test_a_second_try_again_while_the_first_is_uncommitted_is_refused(app, sessi
     from packing.core.errors import InvalidParameter
 
     store = factories.location(session)
-    batch = documents.create_print_batch(session, store.id, [factories.packed_package(session, at=store).id], "label", None)
+    batch = documents.create_print_batch(
+        session, store.id, [factories.packed_package(session, at=store).id], "label", None
+    )
     batch.status = "failed"
     session.commit()
     batch_id, store_id = batch.id, store.id

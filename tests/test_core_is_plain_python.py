@@ -1,5 +1,6 @@
 """The domain stands alone: no packing.core module imports Flask, and each one imports
 first in a fresh interpreter (no import cycle hidden by the order the app loads them)."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """The dashboard's numbers, each checked against the transition log, in the store's time zone."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """seed-demo makes a day worth a dashboard: every chart and tile has something on first run."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime

@@ -1,5 +1,6 @@
 """The dashboard's pages: who may see them, which store they show, the tiles' numbers and
 links, the htmx refresh, and the report with its CSV export."""
+
 from __future__ import annotations
 
 import csv
@@ -50,8 +51,14 @@ def test_a_lead_sees_the_stores_tiles_with_their_numbers(client, auth, session):
     numbers = metrics.tiles(session, store.id, clock)
     shown = kpis(response.text)
     assert shown == {
-        "waiting": 1, "overdue": 1, "preparing": 1, "packed_today": 1, "labels_not_printed": 1,
-        "shipped_today": 0, "refused_today": 0, "out_of_stock_today": 0,
+        "waiting": 1,
+        "overdue": 1,
+        "preparing": 1,
+        "packed_today": 1,
+        "labels_not_printed": 1,
+        "shipped_today": 0,
+        "refused_today": 0,
+        "out_of_stock_today": 0,
     }
     assert shown["packed_today"] == numbers.packed_today and shown["waiting"] == numbers.waiting
     assert "zeynep (1)" in response.text  # who holds the package in preparation
@@ -110,11 +117,17 @@ def test_tiles_link_to_the_queue_narrowed_to_them(client, auth, session):
     _store, _second, lead, packed = _live_store(session)
     auth.login(lead)
     html = client.get("/dashboard/").text
-    links = {name: href.replace("&amp;", "&") for href, name in re.findall(r'href="([^"]+)"\s+data-kpi="([a-z_]+)"', html)}
+    links = {
+        name: href.replace("&amp;", "&") for href, name in re.findall(r'href="([^"]+)"\s+data-kpi="([a-z_]+)"', html)
+    }
     assert len(links) == 8
     assert links["labels_not_printed"] == "/documents/print-room"
     overdue = client.get(links["overdue"])
-    assert overdue.status_code == 200 and ">1 package<" in overdue.text and "Showing overdue packages only." in overdue.text
+    assert (
+        overdue.status_code == 200
+        and ">1 package<" in overdue.text
+        and "Showing overdue packages only." in overdue.text
+    )
     packed_today = client.get(links["packed_today"])
     assert packed.number in packed_today.text and ">1 package<" in packed_today.text
 
@@ -182,7 +195,9 @@ def test_report_csv_in_turkish_has_turkish_headers(client, auth, session):
     day.lead.locale = "tr"
     session.commit()
     auth.login(day.lead)
-    rows = list(csv.reader(io.StringIO(client.get("/dashboard/report.csv?from=2026-03-10&to=2026-03-10").data.decode())))
+    rows = list(
+        csv.reader(io.StringIO(client.get("/dashboard/report.csv?from=2026-03-10&to=2026-03-10").data.decode()))
+    )
     assert rows[0][:3] == ["Paket", "Sipariş", "Toplayıcı"] and len(rows) == 5
 
 

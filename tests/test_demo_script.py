@@ -1,4 +1,5 @@
 """scripts/demo.sh: the port it serves on comes from PORT."""
+
 from __future__ import annotations
 
 import os

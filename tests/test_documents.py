@@ -1,4 +1,5 @@
 """Shipping labels and packing slips: real PDFs, rasterised and decoded, and their downloads."""
+
 from __future__ import annotations
 
 import io
@@ -144,7 +145,9 @@ def test_packing_slip_lists_products_and_quantities(session):
     """The packing slip lists each product once with its quantity and the gift note."""
     shirt = factories.product(session, name="Blue Shirt")
     socks = factories.product(session, name="Wool Socks")
-    package = factories.packed_package(session, products=[shirt, shirt, socks], has_gift_box=True, gift_box_note="Happy birthday!")
+    package = factories.packed_package(
+        session, products=[shirt, shirt, socks], has_gift_box=True, gift_box_note="Happy birthday!"
+    )
     text = pdf_text(documents.render_packing_slip_pdf(package))
     assert "Blue Shirt" in text and "Wool Socks" in text
     assert "Happy birthday!" in text

@@ -1,4 +1,5 @@
 """The UI's i18n: plural forms, and the sign-in page in the browser's language."""
+
 from __future__ import annotations
 
 import pytest
@@ -34,7 +35,11 @@ def test_ngettext_falls_back_to_english_for_an_untranslated_plural(app):
 
 def test_the_sign_in_page_speaks_the_browsers_language(client):
     """Before anyone signs in, a Turkish tablet's browser gets the sign-in page in Turkish."""
-    turkish = BeautifulSoup(client.get("/auth/login", headers={"Accept-Language": "tr-TR,tr;q=0.9"}).text, "html.parser")
-    english = BeautifulSoup(client.get("/auth/login", headers={"Accept-Language": "de-DE,en;q=0.5"}).text, "html.parser")
+    turkish = BeautifulSoup(
+        client.get("/auth/login", headers={"Accept-Language": "tr-TR,tr;q=0.9"}).text, "html.parser"
+    )
+    english = BeautifulSoup(
+        client.get("/auth/login", headers={"Accept-Language": "de-DE,en;q=0.5"}).text, "html.parser"
+    )
     assert turkish.html["lang"] == "tr" and turkish.h1.get_text(strip=True) == "Giriş yap"
     assert english.html["lang"] == "en" and english.h1.get_text(strip=True) == "Sign in"

@@ -1,4 +1,5 @@
 """Importing reference-shaped package documents: faithful, all-or-nothing, idempotent."""
+
 from __future__ import annotations
 
 import copy
@@ -83,7 +84,10 @@ def test_reimporting_updates_instead_of_duplicating(session):
 @pytest.mark.parametrize(
     "breakage, path",
     [
-        (lambda doc: doc["results"][1]["packageitem_set"][0].pop("order_item"), "results[1].packageitem_set[0].order_item"),
+        (
+            lambda doc: doc["results"][1]["packageitem_set"][0].pop("order_item"),
+            "results[1].packageitem_set[0].order_item",
+        ),
         (lambda doc: doc["results"][1].pop("number"), "results[1].number"),
         (lambda doc: doc["results"][1]["stock_location"].pop("erp_code"), "results[1].stock_location.erp_code"),
         (
@@ -194,7 +198,10 @@ def _order_item(doc) -> dict:
         (lambda doc: _order_item(doc).update(price="-1.00"), "results[1].packageitem_set[0].order_item.price"),
         (lambda doc: _order_item(doc).update(price="1" * 5000), "results[1].packageitem_set[0].order_item.price"),
         (lambda doc: _order_item(doc).update(price="12\x00"), "results[1].packageitem_set[0].order_item.price"),
-        (lambda doc: _order_item(doc).update(omnitron_id=10**30), "results[1].packageitem_set[0].order_item.omnitron_id"),
+        (
+            lambda doc: _order_item(doc).update(omnitron_id=10**30),
+            "results[1].packageitem_set[0].order_item.omnitron_id",
+        ),
         (lambda doc: doc["results"][1].update(number="P" * 5000), "results[1].number"),
         (lambda doc: doc["results"][1].update(remote_id="a\x00b"), "results[1].remote_id"),
     ],

@@ -1,4 +1,5 @@
 """Invoices: items and totals per tax rate to the cent, the A4 document, and its number."""
+
 from __future__ import annotations
 
 import io
@@ -55,7 +56,11 @@ def test_discounts_reduce_the_line_and_the_tax(session):
     package.items[0].order_item.discount_amount = Decimal("24.00")
     invoice = invoicing.create_invoice(session, package)
     item = invoice.items[0]
-    assert (item.total_amount, item.tax_amount, item.net_amount) == (Decimal("96.00"), Decimal("16.00"), Decimal("80.00"))
+    assert (item.total_amount, item.tax_amount, item.net_amount) == (
+        Decimal("96.00"),
+        Decimal("16.00"),
+        Decimal("80.00"),
+    )
     assert item.discount_rate == Decimal("20.00")
     assert documents.invoice_totals(invoice).discount == Decimal("24.00")
 

@@ -1,16 +1,17 @@
 """Dates and times on screens are written by Babel in the user's language, on the store's clock."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from flask import g
 
-from packing.web import store_time_of_day, store_datetime, store_day_and_clock
+from packing.web import store_datetime, store_day_and_clock, store_time_of_day
 
 # 06:21 UTC is 09:21 in Istanbul (UTC+3 all year).
-MOMENT = datetime(2026, 12, 3, 6, 21, tzinfo=timezone.utc)
+MOMENT = datetime(2026, 12, 3, 6, 21, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
 """Migrations: `flask db upgrade` from an empty database builds exactly the models' schema."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """The shift lead's print room: what awaits printing, batches as one PDF, reprints and records."""
+
 from __future__ import annotations
 
 import io
@@ -75,7 +76,7 @@ def test_batch_of_selected_labels_is_one_pdf_with_each_label_and_records(client,
 
 
 def test_all_packed_today_prints_todays_packed_packages(client, session, auth):
-    """"All packed today" batches every package packed today at the store, printed or not."""
+    """ "All packed today" batches every package packed today at the store, printed or not."""
     store = factories.location(session)
     packed = [factories.packed_package(session, at=store) for _ in range(2)]
     documents.record_print(session, [packed[0].id], documents.LABEL, None)
@@ -120,7 +121,9 @@ def test_bad_batch_requests_are_refused_and_create_nothing(client, session, auth
         data={"csrf_token": token, "document_type": "label", "package_ids": [elsewhere.id]},
     )
     assert foreign.status_code == 400 and "not at this stock location" in foreign.text
-    no_csrf = client.post("/documents/print-room/batches", data={"document_type": "label", "package_ids": [elsewhere.id]})
+    no_csrf = client.post(
+        "/documents/print-room/batches", data={"document_type": "label", "package_ids": [elsewhere.id]}
+    )
     assert no_csrf.status_code == 400
     assert session.scalar(select(PrintBatch)) is None
 
@@ -130,8 +133,12 @@ def test_batch_progress_partial_for_htmx_and_404_for_other_stores(client, sessio
     batch is 404."""
     store = factories.location(session)
     other = factories.location(session)
-    mine = documents.create_print_batch(session, store.id, [factories.packed_package(session, at=store).id], "label", None)
-    theirs = documents.create_print_batch(session, other.id, [factories.packed_package(session, at=other).id], "label", None)
+    mine = documents.create_print_batch(
+        session, store.id, [factories.packed_package(session, at=store).id], "label", None
+    )
+    theirs = documents.create_print_batch(
+        session, other.id, [factories.packed_package(session, at=other).id], "label", None
+    )
     session.commit()
     auth.login(role="lead", location=store)
 
@@ -179,8 +186,12 @@ def test_reprint_from_package_page_counts_prints(client, session, auth):
     assert _printed_counts(client, package)[0] == "printed once"
     _print(client, package, "label", token)
     assert _printed_counts(client, package)[:2] == ["printed 2 times", "not printed yet"]
-    history = _soup(client.get(f"/documents/packages/{package.id}")).find("h2", string="Print history").find_parent("section")
-    assert [cell.get_text(strip=True) for cell in history.find_all("td", attrs={"data-label": "Who"})] == [lead.username] * 2
+    history = (
+        _soup(client.get(f"/documents/packages/{package.id}")).find("h2", string="Print history").find_parent("section")
+    )
+    assert [cell.get_text(strip=True) for cell in history.find_all("td", attrs={"data-label": "Who"})] == [
+        lead.username
+    ] * 2
 
 
 def test_looking_at_documents_records_no_print(client, session, auth):
@@ -330,7 +341,9 @@ def test_lead_sets_the_default_cargo_company_used_for_the_next_pack(client, sess
     assert response.status_code == 303
     session.expire_all()
     assert session.get(StockLocation, store.id).default_cargo_company_id == fast.id
-    assert factories.packed_package(session, at=session.get(StockLocation, store.id)).shipment.cargo_company_id == fast.id
+    assert (
+        factories.packed_package(session, at=session.get(StockLocation, store.id)).shipment.cargo_company_id == fast.id
+    )
 
 
 def test_print_room_speaks_turkish_to_a_turkish_lead(client, session, auth):
@@ -356,7 +369,9 @@ def test_lead_updates_the_shipment_and_the_label_follows(client, session, auth):
     token = csrf_token_from(client.get(f"/documents/packages/{package.id}").text)
     url = f"/documents/packages/{package.id}/shipment"
 
-    taken = client.post(url, data={"csrf_token": token, "shipping_company": "test-cargo", "tracking_number": other.tracking_number})
+    taken = client.post(
+        url, data={"csrf_token": token, "shipping_company": "test-cargo", "tracking_number": other.tracking_number}
+    )
     assert taken.status_code == 400 and "belongs to another package" in taken.text
     moved = client.post(url, data={"csrf_token": token, "shipping_company": "test-cargo", "tracking_number": "TC-555"})
     assert moved.status_code == 303
@@ -372,7 +387,9 @@ def test_a_failed_batch_can_be_tried_again_and_then_builds(client, session, auth
     failed = documents.create_print_batch(session, store.id, [package.id], "label", None)
     failed.status, failed.error = "failed", "printer spool full"
     other = factories.location(session)
-    theirs = documents.create_print_batch(session, other.id, [factories.packed_package(session, at=other).id], "label", None)
+    theirs = documents.create_print_batch(
+        session, other.id, [factories.packed_package(session, at=other).id], "label", None
+    )
     theirs.status = "failed"
     session.commit()
     auth.login(role="lead", location=store)
@@ -381,12 +398,18 @@ def test_a_failed_batch_can_be_tried_again_and_then_builds(client, session, auth
     assert "The batch failed." in page and "Try again" in page
     token = csrf_token_from(page)
     retried = client.post(f"/documents/print-room/batches/{failed.id}/retry", data={"csrf_token": token})
-    assert retried.status_code == 303 and retried.headers["Location"].endswith(f"/documents/print-room/batches/{failed.id}")
+    assert retried.status_code == 303 and retried.headers["Location"].endswith(
+        f"/documents/print-room/batches/{failed.id}"
+    )
     session.expire_all()
     assert failed.status == "done" and failed.error is None
     assert len(PdfReader(io.BytesIO(failed.pdf)).pages) == 1
 
-    again = client.post(f"/documents/print-room/batches/{failed.id}/retry", data={"csrf_token": token}, follow_redirects=True)
+    again = client.post(
+        f"/documents/print-room/batches/{failed.id}/retry", data={"csrf_token": token}, follow_redirects=True
+    )
     assert "Only a failed batch can be started again." in again.text
-    assert client.post(f"/documents/print-room/batches/{theirs.id}/retry", data={"csrf_token": token}).status_code == 404
+    assert (
+        client.post(f"/documents/print-room/batches/{theirs.id}/retry", data={"csrf_token": token}).status_code == 404
+    )
     assert client.post(f"/documents/print-room/batches/{failed.id}/retry").status_code == 400  # no CSRF token

@@ -1,4 +1,5 @@
 """The queue over HTTP: my location only, its order and flags, filters, search, paging, scan to open, next."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -20,7 +21,11 @@ def _numbers(html: str) -> list[str]:
 
 def _row(html: str, number: str):
     """The queue's table row of package ``number``."""
-    [row] = [row for row in parse(html).select("#queue-list tbody tr") if text_of(row.select_one(".package-number")) == number]
+    [row] = [
+        row
+        for row in parse(html).select("#queue-list tbody tr")
+        if text_of(row.select_one(".package-number")) == number
+    ]
     return row
 
 
@@ -45,9 +50,13 @@ def test_a_row_shows_overdue_click_and_collect_gift_box_city_and_item_count(clie
     """An overdue click-and-collect gift order shows its flags, its city and its item count."""
     store = factories.location(session)
     factories.package(
-        session, at=store, products=[factories.product(session)] * 3,
+        session,
+        at=store,
+        products=[factories.product(session)] * 3,
         target_packing_date=datetime.now(UTC) - timedelta(hours=1),
-        is_click_and_collect=True, has_gift_box=True, delivery_type="click_and_collect",
+        is_click_and_collect=True,
+        has_gift_box=True,
+        delivery_type="click_and_collect",
     )
     session.commit()
     auth.login(location=store)

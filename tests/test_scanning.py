@@ -1,4 +1,5 @@
 """The scan domain: counting units, refusing what does not count, idempotent retries, the pack gate."""
+
 from __future__ import annotations
 
 import pytest
@@ -155,7 +156,13 @@ def test_out_of_stock_items_leave_the_gate(session, picker):
         scanning.run_station_command(session, package.id, OUT_OF_STOCK, {"package_items": [missing[0].id]}, picker)
     assert scanning.all_scanned(session, package)
     with transaction(session):
-        scanning.run_station_command(session, package.id, "package__complete_packaging__contains-out-of-stock-products__packed-all-items", {}, picker)
+        scanning.run_station_command(
+            session,
+            package.id,
+            "package__complete_packaging__contains-out-of-stock-products__packed-all-items",
+            {},
+            picker,
+        )
     assert package.state.enum_value == PackageStatus.PACKED.value
 
 

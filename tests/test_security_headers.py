@@ -1,5 +1,6 @@
 """Every response's security headers, the templates' fitness for a strict CSP, the API's
 per-token rate limit, and absolute links built only from trusted names."""
+
 from __future__ import annotations
 
 import re

@@ -2,6 +2,7 @@
 same work as known ones, guessing is throttled per address and per name at an address (a
 stranger cannot lock a picker out), and sessions end on sign-out, a new password,
 deactivation and a shift's idleness."""
+
 from __future__ import annotations
 
 import logging
@@ -87,14 +88,18 @@ def test_language_switch_and_redeliver_use_the_same_guard(client, session, auth)
     """The language switch's and the delivery log's return addresses refuse another host."""
     auth.login(role="admin")
     token = csrf_token_from(client.get("/auth/account").text)
-    locale = client.post("/auth/locale", data={"locale": "en", "next": "/%09/evil.example".replace("%09", "\t"), "csrf_token": token})
+    locale = client.post(
+        "/auth/locale", data={"locale": "en", "next": "/%09/evil.example".replace("%09", "\t"), "csrf_token": token}
+    )
     assert locale.status_code == 303 and locale.headers["Location"] == "/auth/account"
     with transaction(session):
         webhooks.create_webhook(session, "https://erp.example.com/hooks", [PACKED], "k")
     factories.packed_package(session)
     session.commit()
     event = session.scalars(select(WebhookEvent)).first()
-    redeliver = client.post(f"/webhooks/events/{event.id}/redeliver", data={"back": "//evil.example", "csrf_token": token})
+    redeliver = client.post(
+        f"/webhooks/events/{event.id}/redeliver", data={"back": "//evil.example", "csrf_token": token}
+    )
     assert redeliver.status_code == 303 and redeliver.headers["Location"] == "/webhooks/events"
 
 

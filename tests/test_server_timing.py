@@ -1,4 +1,5 @@
 """The Server-Timing header that tells the app's share of a response's time."""
+
 from __future__ import annotations
 
 import re

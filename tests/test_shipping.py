@@ -1,5 +1,6 @@
 """Shipments on pack: the default cargo company, tracking numbers from the carrier adapter,
 the label rendered after commit, and "update shipment info" relabelling."""
+
 from __future__ import annotations
 
 import threading
@@ -127,13 +128,17 @@ def test_label_is_rendered_after_commit_and_announced(session):
     assert session.info.get(shipping.LABELS_TO_RENDER) is None
     labels = session.scalars(select(ShippingLabel.package_id)).all()
     assert labels == [kept.id]
-    announced = session.scalars(select(WebhookEvent.object_id).where(WebhookEvent.event_type == events.LABEL_READY)).all()
+    announced = session.scalars(
+        select(WebhookEvent.object_id).where(WebhookEvent.event_type == events.LABEL_READY)
+    ).all()
     assert announced == [kept.id]
 
 
 def test_update_shipment_info_relabels_with_the_new_number(session):
     """Changing the tracking number and carrier re-renders the stored label with them."""
-    other = CargoCompany(name="Other Cargo", erp_code="other", tracking_url_template="https://other.test/{tracking_number}")
+    other = CargoCompany(
+        name="Other Cargo", erp_code="other", tracking_url_template="https://other.test/{tracking_number}"
+    )
     session.add(other)
     package = factories.packed_package(session)
     session.commit()

@@ -1,4 +1,5 @@
 """The sign-in page offers its language and starts from the browser's."""
+
 from __future__ import annotations
 
 from bs4 import BeautifulSoup

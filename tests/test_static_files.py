@@ -1,4 +1,5 @@
 """Static files carry their content hash and are cached by tablets until it changes."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """The package screen over HTTP: opening claims, scans count, commands run, refusals show."""
+
 from __future__ import annotations
 
 from bs4 import BeautifulSoup
@@ -160,7 +161,9 @@ def test_refuse_needs_a_reason_and_then_logs_it(client, session, auth):
     assert done.status_code == 303
     session.expire_all()
     assert package.state.enum_value == PackageStatus.REQUIRES_REPLAN.value
-    log = session.scalars(select(TransitionLog).where(TransitionLog.object_id == package.id).order_by(TransitionLog.id.desc())).first()
+    log = session.scalars(
+        select(TransitionLog).where(TransitionLog.object_id == package.id).order_by(TransitionLog.id.desc())
+    ).first()
     assert log.attributes["denial_reason"] == damaged.id
 
 
@@ -200,7 +203,9 @@ def test_split_moves_the_chosen_items_to_a_new_waiting_package(client, session, 
     assert done.status_code == 200 and f"{package.order.number}P2" in text_of(parse(done.text))
     session.expire_all()
     assert [item.id for item in package.items] == [kept] and package.holder_id == user.id
-    new_package = session.scalars(select(Package).where(Package.order_id == package.order_id, Package.id != package.id)).one()
+    new_package = session.scalars(
+        select(Package).where(Package.order_id == package.order_id, Package.id != package.id)
+    ).one()
     assert new_package.number == f"{package.order.number}P2"
     assert [item.id for item in new_package.items] == [moved]
     assert new_package.state.enum_value == PackageStatus.WAITING.value and new_package.holder_id is None
@@ -300,7 +305,7 @@ def test_manual_count_and_undo_through_the_screen(client, session, auth):
     _, package, items = _picker_with_package(session, auth, products=1)
     _open(client, package)
     page = client.get(f"/station/packages/{package.id}").text
-    assert f"+1<span class=\"visually-hidden\">: Count one {items[0].name} · Size M by hand" in page
+    assert f'+1<span class="visually-hidden">: Count one {items[0].name} · Size M by hand' in page
     counted = _post(client, package, "/scans/manual", {"product": str(items[0].id), "client_scan_id": "m-1"}, htmx=True)
     assert counted.status_code == 200 and "Counted by hand" in counted.text and "1 by hand" in counted.text
     assert session.scalar(select(Scan.is_manual)) is True
@@ -418,7 +423,9 @@ def test_scan_answers_name_the_variant_and_the_outcome(client, session, auth):
     assert "Too many, not counted: every Test T-Shirt · Size L · Color Black is already scanned." in over.text
     assert items[0].barcode not in str(parse(over.text).select_one("#scan-result"))
     wrong = _htmx_scan(client, package, stranger.barcode, "c")
-    assert 'data-outcome="wrong-item"' in wrong.text and "Merino Wool Scarf · Size M is not in this package" in wrong.text
+    assert (
+        'data-outcome="wrong-item"' in wrong.text and "Merino Wool Scarf · Size M is not in this package" in wrong.text
+    )
     unknown = _htmx_scan(client, package, "NOPE-1", "d")
     assert 'data-outcome="unknown-code"' in unknown.text and "NOPE-1" in unknown.text
     complete = _htmx_scan(client, package, items[1].barcode, "e")
@@ -433,7 +440,7 @@ def test_the_form_of_a_command_without_parameters_is_a_confirmation(client, sess
     for headers in ({}, {"HX-Request": "true"}):
         response = client.get(f"/station/packages/{package.id}/commands/{release}", headers=headers)
         assert response.status_code == 200 and "Confirm: Put back" in response.text
-        assert "<dialog" in response.text and "name=\"package_items\"" not in response.text
+        assert "<dialog" in response.text and 'name="package_items"' not in response.text
 
 
 def test_enter_in_a_panel_keeps_it_open_and_runs_nothing(client, session, auth):
@@ -443,7 +450,9 @@ def test_enter_in_a_panel_keeps_it_open_and_runs_nothing(client, session, auth):
     _open(client, package)
     refuse = _transition_id(session, REFUSE)
     damaged = session.scalar(select(DenialReason).where(DenialReason.remote_id == "damaged"))
-    kept = _post(client, package, f"/commands/{refuse}", {"denial_reason": str(damaged.id), "keep_panel": "1"}, htmx=True)
+    kept = _post(
+        client, package, f"/commands/{refuse}", {"denial_reason": str(damaged.id), "keep_panel": "1"}, htmx=True
+    )
     assert kept.status_code == 200 and "Why is the package refused?" in kept.text
     kept_choice = parse(kept.text).select_one(f'input[name="denial_reason"][value="{damaged.id}"]')
     assert kept_choice is not None and kept_choice.has_attr("checked")

@@ -1,4 +1,5 @@
 """The Turkish catalogue is complete and current: CI fails when a string lacks its Turkish."""
+
 from __future__ import annotations
 
 import json
@@ -68,8 +69,13 @@ def test_the_template_is_up_to_date_with_the_sources(tmp_path):
     """Extracting the sources again finds exactly the committed .pot's strings, and the
     Turkish catalogue has exactly those."""
     fresh = tmp_path / "messages.pot"
-    subprocess.run([str(ROOT / "scripts" / "extract-messages.sh"), str(fresh)], cwd=ROOT, check=True,
-                   capture_output=True, timeout=120)
+    subprocess.run(
+        [str(ROOT / "scripts" / "extract-messages.sh"), str(fresh)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     extracted = _msgids(_catalogue(fresh))
     assert extracted - _msgids(_catalogue(POT)) == set(), "run scripts/extract-messages.sh"
     assert _msgids(_catalogue(POT)) - extracted == set(), "run scripts/extract-messages.sh"

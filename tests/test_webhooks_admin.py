@@ -1,4 +1,5 @@
 """The Webhooks admin screen and CLI, through real requests (CSRF included) and the flask CLI."""
+
 from __future__ import annotations
 
 import pytest
@@ -97,7 +98,10 @@ def test_editing_keeps_the_secret_when_left_empty(client, auth, session):
     assert "https://erp.example.com/h" in page.text and "keep-me" not in page.text
     response = client.post(
         f"/webhooks/{hook.id}/edit",
-        data={**_form(target_url="https://erp.example.com/v2", secret_key=""), "csrf_token": csrf_token_from(page.text)},
+        data={
+            **_form(target_url="https://erp.example.com/v2", secret_key=""),
+            "csrf_token": csrf_token_from(page.text),
+        },
     )
     assert response.status_code == 303
     session.expire_all()
@@ -141,7 +145,9 @@ def test_the_log_lists_events_and_redeliver_sends_one_again(client, auth, sessio
     assert filtered.text.lstrip().startswith('<div id="events-table">') and "<html" not in filtered.text
     assert "HX-Request" in filtered.headers["Vary"]
 
-    row = client.post(f"/webhooks/events/{event.id}/redeliver", data={"csrf_token": csrf_token_from(log.text)}, headers=HX)
+    row = client.post(
+        f"/webhooks/events/{event.id}/redeliver", data={"csrf_token": csrf_token_from(log.text)}, headers=HX
+    )
     assert row.status_code == 200 and "delivered" in row.text
     assert len(receiver.received) == 2 and len(receiver.delivered) == 1 and receiver.delivered[0].signature_valid
     session.expire_all()
@@ -159,11 +165,17 @@ def test_redeliver_without_js_redirects_back_to_the_filtered_log(client, auth, s
     event = session.scalars(select(WebhookEvent)).one()  # not polled yet: redelivery takes the snapshot itself
     auth.login(role="admin")
     token = csrf_token_from(client.get("/webhooks/events").text)
-    back = client.post(f"/webhooks/events/{event.id}/redeliver", data={"csrf_token": token, "back": "/webhooks/events?status=pending"})
+    back = client.post(
+        f"/webhooks/events/{event.id}/redeliver", data={"csrf_token": token, "back": "/webhooks/events?status=pending"}
+    )
     assert back.status_code == 303 and back.headers["Location"].endswith("/webhooks/events?status=pending")
-    away = client.post(f"/webhooks/events/{event.id}/redeliver", data={"csrf_token": token, "back": "https://evil.example"})
+    away = client.post(
+        f"/webhooks/events/{event.id}/redeliver", data={"csrf_token": token, "back": "https://evil.example"}
+    )
     assert away.headers["Location"].endswith("/webhooks/events")
-    assert len(receiver.delivered) == 2 and all(request.json["payload"]["id"] == package.id for request in receiver.delivered)
+    assert len(receiver.delivered) == 2 and all(
+        request.json["payload"]["id"] == package.id for request in receiver.delivered
+    )
     assert client.post("/webhooks/events/9999/redeliver", data={"csrf_token": token}).status_code == 404
 
 
@@ -172,10 +184,23 @@ def test_cli_create_and_list(app, session):
     runner = app.test_cli_runner()
     created = runner.invoke(
         args=[
-            "webhooks", "create", "https://erp.example.com/cli",
-            "--event", PACKED, "--event", STATE_CHANGED,
-            "--secret", "cli-secret", "--header", "X-Tenant=store-7",
-            "--retry", "fixed", "--retry-seconds", "30", "--max-retries", "3",
+            "webhooks",
+            "create",
+            "https://erp.example.com/cli",
+            "--event",
+            PACKED,
+            "--event",
+            STATE_CHANGED,
+            "--secret",
+            "cli-secret",
+            "--header",
+            "X-Tenant=store-7",
+            "--retry",
+            "fixed",
+            "--retry-seconds",
+            "30",
+            "--max-retries",
+            "3",
         ]
     )
     assert created.exit_code == 0, created.output
@@ -191,7 +216,9 @@ def test_cli_create_and_list(app, session):
 def test_cli_refuses_bad_input_with_a_message(app, session):
     """An unknown event type and a bad URL exit non-zero, say why, and create nothing."""
     runner = app.test_cli_runner()
-    unknown = runner.invoke(args=["webhooks", "create", "https://x.example.com", "--event", "package.nope", "--secret", "k"])
+    unknown = runner.invoke(
+        args=["webhooks", "create", "https://x.example.com", "--event", "package.nope", "--secret", "k"]
+    )
     assert unknown.exit_code != 0 and "package.nope" in unknown.output
     bad_url = runner.invoke(args=["webhooks", "create", "x.example.com", "--event", PACKED, "--secret", "k"])
     assert bad_url.exit_code != 0 and "Target URL must be a full" in bad_url.output

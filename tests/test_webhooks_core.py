@@ -1,5 +1,6 @@
 """The webhook domain without HTTP: retry schedules, subscription rules, the outbox rows a
 command writes, and the claim that keeps deliveries single and in order."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -235,5 +236,8 @@ def test_a_snapshot_serialised_before_a_command_is_not_stored(session):
         assert not webhooks.lock_if_unchanged(session, package.id, stale_version)
     assert tasks.take_snapshots() == 1
     session.expire_all()
-    states = [event.request_payload["payload"]["state"]["enum_value"] for event in session.scalars(select(WebhookEvent).order_by(WebhookEvent.id))]
+    states = [
+        event.request_payload["payload"]["state"]["enum_value"]
+        for event in session.scalars(select(WebhookEvent).order_by(WebhookEvent.id))
+    ]
     assert states == [PackageStatus.PREPARING.value, PackageStatus.WAITING.value]

@@ -1,5 +1,6 @@
 """Webhook delivery end to end: a real HTTP subscriber on 127.0.0.1, signed bodies, retries on
 the configured schedule, per-package order, and giving up after the last retry."""
+
 from __future__ import annotations
 
 import json
@@ -45,7 +46,9 @@ def clock(monkeypatch):
 
 def subscribe(session, receiver, event_types=(PACKED,), **options):
     with transaction(session):
-        hook = webhooks.create_webhook(session, receiver.url, event_types, SECRET, allowed_hosts=RECEIVER_HOSTS, **options)
+        hook = webhooks.create_webhook(
+            session, receiver.url, event_types, SECRET, allowed_hosts=RECEIVER_HOSTS, **options
+        )
     return hook
 
 
@@ -133,7 +136,9 @@ def test_a_down_receiver_is_retried_on_schedule_and_gets_the_event_exactly_once(
         [event] = events(session)
     assert event.status == "delivered" and event.retry_count == 3
     assert len(receiver.received) == 4 and len(receiver.delivered) == 1
-    assert [datetime.fromisoformat(moment.replace("Z", "+00:00")) for moment in event.request_datetimes] == attempt_times
+    assert [
+        datetime.fromisoformat(moment.replace("Z", "+00:00")) for moment in event.request_datetimes
+    ] == attempt_times
     clock.at(clock() + timedelta(hours=1))
     assert poll() == []
     assert len(receiver.received) == 4
@@ -193,8 +198,13 @@ def test_another_package_is_not_held_back_by_a_failing_one(session, receiver):
 def test_after_the_last_retry_the_event_fails_and_the_next_one_goes_out(session, receiver, clock):
     """max_retries=1: two failed attempts mark it failed (not retryable) and release the
     package's next event; a failed event is never sent again by the sweep."""
-    subscribe(session, receiver, event_types=(STATE_CHANGED, PACKED), max_retries=1,
-              retry_countdown_config={"choice": "fixed", "kwargs": {"seconds": 5}})
+    subscribe(
+        session,
+        receiver,
+        event_types=(STATE_CHANGED, PACKED),
+        max_retries=1,
+        retry_countdown_config={"choice": "fixed", "kwargs": {"seconds": 5}},
+    )
     receiver.down_for(2)
     pack(session, waiting_package(session))
     poll()

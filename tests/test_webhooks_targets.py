@@ -2,6 +2,7 @@
 multicast and reserved addresses are refused when a subscription is saved (form, CLI,
 domain) and again at delivery, after DNS; redirects are not followed; retry settings are
 bounded."""
+
 from __future__ import annotations
 
 import threading
@@ -179,7 +180,9 @@ def test_redirects_are_not_followed(session, receiver, due_now):
     redirector = _Redirector(receiver.url)
     try:
         with transaction(session):
-            webhooks.create_webhook(session, redirector.url, [PACKED], SECRET, allowed_hosts=RECEIVER_HOSTS, max_retries=0)
+            webhooks.create_webhook(
+                session, redirector.url, [PACKED], SECRET, allowed_hosts=RECEIVER_HOSTS, max_retries=0
+            )
         _pack_one(session)
         poll()
     finally:

@@ -1,4 +1,5 @@
 """A real ``flask worker`` (Huey consumer, SQLite queue) delivering webhooks, killed mid-delivery."""
+
 from __future__ import annotations
 
 import os
@@ -39,7 +40,11 @@ class Worker:
         self._log = open(log_path, "ab")  # noqa: SIM115 - the worker writes to it until kill() closes it
         self.process = subprocess.Popen(
             [sys.executable, "-m", "flask", "worker", "--workers", "2"],
-            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def kill(self) -> None:
@@ -71,7 +76,9 @@ def test_a_worker_killed_mid_delivery_leaves_the_event_pending_and_a_restart_del
     record), and a freshly started worker delivers it once its lease runs out; the subscriber
     gets exactly one answered delivery."""
     with transaction(session):
-        webhooks.create_webhook(session, receiver.url, [PACKED], SECRET, timeout_seconds=2, allowed_hosts=RECEIVER_HOSTS)
+        webhooks.create_webhook(
+            session, receiver.url, [PACKED], SECRET, timeout_seconds=2, allowed_hosts=RECEIVER_HOSTS
+        )
     package = factories.package(session)
     session.commit()
     receiver.hang = threading.Event()

@@ -1,6 +1,7 @@
 """Webhook test support: a real HTTP subscriber on 127.0.0.1 that verifies each signature
 with its secret, records what it got, and can be down (503) or hold requests unanswered;
 and the fixtures the webhook test modules share."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,5 +1,6 @@
 """The integration API: OMS Package Services (/api/v1/oms/), Seller Center (/api/i2/),
 integration lists (/api/i1/), its OpenAPI document and the ``flask tokens`` commands."""
+
 from __future__ import annotations
 
 from flask import Flask

@@ -1,4 +1,5 @@
 """``flask tokens create|list|revoke``: API keys for integrators, from the command line."""
+
 from __future__ import annotations
 
 import click
@@ -16,7 +17,9 @@ tokens_cli = AppGroup("tokens", help="Manage API tokens.")
 
 @tokens_cli.command("create")
 @click.argument("username")
-@click.option("--location", "locations", multiple=True, help="Stock location ERP code the token may see; repeat for several.")
+@click.option(
+    "--location", "locations", multiple=True, help="Stock location ERP code the token may see; repeat for several."
+)
 @click.option("--name", default="", help="What the token is for (e.g. the ERP's name).")
 def create_command(username: str, locations: tuple[str, ...], name: str) -> None:
     """Create a token for USERNAME and print its key (shown this once only)."""

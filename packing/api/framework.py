@@ -1,15 +1,17 @@
 """What every integration endpoint shares: token authentication and scope, request
 validation with pydantic models, JSON errors, pagination links, and the registry of
 operations that the OpenAPI document is generated from (so the spec is the code)."""
+
 from __future__ import annotations
 
 import hashlib
 import re
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
+from typing import Any, Optional
 from urllib.parse import urlencode
-from typing import Any, Callable, Optional
 
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_limiter import RateLimitExceeded
@@ -18,8 +20,8 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from packing.core.api_tokens import scope_location_ids, verify_token
 from packing.core.db import transaction
 from packing.core.errors import DomainError, InvalidParameter
-from packing.core.parsing import MAX_ID, has_nul, loads_strict
 from packing.core.models import ApiToken, Package, User
+from packing.core.parsing import MAX_ID, has_nul, loads_strict
 from packing.core.queries import Page
 from packing.extensions import csrf, db, limiter
 from packing.security import public_base_url
@@ -141,10 +143,7 @@ def not_found(what: str = "package") -> ApiError:
 
 
 def _is_list(annotation: Any) -> bool:
-    for candidate in (annotation, *typing.get_args(annotation)):
-        if typing.get_origin(candidate) is list:
-            return True
-    return False
+    return any(typing.get_origin(candidate) is list for candidate in (annotation, *typing.get_args(annotation)))
 
 
 def _query_values(model: type[QueryModel]) -> dict[str, Any]:

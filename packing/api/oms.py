@@ -1,5 +1,6 @@
 """OMS Package Services: ``/api/v1/oms/packages/...`` as the reference guide and its
 OpenAPI text describe them."""
+
 from __future__ import annotations
 
 import json
@@ -58,7 +59,9 @@ def _full(package: Package, commands) -> dict:
     return serializers.package_full(package, commands, secret=secret(), base_url=base_url())
 
 
-@operation(bp, "/packages/", "GET", summary="List packages", query=s.PackageListQuery, responses=_page_of(s.PACKAGE_FULL))
+@operation(
+    bp, "/packages/", "GET", summary="List packages", query=s.PackageListQuery, responses=_page_of(s.PACKAGE_FULL)
+)
 def package_list(query: s.PackageListQuery):
     stmt = queries.package_query(api_scope(), query.filters(), query.sort)
     page = queries.paginate(db.session, stmt, query.page, query.limit, queries.full_package_options())
@@ -67,7 +70,11 @@ def package_list(query: s.PackageListQuery):
 
 
 @operation(
-    bp, "/packages/short/", "GET", summary="List packages with short format", query=s.PackageListQuery,
+    bp,
+    "/packages/short/",
+    "GET",
+    summary="List packages with short format",
+    query=s.PackageListQuery,
     responses=_page_of(s.PACKAGE_SHORT),
 )
 def package_short_list(query: s.PackageListQuery):
@@ -78,7 +85,11 @@ def package_short_list(query: s.PackageListQuery):
 
 
 @operation(
-    bp, "/packages/list-simple/", "GET", summary="List packages in simplified format", query=s.SimpleListQuery,
+    bp,
+    "/packages/list-simple/",
+    "GET",
+    summary="List packages in simplified format",
+    query=s.SimpleListQuery,
     responses=_page_of(s.PACKAGE_SIMPLE),
 )
 def package_simple_list(query: s.SimpleListQuery):
@@ -88,24 +99,40 @@ def package_simple_list(query: s.SimpleListQuery):
 
 
 @operation(
-    bp, "/packages/delivery-ranges/", "GET", summary="Get delivery ranges", query=s.DeliveryRangeQuery,
+    bp,
+    "/packages/delivery-ranges/",
+    "GET",
+    summary="Get delivery ranges",
+    query=s.DeliveryRangeQuery,
     responses=_page_of(s.DELIVERY_RANGE),
 )
 def delivery_ranges(query: s.DeliveryRangeQuery):
     stmt = queries.delivery_ranges(api_scope(), query.filters())
     page = queries.paginate_rows(db.session, stmt, query.page, query.limit)
-    results = [{"lower": serializers.iso(lower), "upper": serializers.iso(upper), "bounds": "[)"} for lower, upper in page.items]
+    results = [
+        {"lower": serializers.iso(lower), "upper": serializers.iso(upper), "bounds": "[)"}
+        for lower, upper in page.items
+    ]
     return paginated(page, results)
 
 
-@operation(bp, "/packages/<int:package_id>/", "GET", summary="Get a package", responses={200: ("Successful operation", s.PACKAGE_FULL), **ONE})
+@operation(
+    bp,
+    "/packages/<int:package_id>/",
+    "GET",
+    summary="Get a package",
+    responses={200: ("Successful operation", s.PACKAGE_FULL), **ONE},
+)
 def package_detail(package_id: int):
     package = _package(package_id, *queries.full_package_options())
     return jsonify(_full(package, available_commands(db.session, package)))
 
 
 @operation(
-    bp, "/packages/<int:package_id>/short/", "GET", summary="Get a package with short format",
+    bp,
+    "/packages/<int:package_id>/short/",
+    "GET",
+    summary="Get a package with short format",
     responses={200: ("Successful operation", s.PACKAGE_SHORT_DETAIL), **ONE},
 )
 def package_short_detail(package_id: int):
@@ -115,7 +142,11 @@ def package_short_detail(package_id: int):
 
 
 @operation(
-    bp, "/packages/<int:package_id>/command/", "POST", summary="Execute command for package", body=s.CommandBody,
+    bp,
+    "/packages/<int:package_id>/command/",
+    "POST",
+    summary="Execute command for package",
+    body=s.CommandBody,
     responses={
         200: ("Command executed; the command answers with a body", s.COMMAND_RESPONSE),
         204: ("Command executed successfully (no content)", None),
@@ -126,19 +157,30 @@ def package_short_detail(package_id: int):
 )
 def package_command(package_id: int, body: s.CommandBody):
     if body.transition is None and not body.slug:
-        raise ApiError(400, "Give the command's transition id or its slug.", "invalid", {"transition": ["Either transition or slug is required."]})
+        raise ApiError(
+            400,
+            "Give the command's transition id or its slug.",
+            "invalid",
+            {"transition": ["Either transition or slug is required."]},
+        )
     _package(package_id)
     with transaction(db.session):
         result = execute_command(
-            db.session, package_id, body.transition if body.transition is not None else body.slug,
-            body.input_parameters, api_user(),
+            db.session,
+            package_id,
+            body.transition if body.transition is not None else body.slug,
+            body.input_parameters,
+            api_user(),
         )
         response = result.response
     return (jsonify(response), 200) if response is not None else no_content()
 
 
 @operation(
-    bp, "/packages/<int:package_id>/invoice/", "POST", summary="Create invoice for package",
+    bp,
+    "/packages/<int:package_id>/invoice/",
+    "POST",
+    summary="Create invoice for package",
     responses={201: ("Invoice created successfully", s.INVOICE), **WRITE},
 )
 def package_invoice(package_id: int):
@@ -150,19 +192,28 @@ def package_invoice(package_id: int):
 
 
 @operation(
-    bp, "/packages/<int:package_id>/invoice_document/", "GET", summary="Get invoice document",
+    bp,
+    "/packages/<int:package_id>/invoice_document/",
+    "GET",
+    summary="Get invoice document",
     responses={200: ("The invoice as HTML", s.INVOICE_DOCUMENT), 400: ("The package has no invoice", s.ERROR), **ONE},
 )
 def package_invoice_document(package_id: int):
     package = _package(package_id)
     if package.invoice is None:
-        raise InvalidParameter("Package {number} has no invoice yet; create it first.", number=package.number, field="invoice")
+        raise InvalidParameter(
+            "Package {number} has no invoice yet; create it first.", number=package.number, field="invoice"
+        )
     return jsonify({"html_content": render_invoice_html(package.invoice)})
 
 
 @operation(
-    bp, "/packages/<int:package_id>/set_invoice_number/", "POST", summary="Set invoice number",
-    body=s.InvoiceNumberBody, responses={204: ("Invoice number set successfully", None), **WRITE},
+    bp,
+    "/packages/<int:package_id>/set_invoice_number/",
+    "POST",
+    summary="Set invoice number",
+    body=s.InvoiceNumberBody,
+    responses={204: ("Invoice number set successfully", None), **WRITE},
 )
 def package_set_invoice_number(package_id: int, body: s.InvoiceNumberBody):
     package = _package(package_id)
@@ -172,7 +223,11 @@ def package_set_invoice_number(package_id: int, body: s.InvoiceNumberBody):
 
 
 @operation(
-    bp, "/packages/<int:package_id>/set_remote_id/", "POST", summary="Set remote ID", body=s.RemoteIdBody,
+    bp,
+    "/packages/<int:package_id>/set_remote_id/",
+    "POST",
+    summary="Set remote ID",
+    body=s.RemoteIdBody,
     responses={204: ("Remote ID set successfully", None), **WRITE},
 )
 def package_set_remote_id(package_id: int, body: s.RemoteIdBody):
@@ -183,8 +238,12 @@ def package_set_remote_id(package_id: int, body: s.RemoteIdBody):
 
 
 @operation(
-    bp, "/packages/<int:package_id>/extra_information/", "PATCH", summary="Update extra information (merged key by key)",
-    body=s.ExtraInformationBody, responses={200: ("Extra information updated successfully", s.EXTRA_INFORMATION), **WRITE},
+    bp,
+    "/packages/<int:package_id>/extra_information/",
+    "PATCH",
+    summary="Update extra information (merged key by key)",
+    body=s.ExtraInformationBody,
+    responses={200: ("Extra information updated successfully", s.EXTRA_INFORMATION), **WRITE},
 )
 def package_extra_information(package_id: int, body: s.ExtraInformationBody):
     package = _package(package_id)
@@ -199,16 +258,16 @@ def package_extra_information(package_id: int, body: s.ExtraInformationBody):
 
 
 @operation(
-    bp, "/packages/<int:package_id>/package-items/", "GET", summary="Get package items", query=s.Paging,
+    bp,
+    "/packages/<int:package_id>/package-items/",
+    "GET",
+    summary="Get package items",
+    query=s.Paging,
     responses={**_page_of(s.PACKAGE_ITEM_ROW), 404: ("Not Found", s.ERROR)},
 )
 def package_items(package_id: int, query: s.Paging):
     _package(package_id)
-    stmt = (
-        select(PackageItem)
-        .where(PackageItem.package_id == package_id)
-        .order_by(PackageItem.id)
-    )
+    stmt = select(PackageItem).where(PackageItem.package_id == package_id).order_by(PackageItem.id)
     page = queries.paginate(db.session, stmt, query.page, query.limit, queries.package_item_options())
     return paginated(page, [serializers.package_item_row(item) for item in page.items])
 
@@ -228,7 +287,11 @@ def _log(package_id: int, log_id: int) -> TransitionLog:
 
 
 @operation(
-    bp, "/packages/<int:package_id>/transition_logs/", "GET", summary="List package transition logs", query=s.Paging,
+    bp,
+    "/packages/<int:package_id>/transition_logs/",
+    "GET",
+    summary="List package transition logs",
+    query=s.Paging,
     responses={**_page_of(s.TRANSITION_LOG), 404: ("Not Found", s.ERROR)},
 )
 def transition_log_list(package_id: int, query: s.Paging):
@@ -236,15 +299,22 @@ def transition_log_list(package_id: int, query: s.Paging):
 
 
 @operation(
-    bp, "/packages/<int:package_id>/transition_logs/short/", "GET", summary="List package transition logs (short format)",
-    query=s.Paging, responses={**_page_of(s.TRANSITION_LOG_SHORT), 404: ("Not Found", s.ERROR)},
+    bp,
+    "/packages/<int:package_id>/transition_logs/short/",
+    "GET",
+    summary="List package transition logs (short format)",
+    query=s.Paging,
+    responses={**_page_of(s.TRANSITION_LOG_SHORT), 404: ("Not Found", s.ERROR)},
 )
 def transition_log_short_list(package_id: int, query: s.Paging):
     return _log_list(package_id, query, serializers.transition_log_short)
 
 
 @operation(
-    bp, "/packages/<int:package_id>/transition_logs/<int:log_id>/", "GET", summary="Get package transition log",
+    bp,
+    "/packages/<int:package_id>/transition_logs/<int:log_id>/",
+    "GET",
+    summary="Get package transition log",
     responses={200: ("Successful operation", s.TRANSITION_LOG), **ONE},
 )
 def transition_log_detail(package_id: int, log_id: int):
@@ -252,8 +322,11 @@ def transition_log_detail(package_id: int, log_id: int):
 
 
 @operation(
-    bp, "/packages/<int:package_id>/transition_logs/short/<int:log_id>/", "GET",
-    summary="Get package transition log (short format)", responses={200: ("Successful operation", s.TRANSITION_LOG_SHORT), **ONE},
+    bp,
+    "/packages/<int:package_id>/transition_logs/short/<int:log_id>/",
+    "GET",
+    summary="Get package transition log (short format)",
+    responses={200: ("Successful operation", s.TRANSITION_LOG_SHORT), **ONE},
 )
 def transition_log_short_detail(package_id: int, log_id: int):
     return jsonify(serializers.transition_log_short(_log(package_id, log_id)))
@@ -274,7 +347,11 @@ def _event(package_id: int, event_id: int) -> WebhookEvent:
 
 
 @operation(
-    bp, "/packages/<int:package_id>/webhook_events/", "GET", summary="List package webhook events", query=s.Paging,
+    bp,
+    "/packages/<int:package_id>/webhook_events/",
+    "GET",
+    summary="List package webhook events",
+    query=s.Paging,
     responses={**_page_of(s.WEBHOOK_EVENT), 404: ("Not Found", s.ERROR)},
 )
 def webhook_event_list(package_id: int, query: s.Paging):
@@ -282,15 +359,22 @@ def webhook_event_list(package_id: int, query: s.Paging):
 
 
 @operation(
-    bp, "/packages/<int:package_id>/webhook_events/short/", "GET", summary="List package webhook events (short format)",
-    query=s.Paging, responses={**_page_of(s.WEBHOOK_EVENT_SHORT), 404: ("Not Found", s.ERROR)},
+    bp,
+    "/packages/<int:package_id>/webhook_events/short/",
+    "GET",
+    summary="List package webhook events (short format)",
+    query=s.Paging,
+    responses={**_page_of(s.WEBHOOK_EVENT_SHORT), 404: ("Not Found", s.ERROR)},
 )
 def webhook_event_short_list(package_id: int, query: s.Paging):
     return _event_list(package_id, query, serializers.webhook_event_short)
 
 
 @operation(
-    bp, "/packages/<int:package_id>/webhook_events/<int:event_id>/", "GET", summary="Get package webhook event",
+    bp,
+    "/packages/<int:package_id>/webhook_events/<int:event_id>/",
+    "GET",
+    summary="Get package webhook event",
     responses={200: ("Successful operation", s.WEBHOOK_EVENT), **ONE},
 )
 def webhook_event_detail(package_id: int, event_id: int):
@@ -298,20 +382,32 @@ def webhook_event_detail(package_id: int, event_id: int):
 
 
 @operation(
-    bp, "/packages/<int:package_id>/webhook_events/short/<int:event_id>/", "GET",
-    summary="Get package webhook event (short format)", responses={200: ("Successful operation", s.WEBHOOK_EVENT_SHORT), **ONE},
+    bp,
+    "/packages/<int:package_id>/webhook_events/short/<int:event_id>/",
+    "GET",
+    summary="Get package webhook event (short format)",
+    responses={200: ("Successful operation", s.WEBHOOK_EVENT_SHORT), **ONE},
 )
 def webhook_event_short_detail(package_id: int, event_id: int):
     return jsonify(serializers.webhook_event_short(_event(package_id, event_id)))
 
 
 @operation(
-    bp, "/shipping-label/<int:label_id>/preview/", "GET", summary="Shipping label PDF (the packages' preview_url)",
+    bp,
+    "/shipping-label/<int:label_id>/preview/",
+    "GET",
+    summary="Shipping label PDF (the packages' preview_url)",
     responses={200: ("The label as PDF", None, "application/pdf"), **ONE},
 )
 def shipping_label_preview(label_id: int):
-    label = db.session.scalar(select(ShippingLabel).where(ShippingLabel.id == label_id).options(joinedload(ShippingLabel.package)))
+    label = db.session.scalar(
+        select(ShippingLabel).where(ShippingLabel.id == label_id).options(joinedload(ShippingLabel.package))
+    )
     if label is None:
         raise not_found("shipping label")
     in_scope(label.package)
-    return Response(label.pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="label-{label.package.number}.pdf"'})
+    return Response(
+        label.pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="label-{label.package.number}.pdf"'},
+    )

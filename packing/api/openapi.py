@@ -1,5 +1,6 @@
 """The OpenAPI 3.1 document, built from the operations the API registered and the very
 pydantic models that validate their requests, and a browsable page of it."""
+
 from __future__ import annotations
 
 import copy
@@ -123,7 +124,9 @@ def openapi_document() -> dict[str, Any]:
                     "type": "apiKey",
                     "in": "header",
                     "name": "Authorization",
-                    "description": "`Token <key>` or `Bearer <key>`; create keys with `flask tokens create` or at API tokens.",
+                    "description": (
+                        "`Token <key>` or `Bearer <key>`; create keys with `flask tokens create` or at API tokens."
+                    ),
                 }
             },
         },

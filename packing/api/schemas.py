@@ -1,8 +1,9 @@
 """Request schemas (pydantic models that validate every request) and response schemas
 (JSON Schema of the reference's shapes). The OpenAPI document is built from these."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal, Optional
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
@@ -35,7 +36,7 @@ def _sane_year(value):
 
 def _aware(value: datetime) -> datetime:
     """A datetime without an offset is UTC, as the API always answers in UTC."""
-    return _sane_year(value if value.tzinfo else value.replace(tzinfo=timezone.utc))
+    return _sane_year(value if value.tzinfo else value.replace(tzinfo=UTC))
 
 
 Day = Annotated[date, AfterValidator(_sane_year)]
@@ -154,7 +155,9 @@ class SellerCenterListQuery(SellerCenterPaging, TimestampFilters):
     number: Optional[Text] = Field(None, description="Filter by exact package number")
     order__number: Optional[Text] = Field(None, description="Filter by exact order number")
     waybill_number: Optional[Text] = Field(None, description="Filter by exact waybill number")
-    status: Optional[WholeNumber] = Field(None, ge=1, le=6, description="Filter by Seller Center status (1 cancelled … 6 delivery failed)")
+    status: Optional[WholeNumber] = Field(
+        None, ge=1, le=6, description="Filter by Seller Center status (1 cancelled … 6 delivery failed)"
+    )
 
 
 class SellerCenterItemsQuery(SellerCenterPaging, TimestampFilters):
@@ -244,7 +247,11 @@ NTIME = {"type": ["string", "null"], "format": "date-time"}
 
 def obj(properties: dict[str, Any], *, nullable: bool = False) -> dict[str, Any]:
     """An object with exactly these keys present (more are allowed)."""
-    return {"type": ["object", "null"] if nullable else "object", "properties": properties, "required": list(properties)}
+    return {
+        "type": ["object", "null"] if nullable else "object",
+        "properties": properties,
+        "required": list(properties),
+    }
 
 
 def page_of(item: dict[str, Any]) -> dict[str, Any]:
@@ -272,9 +279,24 @@ STATE = obj(
     }
 )
 STATE_BRIEF = obj({"id": INT, "name": STR, "enum_value": STR, "enum_class": STR})
-ADDRESS = obj({"id": INT, "city": NOBJ, "country": NOBJ, "township": NOBJ, "district": NOBJ, "customer": NOBJ,
-               "title": STR, "line": STR, "email": STR, "phone_number": STR, "first_name": STR, "last_name": STR,
-               "is_active": BOOL}, nullable=True)
+ADDRESS = obj(
+    {
+        "id": INT,
+        "city": NOBJ,
+        "country": NOBJ,
+        "township": NOBJ,
+        "district": NOBJ,
+        "customer": NOBJ,
+        "title": STR,
+        "line": STR,
+        "email": STR,
+        "phone_number": STR,
+        "first_name": STR,
+        "last_name": STR,
+        "is_active": BOOL,
+    },
+    nullable=True,
+)
 PACKAGE_ITEM = obj(
     {
         "id": INT,
@@ -434,13 +456,34 @@ SC_ADDRESS = obj(
     {
         name: STR if name != "e_bill_taxpayer" else BOOL
         for name in (
-            "email", "phone_number", "first_name", "last_name", "country", "country_code", "city", "township",
-            "district", "line", "postcode", "company_name", "tax_office", "tax_no", "e_bill_taxpayer",
-            "identity_number", "notes",
+            "email",
+            "phone_number",
+            "first_name",
+            "last_name",
+            "country",
+            "country_code",
+            "city",
+            "township",
+            "district",
+            "line",
+            "postcode",
+            "company_name",
+            "tax_office",
+            "tax_no",
+            "e_bill_taxpayer",
+            "identity_number",
+            "notes",
         )
     }
-    | {"country": NSTR, "country_code": NSTR, "city": NSTR, "township": NSTR, "district": NSTR, "postcode": NSTR,
-       "notes": NSTR},
+    | {
+        "country": NSTR,
+        "country_code": NSTR,
+        "city": NSTR,
+        "township": NSTR,
+        "district": NSTR,
+        "postcode": NSTR,
+        "notes": NSTR,
+    },
     nullable=True,
 )
 SC_PACKAGE = obj(

@@ -1,5 +1,6 @@
 """Seller Center Packages (``/api/i2/packages/...``, by package number) and the
 integration lists (``/api/i1/packages/``, ``/api/i1/package-items/``)."""
+
 from __future__ import annotations
 
 import base64
@@ -30,7 +31,12 @@ from packing.extensions import db
 bp = api_blueprint("seller_center", __name__, "/api/i2")
 integration_bp = api_blueprint("integration", __name__, "/api/i1")
 
-ACCEPT_LANGUAGE = {"name": "Accept-Language", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 64}}
+ACCEPT_LANGUAGE = {
+    "name": "Accept-Language",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 64},
+}
 JSON_CONTENT_TYPE = {
     "name": "Content-Type",
     "in": "header",
@@ -39,7 +45,11 @@ JSON_CONTENT_TYPE = {
     "description": "The integration API answers only requests declared as JSON (415 otherwise).",
 }
 AUTH = {401: ("Unauthorized", s.ERROR), 403: ("Outside the token's stock locations", s.ERROR)}
-FAILED = {400: ("Missing required field(s), invalid data or invalid action.", s.ERROR), **AUTH, 404: ("Not found", s.ERROR)}
+FAILED = {
+    400: ("Missing required field(s), invalid data or invalid action.", s.ERROR),
+    **AUTH,
+    404: ("Not found", s.ERROR),
+}
 WRITE = {**FAILED, 415: ("Unsupported Media Type", s.ERROR)}
 
 _LOOKUPS = {"": "__eq__", "__gt": "__gt__", "__gte": "__ge__", "__lt": "__lt__", "__lte": "__le__"}
@@ -62,7 +72,10 @@ def _scoped(stmt: Select) -> Select:
 
 def _address_options(path):
     return path.options(
-        joinedload(Address.city), joinedload(Address.country), joinedload(Address.township), joinedload(Address.district)
+        joinedload(Address.city),
+        joinedload(Address.country),
+        joinedload(Address.township),
+        joinedload(Address.district),
     )
 
 
@@ -86,8 +99,13 @@ def _by_number(number: str, *options) -> Package:
 
 
 @operation(
-    bp, "/packages/", "GET", summary="PKG101: Get Packages", query=s.SellerCenterListQuery,
-    headers=[ACCEPT_LANGUAGE], responses={200: ("OK", s.page_of(s.SC_PACKAGE)), 400: ("Invalid filter", s.ERROR), **AUTH},
+    bp,
+    "/packages/",
+    "GET",
+    summary="PKG101: Get Packages",
+    query=s.SellerCenterListQuery,
+    headers=[ACCEPT_LANGUAGE],
+    responses={200: ("OK", s.page_of(s.SC_PACKAGE)), 400: ("Invalid filter", s.ERROR), **AUTH},
 )
 def package_list(query: s.SellerCenterListQuery):
     stmt = _scoped(select(Package)).where(*_timestamps(Package, query.timestamp_filters()))
@@ -96,19 +114,28 @@ def package_list(query: s.SellerCenterListQuery):
     if query.order__number:
         stmt = stmt.where(Package.order_id.in_(select(Order.id).where(Order.number == query.order__number)))
     if query.waybill_number:
-        stmt = stmt.where(Package.id.in_(select(Shipment.package_id).where(Shipment.awb_number == query.waybill_number)))
+        stmt = stmt.where(
+            Package.id.in_(select(Shipment.package_id).where(Shipment.awb_number == query.waybill_number))
+        )
     if query.status is not None:
         values = [value for value, status in seller_center.PACKAGE_STATUS.items() if status == query.status]
         stmt = stmt.where(
-            Package.state_id.in_(select(State.id).where(State.enum_class == "PackageStatus", State.enum_value.in_(values)))
+            Package.state_id.in_(
+                select(State.id).where(State.enum_class == "PackageStatus", State.enum_value.in_(values))
+            )
         )
     page = queries.paginate(db.session, stmt.order_by(Package.id.desc()), query.page, query.limit, _package_options())
     return paginated(page, [serializers.seller_center_package(package) for package in page.items])
 
 
 @operation(
-    bp, "/packages/<number>/items/", "GET", summary="PKG102: Get Package Items", query=s.SellerCenterItemsQuery,
-    headers=[ACCEPT_LANGUAGE], responses={200: ("OK", s.page_of(s.SC_ITEM)), **FAILED},
+    bp,
+    "/packages/<number>/items/",
+    "GET",
+    summary="PKG102: Get Package Items",
+    query=s.SellerCenterItemsQuery,
+    headers=[ACCEPT_LANGUAGE],
+    responses={200: ("OK", s.page_of(s.SC_ITEM)), **FAILED},
 )
 def package_items(number: str, query: s.SellerCenterItemsQuery):
     package = _by_number(number)
@@ -123,8 +150,13 @@ def package_items(number: str, query: s.SellerCenterItemsQuery):
 
 
 @operation(
-    bp, "/packages/<number>/", "PUT", summary="PKG103: Update Package", body=s.SellerCenterUpdateBody,
-    headers=[ACCEPT_LANGUAGE], responses={200: ("OK", s.SC_PACKAGE), **WRITE},
+    bp,
+    "/packages/<number>/",
+    "PUT",
+    summary="PKG103: Update Package",
+    body=s.SellerCenterUpdateBody,
+    headers=[ACCEPT_LANGUAGE],
+    responses={200: ("OK", s.SC_PACKAGE), **WRITE},
 )
 def package_update(number: str, body: s.SellerCenterUpdateBody):
     package = _by_number(number)
@@ -134,7 +166,11 @@ def package_update(number: str, body: s.SellerCenterUpdateBody):
 
 
 @operation(
-    bp, "/packages/<number>/label/", "GET", summary="PKG104: Get Cargo Label", headers=[ACCEPT_LANGUAGE],
+    bp,
+    "/packages/<number>/label/",
+    "GET",
+    summary="PKG104: Get Cargo Label",
+    headers=[ACCEPT_LANGUAGE],
     responses={200: ("OK: the label PDF, base64 encoded", s.SC_LABEL), **FAILED},
 )
 def package_label(number: str):
@@ -145,8 +181,13 @@ def package_label(number: str):
 
 
 @operation(
-    bp, "/packages/<number>/change-shipping-method/", "POST", summary="PKG105: Change Shipping Method",
-    body=s.ShippingMethodBody, headers=[ACCEPT_LANGUAGE], responses={204: ("No Content", None), **WRITE},
+    bp,
+    "/packages/<number>/change-shipping-method/",
+    "POST",
+    summary="PKG105: Change Shipping Method",
+    body=s.ShippingMethodBody,
+    headers=[ACCEPT_LANGUAGE],
+    responses={204: ("No Content", None), **WRITE},
 )
 def package_change_shipping_method(number: str, body: s.ShippingMethodBody):
     package = _by_number(number)
@@ -156,8 +197,13 @@ def package_change_shipping_method(number: str, body: s.ShippingMethodBody):
 
 
 @operation(
-    bp, "/packages/<number>/split/", "POST", summary="PKG106: Split Package", body=s.SplitBody,
-    headers=[ACCEPT_LANGUAGE], responses={204: ("No Content", None), **WRITE},
+    bp,
+    "/packages/<number>/split/",
+    "POST",
+    summary="PKG106: Split Package",
+    body=s.SplitBody,
+    headers=[ACCEPT_LANGUAGE],
+    responses={204: ("No Content", None), **WRITE},
 )
 def package_split(number: str, body: list[s.SplitGroup]):
     package = _by_number(number)
@@ -167,8 +213,13 @@ def package_split(number: str, body: list[s.SplitGroup]):
 
 
 @operation(
-    bp, "/packages/<number>/reject/", "POST", summary="PKG107: Reject Package", body=s.RejectBody,
-    headers=[ACCEPT_LANGUAGE], responses={204: ("No Content", None), **WRITE},
+    bp,
+    "/packages/<number>/reject/",
+    "POST",
+    summary="PKG107: Reject Package",
+    body=s.RejectBody,
+    headers=[ACCEPT_LANGUAGE],
+    responses={204: ("No Content", None), **WRITE},
 )
 def package_reject(number: str, body: s.RejectBody):
     package = _by_number(number)
@@ -178,8 +229,11 @@ def package_reject(number: str, body: s.RejectBody):
 
 
 @operation(
-    bp, "/packages/<number>/reservations/<item_number>", "DELETE",
-    summary="PKG108: Release Stock Reservation by Package Item", headers=[ACCEPT_LANGUAGE],
+    bp,
+    "/packages/<number>/reservations/<item_number>",
+    "DELETE",
+    summary="PKG108: Release Stock Reservation by Package Item",
+    headers=[ACCEPT_LANGUAGE],
     responses={204: ("No Content", None), **FAILED},
 )
 def package_item_release_reservation(number: str, item_number: str):
@@ -190,8 +244,13 @@ def package_item_release_reservation(number: str, item_number: str):
 
 
 @operation(
-    bp, "/packages/<number>/refund/", "POST", summary="PKG109: Refund Package", body=s.RefundBody,
-    headers=[ACCEPT_LANGUAGE], responses={204: ("No Content", None), **WRITE},
+    bp,
+    "/packages/<number>/refund/",
+    "POST",
+    summary="PKG109: Refund Package",
+    body=s.RefundBody,
+    headers=[ACCEPT_LANGUAGE],
+    responses={204: ("No Content", None), **WRITE},
 )
 def package_refund(number: str, body: s.RefundBody):
     package = _by_number(number)
@@ -201,8 +260,12 @@ def package_refund(number: str, body: s.RefundBody):
 
 
 @operation(
-    bp, "/packages/<number>/reservations/", "DELETE", summary="PKG110: Release Stock Reservations by Package Number",
-    headers=[ACCEPT_LANGUAGE], responses={204: ("No Content", None), **FAILED},
+    bp,
+    "/packages/<number>/reservations/",
+    "DELETE",
+    summary="PKG110: Release Stock Reservations by Package Number",
+    headers=[ACCEPT_LANGUAGE],
+    responses={204: ("No Content", None), **FAILED},
 )
 def package_release_reservations(number: str):
     package = _by_number(number)
@@ -215,8 +278,13 @@ I1_RESPONSES: dict[int, Any] = {**AUTH, 400: ("Invalid filter", s.ERROR), 415: (
 
 
 @operation(
-    integration_bp, "/packages/", "GET", summary="ORI04: Packages", query=s.IntegrationListQuery,
-    headers=[JSON_CONTENT_TYPE], require_json_content_type=True,
+    integration_bp,
+    "/packages/",
+    "GET",
+    summary="ORI04: Packages",
+    query=s.IntegrationListQuery,
+    headers=[JSON_CONTENT_TYPE],
+    require_json_content_type=True,
     responses={200: ("Packages retrieved successfully", s.page_of(s.I1_PACKAGE)), **I1_RESPONSES},
 )
 def integration_packages(query: s.IntegrationListQuery):
@@ -226,8 +294,13 @@ def integration_packages(query: s.IntegrationListQuery):
 
 
 @operation(
-    integration_bp, "/package-items/", "GET", summary="ORI05: Package Items", query=s.IntegrationListQuery,
-    headers=[JSON_CONTENT_TYPE], require_json_content_type=True,
+    integration_bp,
+    "/package-items/",
+    "GET",
+    summary="ORI05: Package Items",
+    query=s.IntegrationListQuery,
+    headers=[JSON_CONTENT_TYPE],
+    require_json_content_type=True,
     responses={200: ("Package items retrieved successfully", s.page_of(s.I1_PACKAGE_ITEM)), **I1_RESPONSES},
 )
 def integration_package_items(query: s.IntegrationListQuery):

@@ -1,4 +1,5 @@
 """Signing in and out, and choosing the stock location and language to work in."""
+
 from __future__ import annotations
 
 import logging
@@ -13,7 +14,8 @@ from wtforms.validators import DataRequired, Length
 from packing.core.db import transaction
 from packing.core.users import authenticate, end_sessions
 from packing.extensions import db, limiter
-from packing.i18n import LOCALES, error_message, gettext as _
+from packing.i18n import LOCALES, error_message
+from packing.i18n import gettext as _
 from packing.web import LOCATION_KEY, NAV_ITEMS, client_ip, render, safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -96,7 +98,9 @@ def choose_language(chosen: str):
 @bp.errorhandler(RateLimitExceeded)
 def too_many_sign_ins(error: RateLimitExceeded):
     """The form again with the reason; Flask-Limiter adds Retry-After to the answer."""
-    logger.warning("Sign-in throttled (%s) for %r from %s", error.limit.limit, request.form.get("username", "")[:64], client_ip())
+    logger.warning(
+        "Sign-in throttled (%s) for %r from %s", error.limit.limit, request.form.get("username", "")[:64], client_ip()
+    )
     form = LoginForm()
     form.password.errors = [_("Too many failed sign-ins. Wait a few minutes and try again.")]
     return render("auth/login.html", form=form, status=429)

@@ -1,12 +1,14 @@
 """API tokens for integrators: created once (the key is shown once), stored as a SHA-256
 hash with a short prefix to tell keys apart, scoped to stock locations, revocable."""
+
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Iterable, Optional
+from datetime import UTC, datetime, timedelta
+from typing import Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -32,9 +34,7 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_token(
-    session: Session, user: User, location_codes: Iterable[str] = (), name: str = ""
-) -> IssuedToken:
+def create_token(session: Session, user: User, location_codes: Iterable[str] = (), name: str = "") -> IssuedToken:
     """Issue a key for ``user``, limited to ``location_codes`` (default: all of the user's
     locations). A non-admin may only be given locations the user works at."""
     if not user.is_active:
@@ -48,12 +48,17 @@ def create_token(
         outside = sorted(location.erp_code for location in locations if location.id not in allowed)
         if outside:
             raise InvalidParameter(
-                "{username} does not work at {locations}.", username=user.username, locations=", ".join(outside), field="location"
+                "{username} does not work at {locations}.",
+                username=user.username,
+                locations=", ".join(outside),
+                field="location",
             )
         if not locations:
             locations = list(user.stock_locations)
         if not locations:
-            raise InvalidParameter("{username} has no stock location to scope a token to.", username=user.username, field="location")
+            raise InvalidParameter(
+                "{username} has no stock location to scope a token to.", username=user.username, field="location"
+            )
     key = secrets.token_urlsafe(32)
     token = ApiToken(
         user=user, name=name, key_prefix=key[:PREFIX_LENGTH], key_hash=hash_key(key), stock_locations=locations
@@ -75,10 +80,10 @@ def verify_token(session: Session, key: str, now: Optional[datetime] = None) -> 
     )
     if token is None or not token.user.is_active:
         return None
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     last_used = token.last_used_date
     if last_used is not None and last_used.tzinfo is None:
-        last_used = last_used.replace(tzinfo=timezone.utc)
+        last_used = last_used.replace(tzinfo=UTC)
     if last_used is None or now - last_used > LAST_USED_RESOLUTION:
         token.last_used_date = now
         session.flush()
@@ -90,7 +95,7 @@ def revoke_token(session: Session, token_id: int, now: Optional[datetime] = None
     if token is None:
         raise NotFound("No such token.")
     if token.revoked_date is None:
-        token.revoked_date = now or datetime.now(timezone.utc)
+        token.revoked_date = now or datetime.now(UTC)
         session.flush()
     return token
 
@@ -116,4 +121,6 @@ def list_tokens(session: Session) -> list[ApiToken]:
 
 
 def all_locations(session: Session) -> list[StockLocation]:
-    return list(session.scalars(select(StockLocation).where(StockLocation.is_active.is_(True)).order_by(StockLocation.name)))
+    return list(
+        session.scalars(select(StockLocation).where(StockLocation.is_active.is_(True)).order_by(StockLocation.name))
+    )

@@ -3,6 +3,7 @@
 The catalogue is data. ``seed_catalogue`` writes it once and afterwards only adds what is
 missing, so a retailer's relabelled or translated commands survive an upgrade.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -202,19 +203,17 @@ def _packing_commands(source: PackageStatus) -> list[TransitionSpec]:
 
 
 DEFAULT_TRANSITIONS: list[TransitionSpec] = [
-    TransitionSpec(T.PREPARE, S.WAITING, S.PREPARING, "Start preparing", "Hazırlamaya başla", "prepare_package_command"),
+    TransitionSpec(
+        T.PREPARE, S.WAITING, S.PREPARING, "Start preparing", "Hazırlamaya başla", "prepare_package_command"
+    ),
     TransitionSpec(
         T.STATE_TRANSITION, S.WAITING, S.PREPARING, "Start preparing (plain)", "Hazırla", "pkg_state_transition"
     ),
     *_packing_commands(S.WAITING),
     *_packing_commands(S.PREPARING),
     TransitionSpec(T.RELEASE, S.PREPARING, S.WAITING, "Put back", "Kuyruğa geri koy", "release_package"),
-    TransitionSpec(
-        T.COMPLETE_PACKAGING, S.CONTAINS_OUT_OF_STOCK, S.PACKED, "Pack", "Paketle", "complete_packaging"
-    ),
-    TransitionSpec(
-        T.CANCEL, S.CONTAINS_OUT_OF_STOCK, S.PACKAGING_CANCELED, "Cancel", "İptal et", "cancel_package"
-    ),
+    TransitionSpec(T.COMPLETE_PACKAGING, S.CONTAINS_OUT_OF_STOCK, S.PACKED, "Pack", "Paketle", "complete_packaging"),
+    TransitionSpec(T.CANCEL, S.CONTAINS_OUT_OF_STOCK, S.PACKAGING_CANCELED, "Cancel", "İptal et", "cancel_package"),
     TransitionSpec(T.READY_TO_SHIP, S.PACKED, S.READY_TO_SHIP, "Ready to ship", "Kargoya hazır", "ready_to_ship"),
     TransitionSpec(T.SHIP, S.PACKED, S.SHIPPED, "Shipped", "Kargolandı", "ship_package"),
     TransitionSpec(T.SHIP, S.READY_TO_SHIP, S.SHIPPED, "Shipped", "Kargolandı", "ship_package"),
@@ -290,7 +289,10 @@ def seed_catalogue(session: Session) -> SeedResult:
         )
         known_slugs.add(spec.slug)
 
-    if session.scalar(select(CargoCompany.id).where(CargoCompany.erp_code == BUILTIN_CARGO_COMPANY["erp_code"])) is None:
+    if (
+        session.scalar(select(CargoCompany.id).where(CargoCompany.erp_code == BUILTIN_CARGO_COMPANY["erp_code"]))
+        is None
+    ):
         session.add(CargoCompany(**BUILTIN_CARGO_COMPANY))
         added.carriers += 1
 

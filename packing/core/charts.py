@@ -7,12 +7,14 @@ refuse. Colours are presentation attributes; the page's CSS may restyle the clas
 Each chart is drawn beside a table with the same numbers for screen readers, so the SVG
 itself is hidden from them.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
-from typing import Callable, Optional, Sequence
+from typing import Optional
 
 WIDTH = 720
 HEIGHT = 250
@@ -65,9 +67,7 @@ def _legend(series: Sequence[Series], dashed: Callable[[Series], bool] = lambda 
     parts, x = [], LEFT
     for item in series:
         dash = ' stroke-dasharray="6 4"' if dashed(item) else ""
-        parts.append(
-            f'<line x1="{x}" y1="14" x2="{x + 22}" y2="14" stroke="{item.colour}" stroke-width="8"{dash}/>'
-        )
+        parts.append(f'<line x1="{x}" y1="14" x2="{x + 22}" y2="14" stroke="{item.colour}" stroke-width="8"{dash}/>')
         parts.append(_text(x + 28, 19, item.name, anchor="start", fill=INK))
         x += 44 + 8 * len(item.name)
     return parts
@@ -84,7 +84,9 @@ def _axis(top_value: float, step: float, height: int, unit: str) -> tuple[list[s
     tick = 0.0
     while tick <= top_value + 1e-9:
         y = y_of(tick)
-        parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="{GRID}" stroke-width="1"/>')
+        parts.append(
+            f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="{GRID}" stroke-width="1"/>'
+        )
         parts.append(_text(LEFT - 6, y + 4, number(tick) + unit, anchor="end"))
         tick += step
     return parts, y_of
@@ -93,9 +95,7 @@ def _axis(top_value: float, step: float, height: int, unit: str) -> tuple[list[s
 def _category_labels(categories: Sequence[str], x_of: Callable[[int], float], height: int) -> list[str]:
     every = max(1, math.ceil(len(categories) / 12))
     return [
-        _text(x_of(index), height - BOTTOM + 18, label)
-        for index, label in enumerate(categories)
-        if index % every == 0
+        _text(x_of(index), height - BOTTOM + 18, label) for index, label in enumerate(categories) if index % every == 0
     ]
 
 
@@ -120,7 +120,8 @@ def columns(categories: Sequence[str], series: Sequence[Series], unit: str = "",
             x = LEFT + slot * index + slot * 0.1 + bar * position
             y = y_of(value)
             parts.append(
-                f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{height - BOTTOM - y:.1f}" fill="{item.colour}"/>'
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" '
+                f'height="{height - BOTTOM - y:.1f}" fill="{item.colour}"/>'
             )
     parts += _category_labels(categories, x_of, height)
     parts.append("</svg>")
@@ -175,9 +176,7 @@ def bars(labels: Sequence[str], series: Sequence[Series]) -> str:
             value = item.values[index] or 0
             bar_y = y + 20 + position * (bar_height + gap)
             length = max(2.0, usable * value / largest)
-            parts.append(
-                f'<rect x="8" y="{bar_y}" width="{length:.1f}" height="{bar_height}" fill="{item.colour}"/>'
-            )
+            parts.append(f'<rect x="8" y="{bar_y}" width="{length:.1f}" height="{bar_height}" fill="{item.colour}"/>')
             parts.append(_text(8 + length + 6, bar_y + 13, number(round(value, 1)), anchor="start", fill=INK))
     parts.append("</svg>")
     return "".join(parts)

@@ -6,11 +6,13 @@ command type's effects, moves the package, and writes exactly one transition log
 never commits: the caller wraps it in ``packing.core.db.transaction`` so the change and
 its log land together or not at all.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Optional
+from datetime import UTC, datetime
+from typing import Any, Optional
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -101,7 +103,10 @@ def execute_command(
 
     if transition.source_state_id != package.state_id:
         raise CommandNotAllowed(
-            "“{command}” cannot run on a package that is {state}.", command=transition.label, state=package.state.name, field="transition"
+            "“{command}” cannot run on a package that is {state}.",
+            command=transition.label,
+            state=package.state.name,
+            field="transition",
         )
     params = dict(input_parameters or {})
     if transition.is_packageitem_parameter_required and not params.get("package_items"):
@@ -109,7 +114,9 @@ def execute_command(
 
     handler = _HANDLERS.get(transition.command)
     if handler is None:
-        raise InvalidParameter("Command type {command} is not supported.", command=transition.command, field="transition")
+        raise InvalidParameter(
+            "Command type {command} is not supported.", command=transition.command, field="transition"
+        )
 
     old_state = package.state
     context = CommandContext(session, package, transition, params, user)
@@ -117,7 +124,7 @@ def execute_command(
 
     package.state = transition.destination_state
     package.version += 1
-    package.modified_date = datetime.now(timezone.utc)
+    package.modified_date = datetime.now(UTC)
     log = TransitionLog(
         object_id=package.id,
         old_state=old_state,
@@ -136,9 +143,7 @@ def execute_command(
 # --- Helpers for handlers -------------------------------------------------------------
 
 
-def _set_items_state(
-    session: Session, items: Iterable[PackageItem], status: PackageItemStatus, **values: Any
-) -> None:
+def _set_items_state(session: Session, items: Iterable[PackageItem], status: PackageItemStatus, **values: Any) -> None:
     state = item_state(session, status)
     for item in items:
         item.state = state
@@ -151,14 +156,15 @@ def _chosen_items(ctx: CommandContext) -> list[PackageItem]:
     raw = ctx.input_parameters.get("package_items")
     if not isinstance(raw, list) or not raw:
         raise InvalidParameter("package_items must be a non-empty list of package item ids.", field="package_items")
-    ids = [
-        parse_id(entry.get("id") if isinstance(entry, dict) else entry, "package_items") for entry in raw
-    ]
+    ids = [parse_id(entry.get("id") if isinstance(entry, dict) else entry, "package_items") for entry in raw]
     by_id = {item.id: item for item in active_items(ctx.package)}
     missing = sorted(set(ids) - set(by_id))
     if missing:
         raise InvalidParameter(
-            "Package items {items} are not open items of package {number}.", items=missing, number=ctx.package.number, field="package_items"
+            "Package items {items} are not open items of package {number}.",
+            items=missing,
+            number=ctx.package.number,
+            field="package_items",
         )
     ctx.log_attributes["package_items"] = sorted(set(ids))
     return [by_id[i] for i in sorted(set(ids))]
@@ -212,7 +218,9 @@ def _refuse(ctx: CommandContext) -> None:
             select(DenialReason).where(DenialReason.remote_id == parse_text(raw, "denial_reason", max_length=64))
         )
     if reason is None or not reason.is_active:
-        raise InvalidParameter("'{denial_reason}' is not an active denial reason.", denial_reason=raw, field="denial_reason")
+        raise InvalidParameter(
+            "'{denial_reason}' is not an active denial reason.", denial_reason=raw, field="denial_reason"
+        )
     _set_items_state(ctx.session, active_items(ctx.package), PackageItemStatus.REFUSED, denial_reason_id=reason.id)
     ctx.package.holder_id = None
     ctx.log_attributes["denial_reason"] = reason.id
@@ -273,7 +281,7 @@ def _no_item_change(ctx: CommandContext) -> None:
 @handles(CommandType.SHIP)
 def _ship(ctx: CommandContext) -> None:
     _set_items_state(ctx.session, active_items(ctx.package), PackageItemStatus.SHIPPED)
-    ctx.package.shipment_date = ctx.package.shipment_date or datetime.now(timezone.utc)
+    ctx.package.shipment_date = ctx.package.shipment_date or datetime.now(UTC)
 
 
 @handles(CommandType.DELIVER)

@@ -5,14 +5,16 @@ and when) and from the packages' current state; nothing is kept aside. "Today" i
 day in its own time zone: the log stores UTC, so a day is a UTC range computed here. Plain
 SQLAlchemy, no Flask: the views, a job or the CLI can ask the same questions.
 """
+
 from __future__ import annotations
 
 import math
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Iterable, Optional
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import distinct, func, select
@@ -66,7 +68,7 @@ def set_time_zone(session: Session, erp_code: str, name: str) -> StockLocation:
 
 def as_utc(moment: datetime) -> datetime:
     """SQLite hands back naive UTC; PostgreSQL aware datetimes."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,7 @@ class StoreClock:
 
     def start_of(self, day: date) -> datetime:
         """The UTC moment the store's ``day`` begins (23 or 25 hours long around DST)."""
-        return datetime.combine(day, time.min, tzinfo=self.zone).astimezone(timezone.utc)
+        return datetime.combine(day, time.min, tzinfo=self.zone).astimezone(UTC)
 
     def days(self, first: date, last: date) -> tuple[datetime, datetime]:
         """The UTC range [start of ``first``, start of the day after ``last``)."""
@@ -166,7 +168,9 @@ def entered_state(
 def tiles(session: Session, location_id: int, clock: StoreClock) -> Tiles:
     ids = _package_state_ids(session)
     waiting, preparing, packed = (
-        ids[PackageStatus.WAITING.value], ids[PackageStatus.PREPARING.value], ids[PackageStatus.PACKED.value]
+        ids[PackageStatus.WAITING.value],
+        ids[PackageStatus.PREPARING.value],
+        ids[PackageStatus.PACKED.value],
     )
     here = Package.stock_location_id == location_id
     now_in_state = dict(
@@ -200,9 +204,7 @@ def tiles(session: Session, location_id: int, clock: StoreClock) -> Tiles:
         )
     )
     start, end = clock.days(clock.today, clock.today)
-    entered = entered_state(
-        session, location_id, [ids[status.value] for status in ENTERED_TODAY.values()], start, end
-    )
+    entered = entered_state(session, location_id, [ids[status.value] for status in ENTERED_TODAY.values()], start, end)
     return Tiles(
         waiting=now_in_state.get(waiting, 0),
         overdue=overdue or 0,
@@ -306,7 +308,10 @@ class DayTiming:
 
 
 def time_to_pack(
-    session: Session, location_id: int, clock: StoreClock, days: int = HISTORY_DAYS,
+    session: Session,
+    location_id: int,
+    clock: StoreClock,
+    days: int = HISTORY_DAYS,
     runs: Optional[list[PackingRun]] = None,
 ) -> list[DayTiming]:
     """Claim -> packed minutes per store day for the last ``days`` days (today last)."""
@@ -401,14 +406,15 @@ class ReasonCount:
 OUT_OF_STOCK_DEFAULT = "out_of_stock"  # the discrepancy reason the station records
 
 
-def reasons(session: Session, location_id: int, clock: StoreClock, locale: str, days: int = HISTORY_DAYS) -> list[ReasonCount]:
+def reasons(
+    session: Session, location_id: int, clock: StoreClock, locale: str, days: int = HISTORY_DAYS
+) -> list[ReasonCount]:
     """Why packages were refused (packages per denial reason) and units marked out of stock
     (per discrepancy reason) over the last ``days`` store days; most frequent first."""
     ids = _package_state_ids(session)
     start, end = clock.days(clock.today - timedelta(days=days - 1), clock.today)
     logs = session.execute(
-        select(TransitionLog.new_state_id, TransitionLog.attributes)
-        .where(
+        select(TransitionLog.new_state_id, TransitionLog.attributes).where(
             TransitionLog.stock_location_id == location_id,
             TransitionLog.new_state_id.in_(
                 [ids[PackageStatus.REQUIRES_REPLAN.value], ids[PackageStatus.CONTAINS_OUT_OF_STOCK.value]]
@@ -437,7 +443,9 @@ def reasons(session: Session, location_id: int, clock: StoreClock, locale: str, 
             )
         )
         found += [ReasonCount("out_of_stock", reason, count) for reason, count in discrepancies.items()]
-    return sorted(found, key=lambda found_reason: (found_reason.kind != "refused", -found_reason.count, found_reason.reason))
+    return sorted(
+        found, key=lambda found_reason: (found_reason.kind != "refused", -found_reason.count, found_reason.reason)
+    )
 
 
 # --- Who packed what ------------------------------------------------------------------
@@ -488,7 +496,12 @@ def packed_report(
     total = session.scalar(select(func.count(TransitionLog.id)).where(*conditions))
     query = (
         select(
-            Package.id, Package.number, Order.number, User.username, _claimed_at(ids), TransitionLog.created_date,
+            Package.id,
+            Package.number,
+            Order.number,
+            User.username,
+            _claimed_at(ids),
+            TransitionLog.created_date,
             CargoCompany.name,
         )
         .select_from(TransitionLog)

@@ -1,8 +1,9 @@
 """Transaction boundaries and row locks, the same for the UI, the API, the CLI and jobs."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
@@ -35,13 +36,17 @@ def lock_package(session: Session, package_id: int, *options: LoaderOption) -> P
     """
     if session.get_bind().dialect.name == "sqlite":
         session.execute(update(Package).where(Package.id == package_id).values(version=Package.version))
-    package = session.execute(
-        select(Package)
-        .where(Package.id == package_id)
-        .options(*options)
-        .with_for_update(of=Package)
-        .execution_options(populate_existing=True)
-    ).unique().scalar_one_or_none()
+    package = (
+        session.execute(
+            select(Package)
+            .where(Package.id == package_id)
+            .options(*options)
+            .with_for_update(of=Package)
+            .execution_options(populate_existing=True)
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     if package is None:
         raise NotFound("No such package.")
     return package

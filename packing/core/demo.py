@@ -7,11 +7,12 @@ Packages are built as reference-shaped documents and go through the importer, an
 history runs the real commands (their logs then dated back), so the demo exercises the
 same paths an OMS feed and the station do. Running it again adds nothing new.
 """
+
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -273,7 +274,7 @@ def seed_demo(session: Session, packages_per_store: int = 60, seed: int = 7) -> 
             create_user(session, demo.username, demo.password, demo.role, demo.locations)
 
     rng = random.Random(seed)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for erp_code, count in ((DEMO_STORE, packages_per_store), (SECOND_STORE, max(10, packages_per_store // 4))):
         documents = [package_document(i, erp_code, now, rng) for i in range(count)]
         existing = set(
@@ -323,8 +324,16 @@ class _Work:
 class StoreHistory:
     """Two weeks of a store's work and today's so far, run through the real commands."""
 
-    def __init__(self, session: Session, store: StockLocation, pickers: list[User], lead: User, now: datetime,
-                 rng: random.Random, per_day: tuple[int, int]):
+    def __init__(
+        self,
+        session: Session,
+        store: StockLocation,
+        pickers: list[User],
+        lead: User,
+        now: datetime,
+        rng: random.Random,
+        per_day: tuple[int, int],
+    ):
         self.session, self.pickers, self.lead, self.now, self.rng = session, pickers, lead, now, rng
         # Only ids and plain values are kept: the build expunges the session as it goes.
         self.lead_id, self.store_id, self.erp_code = lead.id, store.id, store.erp_code
@@ -342,7 +351,9 @@ class StoreHistory:
         package_ids = [package.id for package in self._packages(plan, numbers)]
         today = self.now.astimezone(self.zone).date()
         unprinted: set[int] = set()
-        for done, (package_id, work) in enumerate(sorted(zip(package_ids, plan), key=lambda pair: pair[1].claimed)):
+        for done, (package_id, work) in enumerate(
+            sorted(zip(package_ids, plan, strict=True), key=lambda pair: pair[1].claimed)
+        ):
             if done % 25 == 0:
                 # Each command's lock scans the session's identity map; keep it small.
                 self.session.flush()
@@ -370,30 +381,38 @@ class StoreHistory:
         session, rng = self.session, self.rng
         products = list(session.scalars(select(Product).where(Product.sku.in_([sku for sku, _n, _a in PRODUCTS]))))
         addresses = list(
-            session.scalars(
-                select(Order.shipping_address_id).where(Order.shipping_address_id.is_not(None)).limit(40)
-            )
+            session.scalars(select(Order.shipping_address_id).where(Order.shipping_address_id.is_not(None)).limit(40))
         )
         channel = session.scalar(select(Channel).where(Channel.name == "Demo Web Shop"))
         waiting = package_state(session, PackageStatus.WAITING)
         item_waiting = item_state(session, PackageItemStatus.WAITING)
         packages = []
-        for work, number in zip(plan, numbers):
+        for work, number in zip(plan, numbers, strict=True):
             placed = work.claimed - timedelta(hours=rng.randint(2, 30))
             address = rng.choice(addresses)
             order = Order(
-                number=number[:-2], date_placed=placed, channel=channel, shipping_address_id=address,
-                billing_address_id=address, delivery_type=rng.choice(["standard", "standard", "same_day"]),
-                created_date=placed, modified_date=placed,
+                number=number[:-2],
+                date_placed=placed,
+                channel=channel,
+                shipping_address_id=address,
+                billing_address_id=address,
+                delivery_type=rng.choice(["standard", "standard", "same_day"]),
+                created_date=placed,
+                modified_date=placed,
             )
             package = Package(
-                number=number, order=order, stock_location_id=self.store_id, state=waiting, created_date=placed,
+                number=number,
+                order=order,
+                stock_location_id=self.store_id,
+                state=waiting,
+                created_date=placed,
                 target_packing_date=work.claimed + timedelta(hours=rng.randint(2, 10)),
             )
             for product in rng.sample(products, rng.choice([1, 1, 2, 2, 3])):
                 price = Decimal(rng.choice(["199.90", "349.00", "599.99", "899.50"]))
-                order_item = OrderItem(order=order, product=product, price=price, net_amount=price,
-                                       tax_rate=Decimal("20.00"))
+                order_item = OrderItem(
+                    order=order, product=product, price=price, net_amount=price, tax_rate=Decimal("20.00")
+                )
                 package.items.append(PackageItem(order_item=order_item, state=item_waiting))
             packages.append(package)
         session.add_all(packages)
@@ -432,7 +451,7 @@ class StoreHistory:
 
     def _run(self, package_id: int, slug: str, at: datetime, user: User, **parameters) -> Package:
         result = execute_command(self.session, package_id, slug, parameters or None, user)
-        result.log.created_date = at.astimezone(timezone.utc)
+        result.log.created_date = at.astimezone(UTC)
         return result.package
 
     def _work(self, package_id: int, work: _Work) -> Package | None:
@@ -454,8 +473,11 @@ class StoreHistory:
         return self._run(package_id, PACK, work.finished, work.picker)
 
     def _printed(self, package: Package, at: datetime) -> None:
-        self.session.add(PrintRecord(package_id=package.id, document_type="label", user_id=self.lead_id,
-                                     created_date=at.astimezone(timezone.utc)))
+        self.session.add(
+            PrintRecord(
+                package_id=package.id, document_type="label", user_id=self.lead_id, created_date=at.astimezone(UTC)
+            )
+        )
 
     def _ship_next_morning(self, package: Package, work: _Work, unprinted: set[int]) -> None:
         """Earlier days' packages leave with the courier the next morning, if that has come."""

@@ -4,35 +4,36 @@ WeasyPrint from the ``labels/`` templates; and print batches that join stored la
 A label is rendered once, when its package is packed or its shipment changes, and stored
 (``ShippingLabel.pdf``): a reprint or a batch copies bytes and renders nothing.
 """
+
 from __future__ import annotations
 
 import io
 import threading
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Optional
 
 import jinja2
-from markupsafe import Markup
 import pypdfium2 as pdfium
 import segno
 from barcode import Code128
 from barcode.writer import SVGWriter
+from markupsafe import Markup
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from packing.core import events
-from packing.core.catalogue import active_items
+from packing.core.catalogue import PACKED_STATES, PackageStatus, active_items, package_state
 from packing.core.db import lock_package, transaction
 from packing.core.errors import InvalidParameter, NotFound
 from packing.core.messages import translate, translate_in_context, translations_for
-from packing.core.catalogue import PACKED_STATES, PackageStatus, package_state
 from packing.core.models import (
     Address,
     Invoice,
@@ -143,12 +144,10 @@ def qr_inline(data: str, module_mm: float = QR_MODULE_MM) -> Markup:
 
 
 def html_to_pdf(html: str, stylesheets: tuple[CSS, ...] = ()) -> bytes:
-    return HTML(string=html, base_url=str(TEMPLATES_DIR)).write_pdf(
-        font_config=_fonts, stylesheets=list(stylesheets)
-    )
+    return HTML(string=html, base_url=str(TEMPLATES_DIR)).write_pdf(font_config=_fonts, stylesheets=list(stylesheets))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _label_stylesheet() -> CSS:
     # Parsed once per process: as a <style> in every label it was re-tokenised and its
     # selectors recompiled on each render.
@@ -222,7 +221,9 @@ def label_pdf(session: Session, package: Package) -> bytes:
     if package.shipment is None:
         if package.state.enum_value not in {status.value for status in PACKED_STATES}:
             raise InvalidParameter(
-                "Package {number} is {state}; it gets a label once it is packed.", number=package.number, state=package.state.name,
+                "Package {number} is {state}; it gets a label once it is packed.",
+                number=package.number,
+                state=package.state.name,
                 field="package",
             )
         create_shipment(session, package)
@@ -326,7 +327,9 @@ def invoice_totals(invoice: Invoice) -> InvoiceTotals:
         key = (product.id, item.unit_price, item.discount_amount, item.tax_rate)
         line = lines.get(key)
         if line is None:
-            line = lines[key] = InvoiceLine(product.sku, product.name, 0, item.unit_price, zero, item.tax_rate, zero, zero)
+            line = lines[key] = InvoiceLine(
+                product.sku, product.name, 0, item.unit_price, zero, item.tax_rate, zero, zero
+            )
         line.quantity += item.quantity
         line.discount += item.discount_amount
         line.tax_amount += item.tax_amount
@@ -361,7 +364,9 @@ def _document_formatters(locale: str, currency: str) -> dict:
     return {
         "locale": locale,
         "t": document_gettext(locale),
-        "pt": lambda context, text, **values: translate_in_context(translations_for(locale[:2]), context, text, **values),
+        "pt": lambda context, text, **values: translate_in_context(
+            translations_for(locale[:2]), context, text, **values
+        ),
         "money": lambda amount: format_money(amount, currency, locale),
         "rate": lambda rate: format_rate(rate, locale),
         "day": lambda value: format_date(value, locale),
@@ -472,7 +477,7 @@ def packages_awaiting_labels(session: Session, location_id: int, limit: int = 50
 def packed_today(session: Session, location_id: int, now: Optional[datetime] = None) -> list[int]:
     """Ids of the location's packages packed since midnight (UTC) that are still packed."""
     packed = package_state(session, PackageStatus.PACKED)
-    midnight = datetime.combine((now or utcnow()).date(), time.min, tzinfo=timezone.utc)
+    midnight = datetime.combine((now or utcnow()).date(), time.min, tzinfo=UTC)
     packed_since = select(TransitionLog.id).where(
         TransitionLog.object_id == Package.id,
         TransitionLog.new_state_id == packed.id,
@@ -534,7 +539,9 @@ def create_print_batch(
         ).all()
         if without:
             raise InvalidParameter(
-                "Packed without shipment, so no label: {packages}.", packages=", ".join(sorted(without)[:5]), field="package_ids"
+                "Packed without shipment, so no label: {packages}.",
+                packages=", ".join(sorted(without)[:5]),
+                field="package_ids",
             )
     batch = PrintBatch(
         stock_location_id=location_id,
@@ -622,7 +629,7 @@ def build_print_batch(session: Session, batch_id: int, progress_every: int = 20)
             batch.pdf = joined
             batch.done = len(batch.package_ids)
             batch.status = "done"
-            batch.finished_date = datetime.now(timezone.utc)
+            batch.finished_date = datetime.now(UTC)
             record_print(session, batch.package_ids, batch.document_type, None, batch)
     except Exception as error:
         session.rollback()

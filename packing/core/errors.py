@@ -4,6 +4,7 @@ to blame, the name of that field; views turn them into form errors, partials or 
 A reason that names values is raised as a template with the values beside it
 (``CommandNotAllowed("{missing} still to scan.", missing=2)``), so that a view can
 translate the template before it fills the values in."""
+
 from __future__ import annotations
 
 

@@ -9,6 +9,7 @@ taken just after: by the worker's poll, or by the next command on the same packa
 it changes anything (``complete_snapshots``, under the package's row lock). Either way the
 snapshot shows the package exactly as the event left it.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -51,7 +52,9 @@ def _emit_many(session: Session, event_types: tuple[str, ...], package: Package,
     """One subscriber lookup and one multi-row INSERT for all ``event_types`` (a command
     raises two): this runs inside a picker's request, so it stays as cheap as an outbox can."""
     active = session.execute(
-        select(Webhook.id, Webhook.event_type, Webhook.event_types).where(Webhook.is_active.is_(True)).order_by(Webhook.id)
+        select(Webhook.id, Webhook.event_type, Webhook.event_types)
+        .where(Webhook.is_active.is_(True))
+        .order_by(Webhook.id)
     ).all()
     deliveries = [
         (event_type, hook_id)
@@ -74,7 +77,10 @@ def _emit_many(session: Session, event_types: tuple[str, ...], package: Package,
                 "event_type": event_type,
                 "content_type": "package",
                 "object_id": package.id,
-                "request_payload": {"event": {"type": event_type, "uuid": event_uuid.hex}, "payload": dict(extra or {})},
+                "request_payload": {
+                    "event": {"type": event_type, "uuid": event_uuid.hex},
+                    "payload": dict(extra or {}),
+                },
                 "payload_ready": False,
                 "status": "pending",
                 "retryable": True,

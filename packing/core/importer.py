@@ -12,10 +12,11 @@ last import (a command, a scan's pack, an invoice or shipment bumped its ``versi
 has transition logs and was never imported): an export is older than the station's work, so
 such a package is left as it is and reported with the reason.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Optional
 
@@ -61,7 +62,12 @@ class Node:
         return f"{self.path}.{key}" if self.path else key
 
     def get(
-        self, key: str, kind: type | tuple[type, ...], *, required: bool = False, default: Any = None,
+        self,
+        key: str,
+        kind: type | tuple[type, ...],
+        *,
+        required: bool = False,
+        default: Any = None,
         column: Any = None,
     ) -> Any:
         """The value at ``key`` if it is of ``kind``; text is checked against ``column``'s
@@ -88,11 +94,11 @@ class Node:
     def text(self, key: str, column: Any, *, required: bool = False, default: Any = None) -> Any:
         return self.get(key, str, required=required, default=default, column=column)
 
-    def obj(self, key: str, *, required: bool = False) -> Optional["Node"]:
+    def obj(self, key: str, *, required: bool = False) -> Optional[Node]:
         value = self.get(key, dict, required=required)
         return None if value is None else Node(value, self._child_path(key))
 
-    def items(self, key: str, *, required: bool = False) -> list["Node"]:
+    def items(self, key: str, *, required: bool = False) -> list[Node]:
         values = self.get(key, list, required=required, default=[])
         child = self._child_path(key)
         nodes = []
@@ -103,7 +109,9 @@ class Node:
             nodes.append(Node(value, node_path))
         return nodes
 
-    def decimal(self, key: str, default: Optional[str] = None, *, digits: int = 14, places: int = 2) -> Optional[Decimal]:
+    def decimal(
+        self, key: str, default: Optional[str] = None, *, digits: int = 14, places: int = 2
+    ) -> Optional[Decimal]:
         """A non-negative amount that fits ``Numeric(digits, places)``."""
         path = self._child_path(key)
         raw = self.get(key, (str, int, float))
@@ -155,7 +163,7 @@ def parse_datetime(raw: str, path: str) -> datetime:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise ImportFailed(f"{raw!r} is not an ISO 8601 date-time", path) from None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -216,7 +224,9 @@ def moved_since_import(session: Session, package: Package) -> Optional[str]:
     """Why an import must not overwrite ``package`` (None when it may): the station, the API
     or a person changed it after the import that last wrote it."""
     if package.imported_version is None:
-        logs = session.scalar(select(func.count()).select_from(TransitionLog).where(TransitionLog.object_id == package.id))
+        logs = session.scalar(
+            select(func.count()).select_from(TransitionLog).where(TransitionLog.object_id == package.id)
+        )
         if logs:
             return f"it is {package.state.name} with {logs} transition log(s) and was not imported here"
         return None
@@ -278,7 +288,9 @@ class _Importer:
             self.session.flush()
         return found
 
-    def address(self, node: Optional[Node], existing: Optional[Address], customer: Optional[Customer]) -> Optional[Address]:
+    def address(
+        self, node: Optional[Node], existing: Optional[Address], customer: Optional[Customer]
+    ) -> Optional[Address]:
         if node is None:
             return existing
         country = self.country(node.obj("country"))
@@ -295,8 +307,17 @@ class _Importer:
         address.customer = customer
         address.address_type = node.text("address_type", Address.address_type, default="customer")
         address.country, address.city, address.township, address.district = country, city, township, district
-        for name in ("title", "line", "email", "phone_number", "first_name", "last_name", "company_name",
-                     "tax_office", "tax_no"):
+        for name in (
+            "title",
+            "line",
+            "email",
+            "phone_number",
+            "first_name",
+            "last_name",
+            "company_name",
+            "tax_office",
+            "tax_no",
+        ):
             setattr(address, name, node.text(name, getattr(Address, name), default=""))
         address.postcode = node.text("postcode", Address.postcode)
         address.notes = node.text("notes", Address.notes)
@@ -391,7 +412,7 @@ class _Importer:
         package.remote_id = node.text("remote_id", Package.remote_id)
         package.extra_information = node.get("extra_information", dict, default={})
         package.shipment_date = node.datetime("shipment_date")
-        package.created_date = node.datetime("created_date") or package.created_date or datetime.now(timezone.utc)
+        package.created_date = node.datetime("created_date") or package.created_date or datetime.now(UTC)
         package.target_packing_date = node.datetime("target_packing_date") or (
             package.created_date + timedelta(seconds=location.target_packing_interval)
         )
@@ -429,7 +450,7 @@ class _Importer:
         order = self._one(Order, number=number) or Order(number=number)
         order.channel = channel
         order.omnitron_id = node.get("omnitron_order_id", int)
-        order.date_placed = node.datetime("date_placed") or order.date_placed or datetime.now(timezone.utc)
+        order.date_placed = node.datetime("date_placed") or order.date_placed or datetime.now(UTC)
         order.payment_type = node.text("payment_type", Order.payment_type, default="credit_card")
         order.notes = node.text("order_notes", Order.notes)
         order.has_gift_box = node.get("order_has_gift_box", bool, default=False)
@@ -449,8 +470,10 @@ class _Importer:
         order.customer = self.customer(customer_node, channel) or order.customer
         order.shipping_address = self.address(shipping, order.shipping_address, order.customer)
         billing = node.obj("billing_address")
-        order.billing_address = self.address(billing, order.billing_address, order.customer) if billing else (
-            order.billing_address or order.shipping_address
+        order.billing_address = (
+            self.address(billing, order.billing_address, order.customer)
+            if billing
+            else (order.billing_address or order.shipping_address)
         )
         self.session.add(order)
         self.session.flush()

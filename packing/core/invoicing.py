@@ -4,10 +4,11 @@ Prices are tax-inclusive, as the OMS sends them. Each item's tax is its share of
 computed once per rate, with the rounding cents handed out by largest remainder, so the
 items of a rate always add up to that rate's tax to the cent.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Optional
 
@@ -15,8 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from packing.core import events
-from packing.core.catalogue import PACKED_STATES
-from packing.core.catalogue import active_items
+from packing.core.catalogue import PACKED_STATES, active_items
 from packing.core.db import lock_package
 from packing.core.errors import InvalidParameter
 from packing.core.models import Invoice, InvoiceItem, Package, User
@@ -52,7 +52,10 @@ def create_invoice(session: Session, package: Package | int, user: Optional[User
         return package.invoice
     if package.state.enum_value not in {status.value for status in PACKED_STATES}:
         raise InvalidParameter(
-            "Package {number} is {state}; it can be invoiced once it is packed.", number=package.number, state=package.state.name, field="package"
+            "Package {number} is {state}; it can be invoiced once it is packed.",
+            number=package.number,
+            state=package.state.name,
+            field="package",
         )
     items = active_items(package)
     if not items:
@@ -64,7 +67,7 @@ def create_invoice(session: Session, package: Package | int, user: Optional[User
         channel=order.channel,
         address=order.billing_address or order.shipping_address,
         currency=order.currency,
-        invoice_date=datetime.now(timezone.utc),
+        invoice_date=datetime.now(UTC),
         status="waiting",
     )
     session.add(invoice)
@@ -86,7 +89,7 @@ def create_invoice(session: Session, package: Package | int, user: Optional[User
         session.add(line)
         by_rate[order_item.tax_rate].append(line)
     for rate, lines in by_rate.items():
-        for line, tax in zip(lines, split_tax([line.total_amount for line in lines], rate)):
+        for line, tax in zip(lines, split_tax([line.total_amount for line in lines], rate), strict=True):
             line.tax_amount = tax
             line.net_amount = line.total_amount - tax
     session.flush()
@@ -102,7 +105,9 @@ def set_invoice_number(session: Session, package: Package | int, number: object)
     number = number.strip()
     if len(number) > INVOICE_NUMBER_MAX_LENGTH:
         raise InvalidParameter(
-            "invoice_number must be at most {max_length} characters.", max_length=INVOICE_NUMBER_MAX_LENGTH, field="invoice_number"
+            "invoice_number must be at most {max_length} characters.",
+            max_length=INVOICE_NUMBER_MAX_LENGTH,
+            field="invoice_number",
         )
     package = lock_package(session, package if isinstance(package, int) else package.id)
     invoice = package.invoice

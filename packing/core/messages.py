@@ -6,10 +6,11 @@ then fills the values in, so the values stay as they were (a barcode is never tr
 ``pybabel extract`` finds the templates: the error classes and ``N_`` are extraction keywords
 (see ``EXTRACT_KEYWORDS`` and scripts/extract-messages.sh).
 """
+
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -21,16 +22,33 @@ DOMAIN = "messages"
 
 # Calls whose first string argument is a message to translate: pybabel's -k options.
 EXTRACT_KEYWORDS = (
-    "_", "gettext", "ngettext:1,2", "pgettext:1c,2", "N_", "t", "pt:1c,2",
-    "DomainError", "NotFound", "InvalidParameter", "CommandNotAllowed", "ConcurrentUpdate", "ScanRefused",
+    "_",
+    "gettext",
+    "ngettext:1,2",
+    "pgettext:1c,2",
+    "N_",
+    "t",
+    "pt:1c,2",
+    "DomainError",
+    "NotFound",
+    "InvalidParameter",
+    "CommandNotAllowed",
+    "ConcurrentUpdate",
+    "ScanRefused",
     "SignInRefused",
     # Form fields' labels, which templates/_forms.html translates.
-    "BooleanField", "CheckboxesField", "DateTimeLocalField", "PasswordField", "SelectField", "StringField",
-    "TextAreaField", "WholeNumberField",
+    "BooleanField",
+    "CheckboxesField",
+    "DateTimeLocalField",
+    "PasswordField",
+    "SelectField",
+    "StringField",
+    "TextAreaField",
+    "WholeNumberField",
 )
 
 
-def N_(text: str) -> str:
+def N_(text: str) -> str:  # noqa: N802 - gettext's conventional marker name
     """Marks ``text`` for extraction where it is translated later (a label in a table)."""
     return text
 
@@ -56,7 +74,7 @@ def compile_catalogues(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
     return written
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations_for(locale: str) -> NullTranslations:
     """The compiled catalogue for ``locale`` ("tr", "tr_TR"); English, the source language, has none."""
     return Translations.load(str(TRANSLATIONS_DIR), [locale.replace("-", "_")], DOMAIN)

@@ -3,22 +3,21 @@
 Field names follow the Akinon OMS "Package Services" reference so that the API can
 serialise them without renaming.
 """
+
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Optional
 
 from sqlalchemy import (
     JSON,
     BigInteger,
-    Boolean,
     Column,
     DateTime,
     ForeignKey,
     Index,
-    Integer,
     LargeBinary,
     MetaData,
     Numeric,
@@ -40,7 +39,7 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):
@@ -563,7 +562,11 @@ class TransitionLog(Base):
         # along), without touching other stores' or other days' log.
         Index(
             "ix_transition_log_store_state_created",
-            "stock_location_id", "new_state_id", "created_date", "object_id", "user_id",
+            "stock_location_id",
+            "new_state_id",
+            "created_date",
+            "object_id",
+            "user_id",
         ),
         # A package's claims before its pack, answered from the index alone.
         Index("ix_transition_log_object_state_created", "object_id", "new_state_id", "created_date"),

@@ -8,16 +8,18 @@ Why not ``json.loads``: it accepts ``NaN`` and ``Infinity`` (which no JSON colum
 turns ``1e400`` into infinity, recurses once per nesting level and raises a bare
 ``ValueError`` on a 5000-digit number. PostgreSQL text and JSON cannot hold NUL at all.
 """
+
 from __future__ import annotations
 
 import json
 import math
 import re
+from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Optional
 
-from packing.core.messages import N_
 from packing.core.errors import InvalidParameter
+from packing.core.messages import N_
 
 INT32_MAX = 2**31 - 1
 # Ids are 32-bit integer columns; a larger one cannot name a row.
@@ -121,7 +123,9 @@ def parse_text(raw: Any, field: str, *, max_length: Optional[int] = None) -> str
     if has_nul(raw):
         raise InvalidParameter("{name} contains a NUL character.", field, name=field)
     if max_length is not None and len(raw) > max_length:
-        raise InvalidParameter("{name} must be at most {max_length} characters.", field, name=field, max_length=max_length)
+        raise InvalidParameter(
+            "{name} must be at most {max_length} characters.", field, name=field, max_length=max_length
+        )
     return raw
 
 
@@ -189,8 +193,11 @@ def loads_strict(text: str | bytes, *, max_depth: int = MAX_JSON_DEPTH, name=dot
         )
     except (json.JSONDecodeError, RecursionError) as error:
         raise InvalidParameter(
-            "Not valid JSON: {problem} at line {line}, column {column}.", name(()),
-            problem=getattr(error, "msg", "too deeply nested"), line=getattr(error, "lineno", 1), column=getattr(error, "colno", 1),
+            "Not valid JSON: {problem} at line {line}, column {column}.",
+            name(()),
+            problem=getattr(error, "msg", "too deeply nested"),
+            line=getattr(error, "lineno", 1),
+            column=getattr(error, "colno", 1),
         ) from None
     _check_values(value, [], name)
     return value
@@ -204,7 +211,9 @@ def _check_depth(text: str, max_depth: int, name) -> None:
             depth += 1
             if depth > max_depth:
                 raise InvalidParameter(
-                    "{name} is nested more than {max_depth} levels deep.", name(path[:1]), name=name(path[:1]),
+                    "{name} is nested more than {max_depth} levels deep.",
+                    name(path[:1]),
+                    name=name(path[:1]),
                     max_depth=max_depth,
                 )
         elif token in "]}":

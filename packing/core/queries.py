@@ -1,11 +1,13 @@
 """Package queries for the integration API: the reference's list filters, sorting, paging,
 and eager loading so that a page costs the same few statements whatever its size."""
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Optional
 
 from sqlalchemy import Engine, Select, and_, event, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -34,7 +36,7 @@ MAX_PAGE_SIZE = 100
 
 
 def start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def end_of(day: date) -> datetime:
@@ -43,6 +45,7 @@ def end_of(day: date) -> datetime:
 
 
 # --- Eager loading --------------------------------------------------------------------
+
 
 def _address_options(path):
     return path.options(
@@ -119,12 +122,9 @@ def item_counts(session: Session, package_ids: Sequence[int]) -> dict[int, int]:
 
 # --- Filters --------------------------------------------------------------------------
 
+
 def _items_matching(*conditions) -> Select:
-    return (
-        select(PackageItem.package_id)
-        .join(OrderItem, PackageItem.order_item_id == OrderItem.id)
-        .where(*conditions)
-    )
+    return select(PackageItem.package_id).join(OrderItem, PackageItem.order_item_id == OrderItem.id).where(*conditions)
 
 
 def _products_matching(*conditions) -> Select:
@@ -175,14 +175,19 @@ PACKAGE_FILTERS: dict[str, Callable[[Any], Any]] = {
     "shipment_created_start_date": lambda v: Package.id.in_(
         select(Shipment.package_id).where(Shipment.created_date >= v)
     ),
-    "shipment_created_end_date": lambda v: Package.id.in_(select(Shipment.package_id).where(Shipment.created_date <= v)),
+    "shipment_created_end_date": lambda v: Package.id.in_(
+        select(Shipment.package_id).where(Shipment.created_date <= v)
+    ),
     "shipment__cargo_company": lambda v: Package.id.in_(
         select(Shipment.package_id).where(Shipment.cargo_company_id == v)
     ),
     "product__sku": lambda v: Package.id.in_(_products_matching(Product.sku == v)),
     "product__barcode": lambda v: Package.id.in_(
         _products_matching(
-            or_(Product.barcode == v, Product.id.in_(select(ProductBarcode.product_id).where(ProductBarcode.barcode == v)))
+            or_(
+                Product.barcode == v,
+                Product.id.in_(select(ProductBarcode.product_id).where(ProductBarcode.barcode == v)),
+            )
         )
     ),
     "packageitem__order_item__omnitron_id__in": lambda v: Package.id.in_(_items_matching(OrderItem.omnitron_id.in_(v))),
@@ -207,15 +212,23 @@ ORDER_FILTERS: dict[str, Callable[[Any], Any]] = {
     "order__delivery_type": lambda v: Order.delivery_type == v,
     "delivery_range_lower": lambda v: Order.delivery_range_lower == v,
     "delivery_range_upper": lambda v: Order.delivery_range_upper == v,
-    "delivery_range_date": lambda v: and_(Order.delivery_range_lower < end_of(v), Order.delivery_range_upper > start_of(v)),
-    "customer__first_name": lambda v: Order.customer_id.in_(select(Customer.id).where(_lower_equals(Customer.first_name, v))),
-    "customer__last_name": lambda v: Order.customer_id.in_(select(Customer.id).where(_lower_equals(Customer.last_name, v))),
+    "delivery_range_date": lambda v: and_(
+        Order.delivery_range_lower < end_of(v), Order.delivery_range_upper > start_of(v)
+    ),
+    "customer__first_name": lambda v: Order.customer_id.in_(
+        select(Customer.id).where(_lower_equals(Customer.first_name, v))
+    ),
+    "customer__last_name": lambda v: Order.customer_id.in_(
+        select(Customer.id).where(_lower_equals(Customer.last_name, v))
+    ),
     "country": lambda v: Order.id.in_(_shipping(Address.country_id == v)),
     "country__name": lambda v: Order.id.in_(
         _shipping(Address.country_id.in_(select(Country.id).where(_lower_equals(Country.name, v))))
     ),
     "city": lambda v: Order.id.in_(_shipping(Address.city_id == v)),
-    "city__name": lambda v: Order.id.in_(_shipping(Address.city_id.in_(select(City.id).where(_lower_equals(City.name, v))))),
+    "city__name": lambda v: Order.id.in_(
+        _shipping(Address.city_id.in_(select(City.id).where(_lower_equals(City.name, v))))
+    ),
     "township": lambda v: Order.id.in_(_shipping(Address.township_id == v)),
     "township__name": lambda v: Order.id.in_(
         _shipping(Address.township_id.in_(select(Township.id).where(_lower_equals(Township.name, v))))
@@ -241,9 +254,7 @@ SORT_CHOICES = tuple(name for key in SORTS for name in (key, f"-{key}"))
 DEFAULT_SORT = "-id"
 
 
-def package_query(
-    location_ids: Optional[set[int]], filters: dict[str, Any], sort: str = DEFAULT_SORT
-) -> Select:
+def package_query(location_ids: Optional[set[int]], filters: dict[str, Any], sort: str = DEFAULT_SORT) -> Select:
     """Packages in scope (``location_ids``; None is every location) matching ``filters``."""
     stmt = select(Package)
     if location_ids is not None:
@@ -288,7 +299,9 @@ def paginate(session: Session, stmt: Select, page: int, limit: int, options: Seq
     if not count:
         return Page([], 0, page, limit)
     ids = list(session.scalars(stmt.with_only_columns(entity.id).limit(limit).offset((page - 1) * limit)))
-    loaded = {row.id: row for row in session.scalars(select(entity).where(entity.id.in_(ids)).options(*options)).unique()}
+    loaded = {
+        row.id: row for row in session.scalars(select(entity).where(entity.id.in_(ids)).options(*options)).unique()
+    }
     return Page([loaded[i] for i in ids if i in loaded], count, page, limit)
 
 

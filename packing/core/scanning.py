@@ -6,21 +6,33 @@ retried request is recognised and ignored. A scan that cannot count raises
 ``ScanRefused(kind=...)`` and changes nothing. Like every domain function this only
 flushes; the caller commits through ``packing.core.db.transaction``.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from packing.core.catalogue import OPEN_PACKAGE_STATES, CommandType, PackageStatus
-from packing.core.catalogue import active_items
+from packing.core.catalogue import OPEN_PACKAGE_STATES, CommandType, PackageStatus, active_items
 from packing.core.commands import CommandResult, execute_command, resolve_transition
 from packing.core.db import lock_package
-from packing.core.messages import N_
 from packing.core.errors import CommandNotAllowed, ConcurrentUpdate, InvalidParameter, NotFound, ScanRefused
-from packing.core.models import OrderItem, Package, PackageItem, Product, ProductBarcode, Role, Scan, Transition, User, utcnow
+from packing.core.messages import N_
+from packing.core.models import (
+    OrderItem,
+    Package,
+    PackageItem,
+    Product,
+    ProductBarcode,
+    Role,
+    Scan,
+    Transition,
+    User,
+    utcnow,
+)
 
 WRONG_ITEM = "wrong_item"
 UNKNOWN_CODE = "unknown_code"
@@ -113,12 +125,16 @@ WITH_ITEMS_AND_PRODUCTS = (
 
 def load_package(session: Session, package_id: int) -> Package:
     """The package with its items and their products, read fresh."""
-    package = session.execute(
-        select(Package)
-        .where(Package.id == package_id)
-        .options(*WITH_ITEMS_AND_PRODUCTS)
-        .execution_options(populate_existing=True)
-    ).unique().scalar_one_or_none()
+    package = (
+        session.execute(
+            select(Package)
+            .where(Package.id == package_id)
+            .options(*WITH_ITEMS_AND_PRODUCTS)
+            .execution_options(populate_existing=True)
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     if package is None:
         raise NotFound("No such package.")
     return package
@@ -248,9 +264,9 @@ def take_package(session: Session, package_id: int, user: User) -> Package:
         return package
     if package.state.enum_value == PackageStatus.WAITING.value:
         prepare = session.scalar(
-            select(Transition).where(
-                Transition.command == CommandType.PREPARE, Transition.source_state_id == package.state_id
-            ).order_by(Transition.id)
+            select(Transition)
+            .where(Transition.command == CommandType.PREPARE, Transition.source_state_id == package.state_id)
+            .order_by(Transition.id)
         )
         if prepare is not None:
             return execute_command(session, package, prepare, {}, user).package
@@ -301,7 +317,9 @@ def run_station_command(
 def _check_client_scan_id(client_scan_id: str) -> None:
     if not client_scan_id or len(client_scan_id) > MAX_CLIENT_SCAN_ID_LENGTH:
         raise InvalidParameter(
-            "client_scan_id must be 1 to {max_length} characters.", max_length=MAX_CLIENT_SCAN_ID_LENGTH, field="client_scan_id"
+            "client_scan_id must be 1 to {max_length} characters.",
+            max_length=MAX_CLIENT_SCAN_ID_LENGTH,
+            field="client_scan_id",
         )
 
 
@@ -341,7 +359,9 @@ def _check_holder(package: Package, user: Optional[User], error: type) -> None:
 
 def _check_scannable(package: Package, user: Optional[User]) -> None:
     if package.state.enum_value not in _OPEN_VALUES:
-        raise ScanRefused("This package is {state}; it takes no more scans.", state=package.state.name, kind=NOT_OPEN, field=None)
+        raise ScanRefused(
+            "This package is {state}; it takes no more scans.", state=package.state.name, kind=NOT_OPEN, field=None
+        )
     _check_holder(package, user, ScanRefused)
 
 
@@ -379,7 +399,9 @@ def _count_one(
     product = items[0].order_item.product
     if not free:
         raise ScanRefused(
-            "All {count} of {name} are already scanned.", count=len(items), name=product.name,
+            "All {count} of {name} are already scanned.",
+            count=len(items),
+            name=product.name,
             kind=OVER_SCAN,
             field=None if is_manual else "barcode",
             product=product,

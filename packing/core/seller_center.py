@@ -11,19 +11,23 @@ Choices where the reference is silent:
   ``extra_information["seller_center"]``;
 - a "shipping method" is a cargo company, named by its ERP code.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from packing.core import (
+    commands,  # a module import: commands -> events -> serializers -> here
+    invoicing,  # a module import: invoicing -> events -> serializers -> here
+)
 from packing.core.catalogue import ACTIVE_ITEM_STATES, CommandType, PackageItemStatus, PackageStatus, active_items
-from packing.core import commands  # a module import: commands -> events -> serializers -> here
 from packing.core.db import lock_package
 from packing.core.errors import InvalidParameter, NotFound
-from packing.core import invoicing  # a module import: invoicing -> events -> serializers -> here
 from packing.core.models import CargoCompany, DenialReason, Package, PackageItem, Shipment, Transition, User
 
 KEY = "seller_center"
@@ -105,7 +109,9 @@ def _items_by_number(package: Package, numbers: Iterable[str], field: str = "ite
     for number in dict.fromkeys(numbers):
         (chosen.append(by_number[number]) if number in by_number else unknown.append(number))
     if unknown:
-        raise InvalidParameter("Package {number} has no item {items}.", number=package.number, items=", ".join(unknown), field=field)
+        raise InvalidParameter(
+            "Package {number} has no item {items}.", number=package.number, items=", ".join(unknown), field=field
+        )
     return chosen
 
 
@@ -159,7 +165,11 @@ def update_package(session: Session, package: Package, changes: dict[str, Any], 
         transition = _transition(session, package, command_types, destination)
         if transition is None:
             raise InvalidParameter(
-                "Package {number} cannot go from {state} to status {status}.", number=package.number, state=package.state.name, status=status, field="status"
+                "Package {number} cannot go from {state} to status {status}.",
+                number=package.number,
+                state=package.state.name,
+                status=status,
+                field="status",
             )
         package = commands.execute_command(session, package, transition, {}, user).package
     if changes.get("shipping_company") and not changes.get("waybill_number") and package.shipment is None:
@@ -216,7 +226,9 @@ def change_shipping_method(session: Session, package: Package, code: str, field:
     session.flush()
 
 
-def split_package(session: Session, package: Package, groups: list[dict[str, Any]], user: Optional[User]) -> list[commands.CommandResult]:
+def split_package(
+    session: Session, package: Package, groups: list[dict[str, Any]], user: Optional[User]
+) -> list[commands.CommandResult]:
     """PKG106: each group of items becomes a new package (the split command, once per group)."""
     package = lock_package(session, package.id)
     results = []
@@ -224,15 +236,24 @@ def split_package(session: Session, package: Package, groups: list[dict[str, Any
         items = _items_by_number(package, group["items"])
         transition = _transition(session, package, (CommandType.SPLIT,))
         if transition is None:
-            raise InvalidParameter("Package {number} cannot be split while {state}.", number=package.number, state=package.state.name, field="items")
+            raise InvalidParameter(
+                "Package {number} cannot be split while {state}.",
+                number=package.number,
+                state=package.state.name,
+                field="items",
+            )
         result = commands.execute_command(session, package, transition, {"package_items": [i.id for i in items]}, user)
         if group.get("shipping_method"):
-            change_shipping_method(session, session.get(Package, result.response["package__id"]), group["shipping_method"])
+            change_shipping_method(
+                session, session.get(Package, result.response["package__id"]), group["shipping_method"]
+            )
         results.append(result)
     return results
 
 
-def reject_items(session: Session, package: Package, numbers: list[str], reason: str, user: Optional[User]) -> commands.CommandResult:
+def reject_items(
+    session: Session, package: Package, numbers: list[str], reason: str, user: Optional[User]
+) -> commands.CommandResult:
     """PKG107: rejecting every open item refuses the package (with the matching denial
     reason, else "other"); rejecting some marks them out of stock with the reason."""
     package = lock_package(session, package.id)
@@ -255,7 +276,12 @@ def reject_items(session: Session, package: Package, numbers: list[str], reason:
         transition = _transition(session, package, (CommandType.OUT_OF_STOCK,))
         parameters = {"package_items": [i.id for i in items], "discrepancy_reason": reason}
     if transition is None:
-        raise InvalidParameter("Package {number} cannot be rejected while {state}.", number=package.number, state=package.state.name, field="items")
+        raise InvalidParameter(
+            "Package {number} cannot be rejected while {state}.",
+            number=package.number,
+            state=package.state.name,
+            field="items",
+        )
     result = commands.execute_command(session, package, transition, parameters, user)
     _keep(result.package, rejection_reason=reason)
     session.flush()
@@ -280,9 +306,13 @@ def refund_package(session: Session, package: Package, reason: str, refund_invoi
     package = lock_package(session, package.id)
     if package_status(package) not in REFUNDABLE:
         raise InvalidParameter(
-            "Package {number} has not been shipped, so there is nothing to refund.", number=package.number, field="number"
+            "Package {number} has not been shipped, so there is nothing to refund.",
+            number=package.number,
+            field="number",
         )
     if bookkeeping(package).get("refund"):
-        raise InvalidParameter("Package {number} is already refunded.", number=package.number, field="refund_invoice_number")
+        raise InvalidParameter(
+            "Package {number} is already refunded.", number=package.number, field="refund_invoice_number"
+        )
     _keep(package, refund={"reason": reason, "refund_invoice_number": refund_invoice_number})
     session.flush()

@@ -3,12 +3,13 @@
 Plain functions from models to JSON-ready dicts: the API answers with them, webhook events
 carry them, and the importer reads the same shape back.
 """
+
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Optional
 
@@ -45,7 +46,7 @@ def iso(value: Optional[datetime]) -> Optional[str]:
     if value is None:
         return None
     if value.tzinfo is None:  # SQLite hands back naive datetimes; every stored time is UTC
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     text = value.isoformat()
     return text.replace("+00:00", "Z")
 
@@ -335,9 +336,7 @@ def delivery_range(package: Package) -> Optional[dict[str, Any]]:
     return {"lower": iso(order.delivery_range_lower), "upper": iso(order.delivery_range_upper), "bounds": "[)"}
 
 
-def package_full(
-    value: Package, commands: list[Transition], *, secret: str = "", base_url: str = ""
-) -> dict[str, Any]:
+def package_full(value: Package, commands: list[Transition], *, secret: str = "", base_url: str = "") -> dict[str, Any]:
     """The Package List / Package Detail shape."""
     order = value.order
     shipping = order.shipping_address
@@ -380,9 +379,21 @@ def package_full(
 
 # Package Detail keys that the Short Detail leaves out (the guide's "short" detail).
 _NOT_IN_SHORT_DETAIL = (
-    "date_placed", "city", "payment_type", "tracking_number", "target_packing_date", "invoice_number", "remote_id",
-    "delivery_range", "order_gift_box_note", "order_has_gift_box", "order_retail_store_id", "order_notes",
-    "created_date", "modified_date", "channel_omnitron_id",
+    "date_placed",
+    "city",
+    "payment_type",
+    "tracking_number",
+    "target_packing_date",
+    "invoice_number",
+    "remote_id",
+    "delivery_range",
+    "order_gift_box_note",
+    "order_has_gift_box",
+    "order_retail_store_id",
+    "order_notes",
+    "created_date",
+    "modified_date",
+    "channel_omnitron_id",
 )
 
 
@@ -513,7 +524,12 @@ def webhook_event_short(value: WebhookEvent) -> dict[str, Any]:
     hook = value.webhook
     return {
         "id": value.id,
-        "webhook": {"id": hook.id, "target_url": hook.target_url, "is_active": hook.is_active, "event_type": hook.event_type},
+        "webhook": {
+            "id": hook.id,
+            "target_url": hook.target_url,
+            "is_active": hook.is_active,
+            "event_type": hook.event_type,
+        },
         "created_date": iso(value.created_date),
         "modified_date": iso(value.modified_date),
         "delivered": value.status == "delivered",

@@ -8,9 +8,10 @@ Creating or changing a shipment never renders its label here: it asks for one
 (``LABELS_TO_RENDER`` in ``session.info``) and the application renders it on the task queue
 right after the transaction commits, so a picker's pack request stays fast.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Optional, Protocol
 
 from sqlalchemy import delete, select, update
@@ -109,7 +110,9 @@ def carrier_for(cargo_company: CargoCompany) -> CarrierAdapter:
     adapter = _CARRIERS.get(cargo_company.shipping_company)
     if adapter is None:
         raise InvalidParameter(
-            "No carrier integration “{integration}” is installed for {company}.", integration=cargo_company.shipping_company, company=cargo_company.name,
+            "No carrier integration “{integration}” is installed for {company}.",
+            integration=cargo_company.shipping_company,
+            company=cargo_company.name,
             field="cargo_company",
         )
     return adapter
@@ -127,8 +130,10 @@ def create_shipment(session: Session, package: Package, cargo_company: Optional[
     carrier (flushes, no commit)."""
     if package.shipment is not None:
         return package.shipment
-    company = cargo_company or package.stock_location.default_cargo_company or session.scalar(
-        select(CargoCompany).where(CargoCompany.erp_code == BUILTIN_CARGO_COMPANY["erp_code"])
+    company = (
+        cargo_company
+        or package.stock_location.default_cargo_company
+        or session.scalar(select(CargoCompany).where(CargoCompany.erp_code == BUILTIN_CARGO_COMPANY["erp_code"]))
     )
     if company is None or not company.is_active:
         raise InvalidParameter(
@@ -138,7 +143,7 @@ def create_shipment(session: Session, package: Package, cargo_company: Optional[
         )
     adapter = carrier_for(company)
     number = adapter.issue_tracking_number(session, company, package)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     shipment = Shipment(
         package=package,
         cargo_company=company,
@@ -162,7 +167,9 @@ def find_cargo_company(session: Session, name_or_code: str) -> CargoCompany:
         )
     )
     if company is None:
-        raise InvalidParameter("'{company}' is not an active cargo company.", company=name_or_code, field="shipping_company")
+        raise InvalidParameter(
+            "'{company}' is not an active cargo company.", company=name_or_code, field="shipping_company"
+        )
     return company
 
 
@@ -179,7 +186,9 @@ def update_shipment_info(
     package = lock_package(session, package if isinstance(package, int) else package.id)
     if package.state.enum_value not in SHIPPABLE_STATES:
         raise CommandNotAllowed(
-            "Package {number} is {state}; its shipment can change once it is packed.", number=package.number, state=package.state.name,
+            "Package {number} is {state}; its shipment can change once it is packed.",
+            number=package.number,
+            state=package.state.name,
             field="package",
         )
     company = find_cargo_company(session, shipping_company) if shipping_company else None
@@ -191,7 +200,11 @@ def update_shipment_info(
             select(Shipment.package_id).where(Shipment.awb_number == tracking_number, Shipment.package_id != package.id)
         )
         if taken is not None:
-            raise InvalidParameter("Tracking number {tracking_number} belongs to another package.", field="tracking_number", tracking_number=tracking_number)
+            raise InvalidParameter(
+                "Tracking number {tracking_number} belongs to another package.",
+                field="tracking_number",
+                tracking_number=tracking_number,
+            )
     if tracking_url is not None and len(tracking_url) > 500:
         raise InvalidParameter("tracking_url must be at most 500 characters.", field="tracking_url")
 
@@ -208,7 +221,7 @@ def update_shipment_info(
         shipment.tracking_url = carrier.tracking_url(shipment.cargo_company, shipment.awb_number)
     if shipment_date is not None:
         package.shipment_date = shipment_date
-    shipment.update_date_time = datetime.now(timezone.utc)
+    shipment.update_date_time = datetime.now(UTC)
     package.version += 1
     session.flush()
     request_label(session, package)

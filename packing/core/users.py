@@ -1,10 +1,12 @@
 """People: creating users, checking passwords, and ending their sessions."""
+
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Optional
+from typing import Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -68,7 +70,9 @@ def locations_by_code(session: Session, codes: Iterable[str]) -> list[StockLocat
 
 def set_password(user: User, password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidParameter("A password needs at least {min_length} characters.", min_length=MIN_PASSWORD_LENGTH, field="password")
+        raise InvalidParameter(
+            "A password needs at least {min_length} characters.", min_length=MIN_PASSWORD_LENGTH, field="password"
+        )
     user.password_hash = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
     end_sessions(user)
 

@@ -8,6 +8,7 @@ time, so a worker killed mid-delivery leaves it pending and due again once the l
 Subscribers may therefore see an event twice after a crash; the event's ``uuid`` lets them
 drop the repeat.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -15,18 +16,19 @@ import hmac
 import ipaddress
 import json
 import socket
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Collection, Iterable, Mapping, Optional
+from datetime import UTC, datetime, timedelta
+from typing import Any, Optional
 from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.orm import Session, aliased
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError
-from sqlalchemy import exists, func, select, update
-from sqlalchemy.orm import Session, aliased
 
 from packing.core.errors import InvalidParameter, NotFound
 from packing.core.events import EVENT_TYPES
@@ -40,7 +42,9 @@ SIGNATURE_HEADER = "X-Packing-Signature"
 EVENT_HEADER = "X-Packing-Event"
 DELIVERY_HEADER = "X-Packing-Delivery"
 USER_AGENT = "packing-station-webhooks/1"
-RESERVED_HEADERS = {name.lower() for name in ("Content-Type", "Content-Length", "Host", SIGNATURE_HEADER, EVENT_HEADER, DELIVERY_HEADER)}
+RESERVED_HEADERS = {
+    name.lower() for name in ("Content-Type", "Content-Length", "Host", SIGNATURE_HEADER, EVENT_HEADER, DELIVERY_HEADER)
+}
 
 RESPONSE_CONTENT_LIMIT = 2000
 MAX_TIMEOUT_SECONDS = 60
@@ -74,7 +78,9 @@ RETRY_KWARGS = {
 def validate_retry_config(config: Any) -> dict:
     """The reference's ``retry_countdown_config``, checked and with numbers as numbers."""
     if not isinstance(config, Mapping) or config.get("choice") not in RETRY_KWARGS:
-        raise InvalidParameter("Retry strategy must be one of: {choices}.", choices=", ".join(RETRY_KWARGS), field="retry_countdown_config")
+        raise InvalidParameter(
+            "Retry strategy must be one of: {choices}.", choices=", ".join(RETRY_KWARGS), field="retry_countdown_config"
+        )
     required, optional = RETRY_KWARGS[config["choice"]]
     given = config.get("kwargs") or {}
     if not isinstance(given, Mapping):
@@ -82,14 +88,19 @@ def validate_retry_config(config: Any) -> dict:
     unknown = set(given) - set(required) - set(optional)
     if unknown:
         raise InvalidParameter(
-            "Unknown {choice} retry setting: {settings}.", choice=config["choice"], settings=", ".join(sorted(unknown)), field="retry_countdown_config"
+            "Unknown {choice} retry setting: {settings}.",
+            choice=config["choice"],
+            settings=", ".join(sorted(unknown)),
+            field="retry_countdown_config",
         )
     kwargs: dict[str, float] = {}
     for name in (*required, *optional):
         value = given.get(name)
         if value is None or value == "":
             if name in required:
-                raise InvalidParameter("The {choice} retry needs '{name}'.", choice=config["choice"], name=name, field="retry_" + name)
+                raise InvalidParameter(
+                    "The {choice} retry needs '{name}'.", choice=config["choice"], name=name, field="retry_" + name
+                )
             continue
         try:
             number = float(value)
@@ -99,7 +110,9 @@ def validate_retry_config(config: Any) -> dict:
             raise InvalidParameter("Retry '{name}' must be zero or more.", name=name, field="retry_" + name)
         highest = _retry_bound(config["choice"], name)
         if number > highest:
-            raise InvalidParameter("Retry '{name}' must be at most {highest}.", field="retry_" + name, name=name, highest=highest)
+            raise InvalidParameter(
+                "Retry '{name}' must be at most {highest}.", field="retry_" + name, name=name, highest=highest
+            )
         kwargs[name] = int(number) if number.is_integer() else number
     return {"choice": config["choice"], "kwargs": kwargs}
 
@@ -185,7 +198,9 @@ def check_target(url: str, allowed_hosts: Collection[str] = (), *, must_resolve:
             addresses = resolve(host, parts.port or (443 if parts.scheme == "https" else 80))
         except (OSError, UnicodeError):
             if must_resolve:
-                raise InvalidParameter("The host {host} could not be resolved.", field="target_url", host=host) from None
+                raise InvalidParameter(
+                    "The host {host} could not be resolved.", field="target_url", host=host
+                ) from None
             return
     for address in addresses:
         if address_refusal(address):
@@ -205,7 +220,10 @@ def _event_types(values: Any) -> list[str]:
     unknown = [value for value in chosen if value not in EVENT_TYPES]
     if unknown:
         raise InvalidParameter(
-            "Unknown event type '{event_type}'; known: {known}.", event_type=unknown[0], known=", ".join(EVENT_TYPES), field="event_types"
+            "Unknown event type '{event_type}'; known: {known}.",
+            event_type=unknown[0],
+            known=", ".join(EVENT_TYPES),
+            field="event_types",
         )
     return [event_type for event_type in EVENT_TYPES if event_type in chosen]
 
@@ -219,7 +237,9 @@ def _headers(values: Any) -> dict[str, str]:
         if not name or any(c in name for c in " :\r\n") or any(c in value for c in "\r\n"):
             raise InvalidParameter("Header '{name}' is not a valid header.", name=name, field="additional_headers")
         if name.lower() in RESERVED_HEADERS:
-            raise InvalidParameter("Header '{name}' is set by the station itself.", name=name, field="additional_headers")
+            raise InvalidParameter(
+                "Header '{name}' is set by the station itself.", name=name, field="additional_headers"
+            )
         headers[name] = value
     return headers
 
@@ -228,7 +248,9 @@ def _whole_number(value: Any, field: str, low: int, high: int) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise InvalidParameter("Must be a whole number from {low} to {high}.", low=low, high=high, field=field) from None
+        raise InvalidParameter(
+            "Must be a whole number from {low} to {high}.", low=low, high=high, field=field
+        ) from None
     if not low <= number <= high:
         raise InvalidParameter("Must be a whole number from {low} to {high}.", low=low, high=high, field=field)
     return number
@@ -359,7 +381,7 @@ class Outcome:
 
 def _as_utc(value: datetime) -> datetime:
     # SQLite hands back naive datetimes; everything stored is UTC.
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _not_blocked():
@@ -533,9 +555,13 @@ def send(
     except InvalidParameter as refusal:
         return Outcome(None, f"Not sent: {refusal.reason}"[:RESPONSE_CONTENT_LIMIT])
     if post is None:
-        post = requests.post if _host_allowed(urlsplit(attempt.url).hostname or "", allowed_hosts) else _public_only_post
+        post = (
+            requests.post if _host_allowed(urlsplit(attempt.url).hostname or "", allowed_hosts) else _public_only_post
+        )
     try:
-        response = post(attempt.url, data=attempt.body, headers=attempt.headers, timeout=attempt.timeout, allow_redirects=False)
+        response = post(
+            attempt.url, data=attempt.body, headers=attempt.headers, timeout=attempt.timeout, allow_redirects=False
+        )
     except requests.Timeout:
         return Outcome(None, f"No answer within {attempt.timeout:g} s.")
     except requests.RequestException as error:

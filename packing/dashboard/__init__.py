@@ -3,6 +3,7 @@ themselves), and the "who packed what" report with its CSV export.
 
 Everything is for the store chosen in the location switcher, in that store's time zone.
 """
+
 from __future__ import annotations
 
 import csv
@@ -14,13 +15,14 @@ from flask import Blueprint, Response, abort, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
-from packing.core.messages import N_
 from packing.core import charts
 from packing.core import dashboard as metrics
 from packing.core.catalogue import PackageStatus
+from packing.core.messages import N_
 from packing.core.models import Role, StockLocation
 from packing.extensions import db
-from packing.i18n import catalogue_locale, gettext as _, ngettext, pgettext
+from packing.i18n import catalogue_locale, ngettext, pgettext
+from packing.i18n import gettext as _
 from packing.web import register_nav, render, require_location, roles_required, store_clock, wants_partial
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -30,7 +32,20 @@ REFRESH_SECONDS = 30
 REPORT_PAGE_SIZE = 50
 REPORT_MAX_DAYS = 366
 WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday"))
-MONTHS = (N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("May"), N_("Jun"), N_("Jul"), N_("Aug"), N_("Sep"), N_("Oct"), N_("Nov"), N_("Dec"))
+MONTHS = (
+    N_("Jan"),
+    N_("Feb"),
+    N_("Mar"),
+    N_("Apr"),
+    N_("May"),
+    N_("Jun"),
+    N_("Jul"),
+    N_("Aug"),
+    N_("Sep"),
+    N_("Oct"),
+    N_("Nov"),
+    N_("Dec"),
+)
 # The hours a chart always shows, so a quiet morning still reads as a working day.
 WORKING_HOURS = (8, 20)
 
@@ -74,19 +89,45 @@ def _tiles(numbers: metrics.Tiles, linked: bool) -> list[Tile]:
     return [
         Tile("waiting", _("Waiting"), numbers.waiting, queue(state=PackageStatus.WAITING.value)),
         Tile("overdue", _("Overdue"), numbers.overdue, queue(overdue=1), tone="bad" if numbers.overdue else ""),
-        Tile("preparing", _("In preparation"), numbers.preparing, queue(state=PackageStatus.PREPARING.value),
-             detail=holders),
-        Tile("packed_today", _("Packed today"), numbers.packed_today,
-             queue(state="all", today=PackageStatus.PACKED.value), tone="ok"),
-        Tile("labels_not_printed", _("Labels not printed"), numbers.labels_not_printed,
-             url_for("documents.print_room") if linked else None,
-             tone="warn" if numbers.labels_not_printed else ""),
-        Tile("shipped_today", _("Shipped today"), numbers.shipped_today,
-             queue(state="all", today=PackageStatus.SHIPPED.value)),
-        Tile("refused_today", _("Refused today"), numbers.refused_today,
-             queue(state="all", today=PackageStatus.REQUIRES_REPLAN.value)),
-        Tile("out_of_stock_today", _("Out of stock today"), numbers.out_of_stock_today,
-             queue(state="all", today=PackageStatus.CONTAINS_OUT_OF_STOCK.value)),
+        Tile(
+            "preparing",
+            _("In preparation"),
+            numbers.preparing,
+            queue(state=PackageStatus.PREPARING.value),
+            detail=holders,
+        ),
+        Tile(
+            "packed_today",
+            _("Packed today"),
+            numbers.packed_today,
+            queue(state="all", today=PackageStatus.PACKED.value),
+            tone="ok",
+        ),
+        Tile(
+            "labels_not_printed",
+            _("Labels not printed"),
+            numbers.labels_not_printed,
+            url_for("documents.print_room") if linked else None,
+            tone="warn" if numbers.labels_not_printed else "",
+        ),
+        Tile(
+            "shipped_today",
+            _("Shipped today"),
+            numbers.shipped_today,
+            queue(state="all", today=PackageStatus.SHIPPED.value),
+        ),
+        Tile(
+            "refused_today",
+            _("Refused today"),
+            numbers.refused_today,
+            queue(state="all", today=PackageStatus.REQUIRES_REPLAN.value),
+        ),
+        Tile(
+            "out_of_stock_today",
+            _("Out of stock today"),
+            numbers.out_of_stock_today,
+            queue(state="all", today=PackageStatus.CONTAINS_OUT_OF_STOCK.value),
+        ),
     ]
 
 
@@ -110,13 +151,17 @@ def _per_hour_chart(location: StockLocation, clock: metrics.StoreClock, runs: li
     last = max([WORKING_HOURS[1], *busy])
     hours = list(range(first, last + 1))
     today_name, last_week_name = _("Today"), _("Last {weekday}", weekday=_(WEEKDAYS[clock.today.weekday()]))
-    svg = charts.columns(
-        [f"{hour:02d}" for hour in hours],
-        [
-            charts.Series(today_name, [today[h] for h in hours], charts.COLOURS[0]),
-            charts.Series(last_week_name, [last_week[h] for h in hours], charts.LAST_WEEK),
-        ],
-    ) if busy else None
+    svg = (
+        charts.columns(
+            [f"{hour:02d}" for hour in hours],
+            [
+                charts.Series(today_name, [today[h] for h in hours], charts.COLOURS[0]),
+                charts.Series(last_week_name, [last_week[h] for h in hours], charts.LAST_WEEK),
+            ],
+        )
+        if busy
+        else None
+    )
     return Chart(
         "per-hour",
         _("Packed per hour, today and the same day last week"),
@@ -130,22 +175,31 @@ def _time_to_pack_chart(location: StockLocation, clock: metrics.StoreClock, runs
     timings = metrics.time_to_pack(db.session, location.id, clock, runs=runs)
     median_name, p90_name = _("Median"), _("90th percentile")
     timed = any(day.packages for day in timings)
-    svg = charts.lines(
-        [_day_label(day.day) for day in timings],
-        [
-            charts.Series(median_name, [day.median_minutes for day in timings], charts.COLOURS[0]),
-            charts.Series(p90_name, [day.p90_minutes for day in timings], charts.COLOURS[1]),
-        ],
-    ) if timed else None
+    svg = (
+        charts.lines(
+            [_day_label(day.day) for day in timings],
+            [
+                charts.Series(median_name, [day.median_minutes for day in timings], charts.COLOURS[0]),
+                charts.Series(p90_name, [day.p90_minutes for day in timings], charts.COLOURS[1]),
+            ],
+        )
+        if timed
+        else None
+    )
     return Chart(
         "time-to-pack",
         _("Minutes from claim to packed, last {days} days", days=len(timings)),
         svg,
         [_("Day"), _("Packages"), median_name, p90_name],
         [
-            [_day_label(day.day), day.packages, charts.number(round(day.median_minutes, 1)),
-             charts.number(round(day.p90_minutes, 1))]
-            for day in timings if day.packages
+            [
+                _day_label(day.day),
+                day.packages,
+                charts.number(round(day.median_minutes, 1)),
+                charts.number(round(day.p90_minutes, 1)),
+            ]
+            for day in timings
+            if day.packages
         ],
     )
 
@@ -153,21 +207,31 @@ def _time_to_pack_chart(location: StockLocation, clock: metrics.StoreClock, runs
 def _pickers_chart(location: StockLocation, clock: metrics.StoreClock, runs: list) -> Chart:
     rates = metrics.picker_rates(db.session, location.id, clock, runs)
     packages_name, units_name = _("Packages per hour"), _("Units per hour")
-    svg = charts.bars(
-        [rate.username for rate in rates],
-        [
-            charts.Series(packages_name, [rate.packages_per_hour for rate in rates], charts.COLOURS[0]),
-            charts.Series(units_name, [rate.units_per_hour for rate in rates], charts.COLOURS[2]),
-        ],
-    ) if rates else None
+    svg = (
+        charts.bars(
+            [rate.username for rate in rates],
+            [
+                charts.Series(packages_name, [rate.packages_per_hour for rate in rates], charts.COLOURS[0]),
+                charts.Series(units_name, [rate.units_per_hour for rate in rates], charts.COLOURS[2]),
+            ],
+        )
+        if rates
+        else None
+    )
     return Chart(
         "pickers",
         _("Per picker today"),
         svg,
         [_("Picker"), _("Packages"), _("Units"), _("Hours"), packages_name, units_name],
         [
-            [rate.username, rate.packages, rate.units, charts.number(round(rate.hours, 1)),
-             charts.number(round(rate.packages_per_hour, 1)), charts.number(round(rate.units_per_hour, 1))]
+            [
+                rate.username,
+                rate.packages,
+                rate.units,
+                charts.number(round(rate.hours, 1)),
+                charts.number(round(rate.packages_per_hour, 1)),
+                charts.number(round(rate.units_per_hour, 1)),
+            ]
             for rate in rates
         ],
         note=_("Hours run from a picker's first claim to their last pack today."),
@@ -184,18 +248,26 @@ def _reason_label(reason: metrics.ReasonCount) -> str:
 
 def _reasons_chart(location: StockLocation, clock: metrics.StoreClock) -> Chart:
     found = metrics.reasons(db.session, location.id, clock, catalogue_locale())
-    svg = charts.bars(
-        [_reason_label(reason) for reason in found],
-        [charts.Series(pgettext("how many", "Count"), [reason.count for reason in found], charts.COLOURS[1])],
-    ) if found else None
+    svg = (
+        charts.bars(
+            [_reason_label(reason) for reason in found],
+            [charts.Series(pgettext("how many", "Count"), [reason.count for reason in found], charts.COLOURS[1])],
+        )
+        if found
+        else None
+    )
     return Chart(
         "reasons",
         _("Refusals and out-of-stock marks, last {days} days", days=metrics.HISTORY_DAYS),
         svg,
         [_("Reason"), pgettext("how many", "Count")],
         [
-            [_reason_label(reason), ngettext("{count} package", "{count} packages", reason.count) if reason.kind == "refused"
-             else ngettext("{count} unit", "{count} units", reason.count)]
+            [
+                _reason_label(reason),
+                ngettext("{count} package", "{count} packages", reason.count)
+                if reason.kind == "refused"
+                else ngettext("{count} unit", "{count} units", reason.count),
+            ]
             for reason in found
         ],
         note=_("Refusals count packages; out-of-stock marks count units."),
@@ -287,8 +359,14 @@ def _report_inputs():
 def report():
     location, clock, people, wanted = _report_inputs()
     found = metrics.packed_report(
-        db.session, location.id, clock, wanted.first, wanted.last, wanted.picker_id,
-        limit=REPORT_PAGE_SIZE, offset=(wanted.page - 1) * REPORT_PAGE_SIZE,
+        db.session,
+        location.id,
+        clock,
+        wanted.first,
+        wanted.last,
+        wanted.picker_id,
+        limit=REPORT_PAGE_SIZE,
+        offset=(wanted.page - 1) * REPORT_PAGE_SIZE,
     )
     return render(
         "dashboard/report.html",
@@ -321,10 +399,19 @@ def report_csv():
     writer = csv.writer(out)
     writer.writerow([_(name) for name in CSV_HEADER])
     for row in found.rows:
-        writer.writerow([
-            row.package_number, row.order_number, row.picker or "", _when(row.claimed), _when(row.packed),
-            "" if row.minutes is None else row.minutes, row.units, row.boxes, row.carrier or "",
-        ])
+        writer.writerow(
+            [
+                row.package_number,
+                row.order_number,
+                row.picker or "",
+                _when(row.claimed),
+                _when(row.packed),
+                "" if row.minutes is None else row.minutes,
+                row.units,
+                row.boxes,
+                row.carrier or "",
+            ]
+        )
     response = Response(out.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
     filename = f"packed-{location.erp_code}-{wanted.first.isoformat()}-{wanted.last.isoformat()}.csv"
     safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in filename)

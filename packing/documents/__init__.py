@@ -1,4 +1,5 @@
 """Documents: label, invoice and packing-slip downloads, and the shift lead's print room."""
+
 from __future__ import annotations
 
 import re
@@ -17,7 +18,8 @@ from packing.core.models import CargoCompany, Package, PrintBatch, PrintRecord, 
 from packing.core.parsing import parse_ids
 from packing.documents import tasks
 from packing.extensions import db
-from packing.i18n import error_message, gettext as _
+from packing.i18n import error_message
+from packing.i18n import gettext as _
 from packing.web import package_at_my_location, register_nav, render, require_location, roles_required, safe_next
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
@@ -264,10 +266,7 @@ def _print_room_page(status: int = 200, **forms):
     cargo_form = forms.get("cargo_form") or CargoCompanyForm(cargo_company=location.default_cargo_company_id)
     cargo_form.cargo_company.choices = [(c.id, c.name) for c in _cargo_companies()]
     batches = db.session.scalars(
-        select(PrintBatch)
-        .where(PrintBatch.stock_location_id == location.id)
-        .order_by(PrintBatch.id.desc())
-        .limit(10)
+        select(PrintBatch).where(PrintBatch.stock_location_id == location.id).order_by(PrintBatch.id.desc()).limit(10)
     ).all()
     return render(
         "documents/print_room.html",

@@ -4,6 +4,7 @@ Labels are asked for inside a transaction (``packing.core.shipping.request_label
 queued here only once that transaction has committed, so the worker sees the shipment and
 a rolled-back pack never renders anything.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import event

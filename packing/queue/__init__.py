@@ -3,6 +3,7 @@
 It refreshes itself by polling its list partial, so a package another picker claims shows
 their name within seconds. Scanning a package or order number opens that package.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, request, url_for
@@ -95,7 +96,13 @@ def scan():
     if package is None:
         # Said where the scan was made (a result screen sends ``back``), and loudly: not counted.
         if is_product_code(db.session, code.strip()):
-            flash(_("{code} is an item, not a package: not counted. Open a package to scan its items.", code=code.strip()), "error")
+            flash(
+                _(
+                    "{code} is an item, not a package: not counted. Open a package to scan its items.",
+                    code=code.strip(),
+                ),
+                "error",
+            )
         else:
             flash(_("No package or order {code} at this store.", code=code.strip()), "error")
         return redirect(safe_next(request.form.get("back"), url_for("queue.index")), code=303)

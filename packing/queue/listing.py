@@ -1,10 +1,11 @@
 """The queue's queries: one page of a stock location's packages in the order pickers work
 them, finding a package by a scanned number, and the package to take next. Plain
 SQLAlchemy, so a job or the API could use them too."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Optional
 
 from sqlalchemy import case, func, or_, select
@@ -56,8 +57,8 @@ class QueueRow:
         if due is None or not self.is_open:
             return False
         if due.tzinfo is None:  # SQLite hands back naive UTC
-            due = due.replace(tzinfo=timezone.utc)
-        return due < datetime.now(timezone.utc)
+            due = due.replace(tzinfo=UTC)
+        return due < datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -75,9 +76,7 @@ class QueuePage:
 def delivery_types(session: Session, stock_location_id: int) -> list[str]:
     """The delivery types of the packages still to pack here. Read per package through the
     order's primary key: joining the whole order table costs ten times more at 100k orders."""
-    delivery = (
-        select(Order.delivery_type).where(Order.id == Package.order_id).correlate(Package).scalar_subquery()
-    )
+    delivery = select(Order.delivery_type).where(Order.id == Package.order_id).correlate(Package).scalar_subquery()
     found = session.scalars(
         select(delivery)
         .select_from(Package)
@@ -186,17 +185,24 @@ def queue_page(session: Session, stock_location_id: int, wanted: QueueFilter) ->
     )
     rows = [
         QueueRow(
-            id=r[0], number=r[1], order_number=r[2], state=states[r[3]], target_packing_date=r[4], item_count=r[5],
-            city=r[6], delivery_type=r[7], is_click_and_collect=r[8], has_gift_box=r[9], holder=r[10],
+            id=r[0],
+            number=r[1],
+            order_number=r[2],
+            state=states[r[3]],
+            target_packing_date=r[4],
+            item_count=r[5],
+            city=r[6],
+            delivery_type=r[7],
+            is_click_and_collect=r[8],
+            has_gift_box=r[9],
+            holder=r[10],
         )
         for r in result
     ]
     return QueuePage(rows, total, page, list(states.values()))
 
 
-def find_by_code(
-    session: Session, stock_location_id: int, code: str, user: Optional[User] = None
-) -> Optional[Package]:
+def find_by_code(session: Session, stock_location_id: int, code: str, user: Optional[User] = None) -> Optional[Package]:
     """The package a scanned package number or order number names at this location. For an
     order with several packages here, the one worth opening: one ``user`` already holds,
     else a waiting one, else one still open, else the first; scanning the order again after
@@ -232,14 +238,19 @@ def find_by_code(
     return min(candidates, key=preference, default=None)
 
 
-def next_in_queue(session: Session, stock_location_id: int, user: User, skip: tuple[int, ...] = ()) -> Optional[Package]:
+def next_in_queue(
+    session: Session, stock_location_id: int, user: User, skip: tuple[int, ...] = ()
+) -> Optional[Package]:
     """The package a picker takes next: one they already hold, else the first free waiting one."""
     preparing = package_state(session, PackageStatus.PREPARING).id
     waiting = package_state(session, PackageStatus.WAITING).id
     here = [Package.stock_location_id == stock_location_id, Package.id.not_in(skip)]
     by_date = (Package.target_packing_date.is_(None), Package.target_packing_date, Package.id)
     mine = session.scalar(
-        select(Package).where(*here, Package.state_id == preparing, Package.holder_id == user.id).order_by(*by_date).limit(1)
+        select(Package)
+        .where(*here, Package.state_id == preparing, Package.holder_id == user.id)
+        .order_by(*by_date)
+        .limit(1)
     )
     if mine is not None:
         return mine

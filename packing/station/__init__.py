@@ -3,6 +3,7 @@
 Every route answers htmx with the partial it changed and plain requests with the page
 (POST then 303), so the station works without JavaScript, only slower.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -12,16 +13,16 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from packing.core.messages import N_
 from packing.core import scanning
-from packing.core.catalogue import OPEN_PACKAGE_STATES, CommandType, available_commands
-from packing.core.catalogue import active_items
+from packing.core.catalogue import OPEN_PACKAGE_STATES, CommandType, active_items, available_commands
 from packing.core.db import transaction
 from packing.core.errors import DomainError, ScanRefused
+from packing.core.messages import N_
 from packing.core.models import DenialReason, Package, Role, Transition
 from packing.core.parsing import is_ascii_int, optional_id, parse_id, parse_int
 from packing.extensions import db
-from packing.i18n import catalogue_locale, error_message, gettext as _
+from packing.i18n import catalogue_locale, error_message
+from packing.i18n import gettext as _
 from packing.web import package_at_my_location, render, roles_required, wants_partial
 
 bp = Blueprint("station", __name__, url_prefix="/station")
@@ -125,9 +126,7 @@ def _set_aside(package: Package) -> list[tuple[object, int, object]]:
     return [(items[0].order_item.product, len(items), items[0].state) for items in grouped.values()]
 
 
-def _context(
-    package: Package, with_commands: bool = True, counting_scans: Optional[tuple] = None, **extra
-) -> dict:
+def _context(package: Package, with_commands: bool = True, counting_scans: Optional[tuple] = None, **extra) -> dict:
     counts = scanning.product_counts(db.session, package, counting_scans)
     expected = sum(count.expected for count in counts)
     scanned = sum(count.scanned for count in counts)
@@ -233,7 +232,9 @@ def scan(package_id: int):
     return _scan_answer(
         package_id,
         code,
-        lambda: scanning.record_scan(db.session, package_id, code, request.form.get("client_scan_id", ""), current_user),
+        lambda: scanning.record_scan(
+            db.session, package_id, code, request.form.get("client_scan_id", ""), current_user
+        ),
     )
 
 
@@ -338,7 +339,9 @@ def commands(package_id: int):
 def command_form(package_id: int, transition_id: int):
     found = package_at_my_location(package_id)
     return render(
-        "station/package.html", partial="station/_panel.html", **_context(found, **_panel_or_error(found, transition_id))
+        "station/package.html",
+        partial="station/_panel.html",
+        **_context(found, **_panel_or_error(found, transition_id)),
     )
 
 
@@ -359,7 +362,9 @@ def run_command(package_id: int, transition_id: int):
         found = package_at_my_location(package_id)
         chosen = {int(i) for i in parameters.get("package_items", []) if str(i).isdigit()}
         offered = _may_act(found) and _is_offered(found, transition)
-        panel = _panel(found, transition, chosen, chosen_reason=parameters.get("denial_reason", "")) if offered else None
+        panel = (
+            _panel(found, transition, chosen, chosen_reason=parameters.get("denial_reason", "")) if offered else None
+        )
         return _station_response(found, panel=panel, **({} if panel else {"command_error": _(NOT_OFFERED)}))
     version = request.form.get("version", "")
     try:
@@ -376,7 +381,9 @@ def run_command(package_id: int, transition_id: int):
         db.session.expire_all()
         found = db.session.get(Package, package_id)
         chosen = {int(i) for i in parameters.get("package_items", []) if is_ascii_int(i)}
-        panel = _panel(found, transition, chosen) if kind in (REASON, ITEMS) and _is_offered(found, transition) else None
+        panel = (
+            _panel(found, transition, chosen) if kind in (REASON, ITEMS) and _is_offered(found, transition) else None
+        )
         return _station_response(found, status=error.http_status, command_error=error_message(error), panel=panel)
     notice = _notice(transition, result)
     if not wants_partial():

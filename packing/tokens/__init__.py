@@ -1,4 +1,5 @@
 """API tokens screen (admins): issue a key for an integrator user, see and revoke keys."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, url_for
@@ -12,7 +13,7 @@ from packing.core.db import transaction
 from packing.core.errors import DomainError, NotFound
 from packing.core.models import Role, User
 from packing.extensions import db
-from packing.i18n import error_message, gettext as _
+from packing.i18n import error_message
 from packing.web import register_nav, render, roles_required, wants_partial
 
 bp = Blueprint("tokens", __name__, url_prefix="/tokens")
@@ -44,8 +45,13 @@ def _form() -> TokenForm:
 
 def _page(form: TokenForm, status: int = 200, issued=None, partial: str | None = None):
     response = render(
-        "tokens/index.html", partial=partial, status=status, form=form, revoke_form=RevokeForm(),
-        tokens=list_tokens(db.session), issued=issued,
+        "tokens/index.html",
+        partial=partial,
+        status=status,
+        form=form,
+        revoke_form=RevokeForm(),
+        tokens=list_tokens(db.session),
+        issued=issued,
     )
     if issued is not None:
         response.headers["Cache-Control"] = "no-store"  # the key must not outlive this page

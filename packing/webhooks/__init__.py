@@ -1,5 +1,6 @@
 """Webhooks admin screen and CLI: subscriptions (list, create, edit, deactivate) and the
 delivery log with redelivery by hand. Delivery itself runs on the queue (``tasks``)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -20,7 +21,8 @@ from packing.core.models import Role
 from packing.core.parsing import optional_id
 from packing.extensions import db
 from packing.forms import Seconds, WholeNumberField
-from packing.i18n import error_message, gettext as _
+from packing.i18n import error_message
+from packing.i18n import gettext as _
 from packing.web import register_nav, render, roles_required, safe_next, wants_partial
 from packing.webhooks import tasks
 
@@ -105,7 +107,9 @@ def parse_headers(lines) -> dict[str, str]:
         separator = ":" if ":" in line else "="
         name, found, value = line.partition(separator)
         if not found or not name.strip():
-            raise webhooks.InvalidParameter("Header line '{line}' needs a name and a value.", line=line.strip(), field="additional_headers")
+            raise webhooks.InvalidParameter(
+                "Header line '{line}' needs a name and a value.", line=line.strip(), field="additional_headers"
+            )
         headers[name.strip()] = value.strip()
     return headers
 
@@ -232,10 +236,18 @@ bp.cli.add_command(webhooks_cli)
 
 @webhooks_cli.command("create")
 @click.argument("url")
-@click.option("--event", "events", multiple=True, required=True, type=click.Choice(EVENT_TYPES), help="Repeat for several.")
+@click.option(
+    "--event", "events", multiple=True, required=True, type=click.Choice(EVENT_TYPES), help="Repeat for several."
+)
 @click.option("--secret", required=True, help="Key for the HMAC-SHA256 signature of each body.")
 @click.option("--header", "headers", multiple=True, help="Extra request header NAME=VALUE; repeat for several.")
-@click.option("--retry", "retry_choice", type=click.Choice([c for c, _label in RETRY_CHOICES]), default="exponential", show_default=True)
+@click.option(
+    "--retry",
+    "retry_choice",
+    type=click.Choice([c for c, _label in RETRY_CHOICES]),
+    default="exponential",
+    show_default=True,
+)
 @click.option("--retry-base", type=float, default=None, help="Exponential/linear base [2 / 60].")
 @click.option("--retry-factor", type=float, default=None, help="Exponential factor [1].")
 @click.option("--retry-seconds", type=float, default=None, help="Fixed wait [60].")
@@ -243,7 +255,20 @@ bp.cli.add_command(webhooks_cli)
 @click.option("--max-retries", type=int, default=10, show_default=True)
 @click.option("--timeout", type=int, default=10, show_default=True, help="Seconds to wait for the subscriber.")
 @click.option("--inactive", is_flag=True, help="Create it switched off.")
-def create_command(url, events, secret, headers, retry_choice, retry_base, retry_factor, retry_seconds, retry_limit, max_retries, timeout, inactive):
+def create_command(
+    url,
+    events,
+    secret,
+    headers,
+    retry_choice,
+    retry_base,
+    retry_factor,
+    retry_seconds,
+    retry_limit,
+    max_retries,
+    timeout,
+    inactive,
+):
     """Subscribe URL to one or more event types."""
     defaults = webhooks.RETRY_DEFAULTS[retry_choice]
     given = {"base": retry_base, "factor": retry_factor, "seconds": retry_seconds, "limit": retry_limit}
@@ -277,7 +302,10 @@ def list_command() -> None:
     for hook in hooks:
         state = "active" if hook.is_active else "inactive"
         retry = retry_summary(hook.retry_countdown_config)
-        click.echo(f"{hook.id:>4}  {state:<8}  {hook.target_url}  [{', '.join(hook.event_types or [hook.event_type])}]  retry {retry}, max {hook.max_retries}, timeout {hook.timeout_seconds}s")
+        click.echo(
+            f"{hook.id:>4}  {state:<8}  {hook.target_url}  [{', '.join(hook.event_types or [hook.event_type])}]"
+            f"  retry {retry}, max {hook.max_retries}, timeout {hook.timeout_seconds}s"
+        )
 
 
 @bp.app_template_filter("retry_summary")

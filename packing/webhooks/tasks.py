@@ -8,6 +8,7 @@ each due event to a delivery task. The poll is also what makes retries happen on
 and what recovers events whose delivery was cut short by a killed worker: nothing needs to
 be remembered outside the database.
 """
+
 from __future__ import annotations
 
 import logging
@@ -151,10 +152,14 @@ def poll_once(failures: int) -> int:
             reason = str(getattr(error, "orig", None) or error).splitlines()[0]
             logger.warning(
                 "Webhook outbox poll failed (%d in a row), database unavailable: %s; next poll in %.0f s.",
-                failures, reason, wait_after(failures),
+                failures,
+                reason,
+                wait_after(failures),
             )
         else:
-            logger.exception("Webhook outbox poll failed (%d in a row); next poll in %.0f s.", failures, wait_after(failures))
+            logger.exception(
+                "Webhook outbox poll failed (%d in a row); next poll in %.0f s.", failures, wait_after(failures)
+            )
         return failures
     if failures:
         logger.warning("Webhook outbox poll works again after %d failed polls.", failures)

@@ -1,4 +1,5 @@
 """An integrator: a user with an API token, and a client that sends it."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,6 +1,7 @@
 """Property-based fuzzing of the served OpenAPI document with schemathesis: every operation
 gets generated requests, valid and invalid; none may answer 500 or disagree with the spec.
 Bounded in time by a small, derandomized example budget per operation."""
+
 from __future__ import annotations
 
 import contextvars

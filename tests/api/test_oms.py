@@ -1,5 +1,6 @@
 """Contract tests for OMS Package Services (/api/v1/oms/packages/...): shapes, filters,
 pagination, status codes and token scope, through real requests on a real database."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -83,9 +84,25 @@ def test_package_list_has_the_reference_shape(integrator, session):
     body = integrator.get(BASE).json
     assert set(body) == {"count", "next", "previous", "results"}
     result = body["results"][0]
-    for key in ("packageitem_set", "order_number", "channel_name", "state", "number", "shipping_address", "order_id",
-                "stock_location", "commands", "shipment", "shipping_label", "is_click_and_collect", "extra_information",
-                "id_encrypted", "target_packing_date", "delivery_range", "omnitron_order_id"):
+    for key in (
+        "packageitem_set",
+        "order_number",
+        "channel_name",
+        "state",
+        "number",
+        "shipping_address",
+        "order_id",
+        "stock_location",
+        "commands",
+        "shipment",
+        "shipping_label",
+        "is_click_and_collect",
+        "extra_information",
+        "id_encrypted",
+        "target_packing_date",
+        "delivery_range",
+        "omnitron_order_id",
+    ):
         assert key in result, key
     assert result["state"]["enum_class"] == "PackageStatus" and result["state"]["enum_value"] == "100"
     assert result["state"]["translations"]["tr-tr"]["name"] == "Bekliyor"
@@ -143,9 +160,18 @@ def test_pagination_links_and_limits(integrator, session):
     assert {p["id"] for p in first["results"]}.isdisjoint({p["id"] for p in second["results"]})
 
 
-@pytest.mark.parametrize("query, field", [("limit=0", "limit"), ("limit=101", "limit"), ("page=x", "page"),
-                                          ("sort=nonsense", "sort"), ("pk__in=1,x", "pk__in.1"),
-                                          ("start_date=yesterday", "start_date"), ("state__enum_value=%00", "state__enum_value")])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("page=x", "page"),
+        ("sort=nonsense", "sort"),
+        ("pk__in=1,x", "pk__in.1"),
+        ("start_date=yesterday", "start_date"),
+        ("state__enum_value=%00", "state__enum_value"),
+    ],
+)
 def test_bad_query_parameters_answer_400_naming_the_field(integrator, query, field):
     """A parameter that does not validate answers 400 with the field's message."""
     response = integrator.get(f"{BASE}?{query}")
@@ -200,7 +226,11 @@ def test_filters_select_the_matching_packages(integrator, session):
     assert ids(f"channel={waiting.order.channel_id}") == {waiting.id, preparing.id, packed.id}
     assert ids("has_cancellation_failure=true") == set()
     assert [p["id"] for p in integrator.get(f"{BASE}?sort=id").json["results"]] == [waiting.id, preparing.id, packed.id]
-    assert [p["id"] for p in integrator.get(f"{BASE}?sort=-id").json["results"]] == [packed.id, preparing.id, waiting.id]
+    assert [p["id"] for p in integrator.get(f"{BASE}?sort=-id").json["results"]] == [
+        packed.id,
+        preparing.id,
+        waiting.id,
+    ]
 
 
 def test_delivery_ranges_are_distinct(integrator, session):
@@ -221,8 +251,12 @@ def test_command_by_transition_id_writes_one_log(integrator, session):
     """Running a command by transition id answers 204 and writes one transition log by the token's user."""
     package = factories.package(session, at=integrator.location)
     session.commit()
-    transition = session.scalar(select(Transition).where(Transition.slug == "package__prepare_package_command__waiting__preparing"))
-    response = integrator.post(f"{BASE}{package.id}/command/", json={"transition": transition.id, "input_parameters": {}})
+    transition = session.scalar(
+        select(Transition).where(Transition.slug == "package__prepare_package_command__waiting__preparing")
+    )
+    response = integrator.post(
+        f"{BASE}{package.id}/command/", json={"transition": transition.id, "input_parameters": {}}
+    )
     assert response.status_code == 204
     session.expire_all()
     assert session.get(Package, package.id).state.enum_value == "200"
@@ -239,13 +273,16 @@ def test_command_not_allowed_from_the_current_state_is_406_and_changes_nothing(i
     assert session.scalar(select(func.count(TransitionLog.id))) == 0
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"slug": "package__refuse_package__waiting__requires-replan", "input_parameters": {}}, "denial_reason"),
-    ({"slug": "package__nope"}, "slug"),
-    ({"input_parameters": {}}, "transition"),
-    ({"slug": PACK, "input_parameters": []}, "input_parameters"),
-    ({"slug": PACK, "surprise": 1}, "surprise"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"slug": "package__refuse_package__waiting__requires-replan", "input_parameters": {}}, "denial_reason"),
+        ({"slug": "package__nope"}, "slug"),
+        ({"input_parameters": {}}, "transition"),
+        ({"slug": PACK, "input_parameters": []}, "input_parameters"),
+        ({"slug": PACK, "surprise": 1}, "surprise"),
+    ],
+)
 def test_bad_command_parameters_are_400_naming_the_field(integrator, session, body, field):
     """A missing or wrong parameter answers 400 with the field, and the package stays waiting."""
     package = factories.package(session, at=integrator.location)
@@ -302,7 +339,10 @@ def test_invoice_lifecycle(integrator, session):
     assert created.json["invoiceitem_set"][0]["total_amount"] == "100.00"
     again = integrator.post(f"{BASE}{packed.id}/invoice/")
     assert again.status_code == 201 and again.json["id"] == created.json["id"]
-    assert integrator.post(f"{BASE}{packed.id}/set_invoice_number/", json={"invoice_number": "INV-0001"}).status_code == 204
+    assert (
+        integrator.post(f"{BASE}{packed.id}/set_invoice_number/", json={"invoice_number": "INV-0001"}).status_code
+        == 204
+    )
     document = integrator.get(f"{BASE}{packed.id}/invoice_document/")
     assert document.status_code == 200 and "INV-0001" in document.json["html_content"]
     assert integrator.get(f"{BASE}{packed.id}/").json["invoice_number"] == "INV-0001"
@@ -321,7 +361,9 @@ def test_remote_id_and_extra_information(integrator, session):
     assert patched.json["extra_information"] == {"distance_to_shipping_address": 5, "gate": "B"}
     detail = integrator.get(f"{BASE}{package.id}/").json
     assert detail["remote_id"] == "ERP-99" and detail["extra_information"]["gate"] == "B"
-    assert integrator.patch(f"{BASE}{package.id}/extra_information/", json={"extra_information": "no"}).status_code == 400
+    assert (
+        integrator.patch(f"{BASE}{package.id}/extra_information/", json={"extra_information": "no"}).status_code == 400
+    )
 
 
 # --- Logs and webhook events ------------------------------------------------------------
@@ -346,7 +388,10 @@ def test_transition_log_and_webhook_event_routes(integrator, session):
     assert "request_payload" not in short
     with transaction(session):  # what the worker's outbox poll does before delivering
         events_core.complete_snapshots(session, session.get(Package, package.id))
-    assert integrator.get(f"{BASE}{package.id}/webhook_events/{event_id}/").json["request_payload"]["payload"]["id"] == package.id
+    assert (
+        integrator.get(f"{BASE}{package.id}/webhook_events/{event_id}/").json["request_payload"]["payload"]["id"]
+        == package.id
+    )
     assert integrator.get(f"{BASE}{other.id}/webhook_events/{event_id}/").status_code == 404
     assert session.scalar(select(func.count(WebhookEvent.id))) == 1
 

@@ -1,5 +1,6 @@
 """The issue's round trip: import a package, find it as waiting, pack it by slug, and see
 the log and the new state in both the full and the short formats."""
+
 from __future__ import annotations
 
 import json
@@ -31,7 +32,9 @@ def test_import_list_pack_by_slug_and_read_back(client, session):
     package = waiting.json["results"][0]
     assert PACK in [command["slug"] for command in package["commands"]]
 
-    ran = client.post(f"/api/v1/oms/packages/{package['id']}/command/", json={"slug": PACK, "input_parameters": {}}, headers=headers)
+    ran = client.post(
+        f"/api/v1/oms/packages/{package['id']}/command/", json={"slug": PACK, "input_parameters": {}}, headers=headers
+    )
     assert ran.status_code == 204, ran.text
 
     logs = client.get(f"/api/v1/oms/packages/{package['id']}/transition_logs/", headers=headers).json
@@ -39,7 +42,9 @@ def test_import_list_pack_by_slug_and_read_back(client, session):
     log = logs["results"][0]
     assert (log["old_state"]["enum_value"], log["new_state"]["enum_value"]) == ("100", "500")
     assert log["transition"]["slug"] == PACK and log["user"]["username"] == user.username
-    short_log = client.get(f"/api/v1/oms/packages/{package['id']}/transition_logs/short/{log['id']}/", headers=headers).json
+    short_log = client.get(
+        f"/api/v1/oms/packages/{package['id']}/transition_logs/short/{log['id']}/", headers=headers
+    ).json
     assert short_log["new_state"]["enum_value"] == "500" and "object_id" not in short_log
 
     full = client.get(f"/api/v1/oms/packages/{package['id']}/", headers=headers).json

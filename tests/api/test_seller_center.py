@@ -1,5 +1,6 @@
 """Contract tests for Seller Center Packages (/api/i2/packages/..., by package number) and
 the integration lists (/api/i1/...): shapes, filters, and writes through domain commands."""
+
 from __future__ import annotations
 
 import base64
@@ -59,28 +60,56 @@ def test_package_list_shape_and_filters(integrator, session):
 
 def test_items_by_package_number(integrator, session):
     """PKG102 lists a package's items by number; an unknown number is 404."""
-    package = factories.package(session, at=integrator.location, products=[factories.product(session, sku="AKN-1")] * 2, tax_rates=["10.00", "10.00"])
+    package = factories.package(
+        session,
+        at=integrator.location,
+        products=[factories.product(session, sku="AKN-1")] * 2,
+        tax_rates=["10.00", "10.00"],
+    )
     session.commit()
     body = integrator.get(f"{BASE}{package.number}/items/").json
     assert body["count"] == 2
-    assert body["results"][0] == {**body["results"][0], "number": _item_number(package), "product": "AKN-1",
-                                  "status": 2, "tax_rate": 0.1, "has_reservation": True}
+    assert body["results"][0] == {
+        **body["results"][0],
+        "number": _item_number(package),
+        "product": "AKN-1",
+        "status": 2,
+        "tax_rate": 0.1,
+        "has_reservation": True,
+    }
     assert integrator.get(f"{BASE}NOPE/items/").status_code == 404
 
 
 def test_update_moves_status_through_commands_and_sets_fields(integrator, session):
     """PKG103 moves a packed package to shipped through the ship command (one log) and sets
     waybill, tracking and invoice fields; an impossible status is 400 and changes nothing."""
-    package = factories.package(session, at=integrator.location, status=PackageStatus.PACKED, item_status=PackageItemStatus.PACKED)
+    package = factories.package(
+        session, at=integrator.location, status=PackageStatus.PACKED, item_status=PackageItemStatus.PACKED
+    )
     session.commit()
-    response = integrator.put(f"{BASE}{package.number}/", json={
-        "status": 4, "waybill_number": "WB-1", "tracking_number": "TRK-1", "shipping_company": "test-cargo",
-        "tracking_url": "https://track.test/TRK-1", "invoice_number": "IN-1", "delivery_date": "2026-01-02T12:00:00Z",
-    })
+    response = integrator.put(
+        f"{BASE}{package.number}/",
+        json={
+            "status": 4,
+            "waybill_number": "WB-1",
+            "tracking_number": "TRK-1",
+            "shipping_company": "test-cargo",
+            "tracking_url": "https://track.test/TRK-1",
+            "invoice_number": "IN-1",
+            "delivery_date": "2026-01-02T12:00:00Z",
+        },
+    )
     assert response.status_code == 200, response.json
     body = response.json
-    assert (body["status"], body["waybill_number"], body["tracking_number"], body["invoice_number"]) == (4, "WB-1", "TRK-1", "IN-1")
-    assert body["tracking_url"] == "https://track.test/TRK-1" and body["delivery_date"].startswith("2026-01-02T12:00:00")
+    assert (body["status"], body["waybill_number"], body["tracking_number"], body["invoice_number"]) == (
+        4,
+        "WB-1",
+        "TRK-1",
+        "IN-1",
+    )
+    assert body["tracking_url"] == "https://track.test/TRK-1" and body["delivery_date"].startswith(
+        "2026-01-02T12:00:00"
+    )
     assert _fresh(session, package).state.enum_value == PackageStatus.SHIPPED.value
     assert session.scalar(select(func.count(TransitionLog.id)).where(TransitionLog.object_id == package.id)) == 1
 
@@ -92,7 +121,9 @@ def test_update_moves_status_through_commands_and_sets_fields(integrator, sessio
 
 def test_cargo_label_is_a_base64_pdf(integrator, session):
     """PKG104 answers a PDF in base64 for a packed package and 400 before packing."""
-    packed = factories.package(session, at=integrator.location, status=PackageStatus.PACKED, item_status=PackageItemStatus.PACKED)
+    packed = factories.package(
+        session, at=integrator.location, status=PackageStatus.PACKED, item_status=PackageItemStatus.PACKED
+    )
     waiting = factories.package(session, at=integrator.location)
     session.commit()
     response = integrator.get(f"{BASE}{packed.number}/label/")
@@ -115,8 +146,15 @@ def test_change_shipping_method(integrator, session):
     factories.cargo_company(session, erp_code="fast-cargo")
     package = factories.package(session, at=integrator.location)
     session.commit()
-    assert integrator.post(f"{BASE}{package.number}/change-shipping-method/", json={"shipping_method": "fast-cargo"}).status_code == 204
-    assert integrator.get(f"{BASE}?number={package.number}").json["results"][0]["shipping_company"]["slug"] == "fast-cargo"
+    assert (
+        integrator.post(
+            f"{BASE}{package.number}/change-shipping-method/", json={"shipping_method": "fast-cargo"}
+        ).status_code
+        == 204
+    )
+    assert (
+        integrator.get(f"{BASE}?number={package.number}").json["results"][0]["shipping_company"]["slug"] == "fast-cargo"
+    )
     refused = integrator.post(f"{BASE}{package.number}/change-shipping-method/", json={"shipping_method": "nope"})
     assert refused.status_code == 400 and "shipping_method" in refused.json
 
@@ -147,12 +185,16 @@ def test_reject_some_items_or_the_whole_package(integrator, session):
     package = factories.package(session, at=integrator.location, products=[factories.product(session)] * 2)
     whole = factories.package(session, at=integrator.location)
     session.commit()
-    some = integrator.post(f"{BASE}{package.number}/reject/", json={"items": [_item_number(package)], "reason": "Unsupplied"})
+    some = integrator.post(
+        f"{BASE}{package.number}/reject/", json={"items": [_item_number(package)], "reason": "Unsupplied"}
+    )
     assert some.status_code == 204, some.json
     fresh = _fresh(session, package)
     assert fresh.state.enum_value == PackageStatus.CONTAINS_OUT_OF_STOCK.value
     assert fresh.items[0].discrepancy_reason == "Unsupplied"
-    refused = integrator.post(f"{BASE}{whole.number}/reject/", json={"items": [_item_number(whole)], "reason": "damaged"})
+    refused = integrator.post(
+        f"{BASE}{whole.number}/reject/", json={"items": [_item_number(whole)], "reason": "damaged"}
+    )
     assert refused.status_code == 204
     fresh_whole = _fresh(session, whole)
     assert fresh_whole.state.enum_value == PackageStatus.REQUIRES_REPLAN.value
@@ -176,12 +218,16 @@ def test_release_reservations_per_item_and_per_package(integrator, session):
 
 def test_refund_only_after_shipping_and_once(integrator, session):
     """PKG109 records a refund of a shipped package once; a waiting package is 400."""
-    shipped = factories.package(session, at=integrator.location, status=PackageStatus.SHIPPED, item_status=PackageItemStatus.SHIPPED)
+    shipped = factories.package(
+        session, at=integrator.location, status=PackageStatus.SHIPPED, item_status=PackageItemStatus.SHIPPED
+    )
     waiting = factories.package(session, at=integrator.location)
     session.commit()
     body = {"reason": "Unsupplied", "refund_invoice_number": "AKINON123456"}
     assert integrator.post(f"{BASE}{shipped.number}/refund/", json=body).status_code == 204
-    assert _fresh(session, shipped).extra_information["seller_center"]["refund"]["refund_invoice_number"] == "AKINON123456"
+    assert (
+        _fresh(session, shipped).extra_information["seller_center"]["refund"]["refund_invoice_number"] == "AKINON123456"
+    )
     assert integrator.post(f"{BASE}{shipped.number}/refund/", json=body).status_code == 400
     assert integrator.post(f"{BASE}{waiting.number}/refund/", json=body).status_code == 400
     assert integrator.post(f"{BASE}{waiting.number}/refund/", json={"reason": "x"}).status_code == 400

@@ -1,5 +1,6 @@
 """API tokens from the command line and the admin screen: the key is shown once, only its
 hash is kept, the scope is checked, and a revoked key stops working."""
+
 from __future__ import annotations
 
 import hashlib
@@ -60,9 +61,15 @@ def test_admin_screen_creates_shows_key_once_and_revokes(auth, client, session):
     auth.login(role=Role.ADMIN)
     page = client.get("/tokens/")
     assert page.status_code == 200 and "API tokens" in page.text
-    created = client.post("/tokens/", data={
-        "csrf_token": csrf_token_from(page.text), "user": integrator.id, "name": "Izmir ERP", "locations": [store.id],
-    })
+    created = client.post(
+        "/tokens/",
+        data={
+            "csrf_token": csrf_token_from(page.text),
+            "user": integrator.id,
+            "name": "Izmir ERP",
+            "locations": [store.id],
+        },
+    )
     assert created.status_code == 201
     assert created.headers["Cache-Control"] == "no-store"
     key = re.search(r'id="issued-key"[^>]*value="([^"]+)"', created.text).group(1)
@@ -95,7 +102,9 @@ def test_revoking_from_the_list_with_htmx_returns_the_list_partial(auth, client,
     token = create_token(session, factories.user(session, role=Role.LEAD), name="old").token
     session.commit()
     page = client.get("/tokens/")
-    response = client.post(f"/tokens/{token.id}/revoke", headers={"HX-Request": "true", "X-CSRFToken": csrf_token_from(page.text)})
+    response = client.post(
+        f"/tokens/{token.id}/revoke", headers={"HX-Request": "true", "X-CSRFToken": csrf_token_from(page.text)}
+    )
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<section class="card" id="token-list">') and "Revoked" in response.text
     assert "HX-Request" in response.headers["Vary"]

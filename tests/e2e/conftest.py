@@ -1,4 +1,5 @@
 """Playwright against a live server: the real app on a random port, in Debian's Chromium."""
+
 from __future__ import annotations
 
 import threading
@@ -37,11 +38,14 @@ def browser_context_args(browser_context_args):
 
 
 CSP_VIOLATION = "CSP violation:"
-_REPORT_CSP_VIOLATIONS = """
+_REPORT_CSP_VIOLATIONS = (
+    """
 document.addEventListener("securitypolicyviolation", (event) => {
   console.error(`%s ${event.violatedDirective} blocked ${event.blockedURI || "inline"} at ${event.sourceFile}:${event.lineNumber}`);
 });
-""" % CSP_VIOLATION  # noqa: UP031 - the script's own ${} braces rule out str.format
+"""  # noqa: UP031 - the script's own ${} braces rule out str.format
+    % CSP_VIOLATION
+)
 
 
 @pytest.fixture

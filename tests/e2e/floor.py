@@ -1,5 +1,6 @@
 """What the shop floor demands of every screen, measured in the real browser: axe-core finds
 no accessibility violation, nothing scrolls sideways, and every control is a 44 px target."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -58,7 +59,10 @@ def axe_violations(page) -> list[str]:
     result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
     return [
         f"{violation['id']} ({violation['impact']}): "
-        + "; ".join(node["target"][0] if isinstance(node["target"][0], str) else str(node["target"]) for node in violation["nodes"][:5])
+        + "; ".join(
+            node["target"][0] if isinstance(node["target"][0], str) else str(node["target"])
+            for node in violation["nodes"][:5]
+        )
         for violation in result["violations"]
     ]
 

@@ -1,4 +1,5 @@
 """The API tokens screen in a real browser: an admin issues a key and revokes it."""
+
 from __future__ import annotations
 
 import pytest

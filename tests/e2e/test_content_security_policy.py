@@ -1,5 +1,6 @@
 """The Content-Security-Policy in the real browser: it blocks injected inline script, and
 the violation watch that every browser test runs under does see such a block."""
+
 from __future__ import annotations
 
 from tests.e2e.conftest import _REPORT_CSP_VIOLATIONS, CSP_VIOLATION
@@ -38,4 +39,6 @@ def test_htmx_screens_work_with_no_violation(page, live_server, sign_in, session
     sign_in()
     page.goto(f"{live_server.url}/queue/")
     page.wait_for_timeout(300)
-    assert page.evaluate("window.htmx && htmx.config.allowEval === false && htmx.config.includeIndicatorStyles === false")
+    assert page.evaluate(
+        "window.htmx && htmx.config.allowEval === false && htmx.config.includeIndicatorStyles === false"
+    )

@@ -1,5 +1,6 @@
 """The shift lead's dashboard on a 768x1024 tablet: it fits the floor rules in English and
 Turkish, its tiles lead to the work they count, and it refreshes itself through htmx."""
+
 from __future__ import annotations
 
 import re
@@ -15,9 +16,18 @@ from tests.e2e.floor import assert_floor
 pytestmark = pytest.mark.e2e
 
 TEXT = {
-    "en": {"heading": "Dashboard", "overdue": "Overdue", "report": "Who packed what", "only": "Showing overdue packages only."},
-    "tr": {"heading": "Pano", "overdue": "Gecikmiş", "report": "Kim neyi paketledi",
-           "only": "Yalnızca gecikmiş paketler gösteriliyor."},
+    "en": {
+        "heading": "Dashboard",
+        "overdue": "Overdue",
+        "report": "Who packed what",
+        "only": "Showing overdue packages only.",
+    },
+    "tr": {
+        "heading": "Pano",
+        "overdue": "Gecikmiş",
+        "report": "Kim neyi paketledi",
+        "only": "Yalnızca gecikmiş paketler gösteriliyor.",
+    },
 }
 
 
@@ -30,7 +40,9 @@ def _store_with_a_day(session, locale: str):
     lead.locale = locale
     now = datetime.now(UTC)
     for minutes_ago, picker in ((50, pickers[0]), (35, pickers[1]), (20, pickers[0])):
-        package = factories.package(session, at=store, products=[factories.product(session), factories.product(session)])
+        package = factories.package(
+            session, at=store, products=[factories.product(session), factories.product(session)]
+        )
         run_at(session, package, PREPARE, now - timedelta(minutes=minutes_ago + 9), picker)
         run_at(session, package, PACK, now - timedelta(minutes=minutes_ago), picker)
     refused = factories.package(session, at=store)

@@ -4,6 +4,7 @@ each page passes axe-core with no violation, fits the width, and has no target u
 
 One signed-in page per role and language walks all of that role's screens at both sizes,
 and every problem found is reported at once."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -137,7 +138,9 @@ def _walk(page, base_url: str, paths: list[str]) -> list[str]:
 def test_every_screen_meets_the_floor(page, live_server, session, store_day, role, language):
     """Sign-in and every screen of the role pass axe, fit 768 and 1024 px without sideways
     scrolling and have 44 px targets, in the user's language."""
-    user = store_day["picker"] if role == "picker" else factories.user(session, role=role, locations=[store_day["store"]])
+    user = (
+        store_day["picker"] if role == "picker" else factories.user(session, role=role, locations=[store_day["store"]])
+    )
     user.locale = language
     session.commit()
     report = _walk(page, live_server.url, ["/auth/login"])

@@ -1,4 +1,5 @@
 """The print room in a real browser, with a real task-queue worker building the batch."""
+
 from __future__ import annotations
 
 import io
@@ -88,7 +89,7 @@ TABLET = [{"width": 768, "height": 1024}, {"width": 1024, "height": 768}]
 
 @pytest.mark.parametrize("size", TABLET, ids=["portrait", "landscape"])
 def test_select_all_ticks_every_waiting_package_for_one_batch(page, live_server, sign_in, session, size):
-    """"Select all" ticks every waiting package; unticking one leaves it half-ticked; ticked
+    """ "Select all" ticks every waiting package; unticking one leaves it half-ticked; ticked
     again, Print selected batches all of them."""
     page.set_viewport_size(size)
     store = factories.location(session)

@@ -1,4 +1,5 @@
 """Signing in through a real browser."""
+
 from __future__ import annotations
 
 import pytest

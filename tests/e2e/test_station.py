@@ -1,5 +1,6 @@
 """The packing station in a real browser: a picker scans with a keyboard wedge (keys + Enter
 into the focused field) and packs, marks out of stock, refuses, and scans at scanner speed."""
+
 from __future__ import annotations
 
 import pytest

@@ -3,6 +3,7 @@
 in reach, every answer has its own sound and vibration, result screens take the next
 package's scan, an ended session loses no scan silently, and every station screen passes
 the floor check (axe, no sideways scrolling, 44 px targets) in English and Turkish."""
+
 from __future__ import annotations
 
 import pytest
@@ -124,7 +125,9 @@ def test_each_panel_opens_in_view_takes_focus_and_gives_it_back(page, live_serve
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_a_wedge_scan_with_the_refuse_panel_open_is_counted_and_refuses_nothing(page, live_server, sign_in, session, size):
+def test_a_wedge_scan_with_the_refuse_panel_open_is_counted_and_refuses_nothing(
+    page, live_server, sign_in, session, size
+):
     """With a reason ticked, and again with focus on Confirm, a wedge scan counts the unit,
     the dialog stays open, and the package is not refused."""
     shirt = _shirt(session)
@@ -232,7 +235,11 @@ def test_every_outcome_has_its_own_sound_vibration_and_words(page, live_server, 
 
     answer(black_m.barcode, "counted", "Counted: Organic Cotton Crew Neck T-Shirt · Size M · Color Black")
     answer(stranger.barcode, "wrong-item", "Wrong item, not counted: Merino Wool Scarf · Size One size · Color Red")
-    answer(black_m.barcode, "over-scan", "Too many, not counted: every Organic Cotton Crew Neck T-Shirt · Size M · Color Black")
+    answer(
+        black_m.barcode,
+        "over-scan",
+        "Too many, not counted: every Organic Cotton Crew Neck T-Shirt · Size M · Color Black",
+    )
     assert black_m.barcode not in result.inner_text()
     answer("NOPE-123", "unknown-code", "Unknown code, not counted: NOPE-123")
     answer(white_s.barcode, "complete", "Size S · Color White")

@@ -1,5 +1,6 @@
 """The queue in a real browser: a scanned order number opens its package, and the list
 refreshes itself when another picker claims a package."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """The Webhooks admin screen in a real browser, against a real subscriber on 127.0.0.1."""
+
 from __future__ import annotations
 
 import pytest
