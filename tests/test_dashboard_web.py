@@ -186,6 +186,9 @@ def test_report_filters_by_picker_and_refuses_bad_input(client, auth, session):
     assert backwards.status_code == 400 and "The last day comes before the first." in backwards.text
     nobody = session.scalar(select(User.id).order_by(User.id.desc())) + 100
     assert client.get(f"/dashboard/report?picker={nobody}").status_code == 400
+    # Unicode digits pass str.isdigit() but not int(): a form error, never a 500.
+    assert client.get("/dashboard/report?picker=²").status_code == 400
+    assert client.get("/dashboard/report?page=²").status_code == 200
     assert client.get("/dashboard/report.csv?from=yesterday").status_code == 400
 
 

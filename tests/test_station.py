@@ -458,6 +458,10 @@ def test_enter_in_a_panel_keeps_it_open_and_runs_nothing(client, session, auth):
     assert kept_choice is not None and kept_choice.has_attr("checked")
     session.expire_all()
     assert package.state.enum_value == PackageStatus.PREPARING.value
+    # Unicode digits in a kept item choice pass str.isdigit() but not int(): ignored, not a 500.
+    out_of_stock = _transition_id(session, OUT_OF_STOCK)
+    odd = _post(client, package, f"/commands/{out_of_stock}", {"package_items": "²", "keep_panel": "1"}, htmx=True)
+    assert odd.status_code == 200 and not parse(odd.text).select('input[name="package_items"][checked]')
 
 
 def test_an_htmx_request_after_the_session_ended_gets_401_and_hx_redirect(client, session, auth):

@@ -59,7 +59,7 @@ def luhn_check_digit(digits: str) -> str:
 
 
 def is_valid_builtin_tracking_number(number: str) -> bool:
-    return number.isdigit() and len(number) >= 2 and luhn_check_digit(number[:-1]) == number[-1]
+    return number.isascii() and number.isdigit() and len(number) >= 2 and luhn_check_digit(number[:-1]) == number[-1]
 
 
 def next_sequence_value(session: Session, name: str) -> int:

@@ -20,6 +20,7 @@ from packing.core import dashboard as metrics
 from packing.core.catalogue import PackageStatus
 from packing.core.messages import N_
 from packing.core.models import Role, StockLocation
+from packing.core.parsing import is_ascii_int
 from packing.extensions import db
 from packing.i18n import catalogue_locale, ngettext, pgettext
 from packing.i18n import gettext as _
@@ -320,12 +321,12 @@ class ReportQuery:
         raw_picker = request.args.get("picker", "")
         self.picker_id: Optional[int] = None
         if raw_picker:
-            if raw_picker.isdigit() and int(raw_picker) in pickers:
+            if is_ascii_int(raw_picker) and int(raw_picker) in pickers:
                 self.picker_id = int(raw_picker)
             else:
                 self.errors["picker"] = _("Choose a picker from the list.")
         page = request.args.get("page", "1")
-        self.page = max(1, int(page)) if page.isdigit() and len(page) < 7 else 1
+        self.page = max(1, int(page)) if is_ascii_int(page) and len(page) < 7 else 1
 
     def _day(self, name: str, default: date) -> date:
         raw = request.args.get(name, "")

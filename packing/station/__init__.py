@@ -360,7 +360,7 @@ def run_command(package_id: int, transition_id: int):
         # Enter in a radio or checkbox submitted the form through its hidden first button:
         # not a Confirm, so the panel is shown again as it was and nothing runs.
         found = package_at_my_location(package_id)
-        chosen = {int(i) for i in parameters.get("package_items", []) if str(i).isdigit()}
+        chosen = {int(i) for i in parameters.get("package_items", []) if is_ascii_int(str(i))}
         offered = _may_act(found) and _is_offered(found, transition)
         panel = (
             _panel(found, transition, chosen, chosen_reason=parameters.get("denial_reason", "")) if offered else None
