@@ -1,6 +1,6 @@
 import gc
 
-from packing import create_app
+from packing.app import create_app
 
 app = create_app()
 

@@ -17,7 +17,7 @@ import time
 from sqlalchemy import select
 
 from bench.dataset import PICKER
-from packing import create_app
+from packing.app import create_app
 from packing.config import database_url
 from packing.core.api_tokens import create_token
 from packing.core.db import transaction

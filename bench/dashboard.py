@@ -28,7 +28,7 @@ from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.orm import Session
 
 from bench.dataset import migrate
-from packing import create_app
+from packing.app import create_app
 from packing.config import database_url
 from packing.core.catalogue import PackageItemStatus, PackageStatus, seed_catalogue
 from packing.core.models import (

@@ -23,7 +23,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from weasyprint import HTML
 
-from packing import create_app
+from packing.app import create_app
 from packing.config import database_url
 from packing.core import documents
 from packing.core.catalogue import PackageStatus, package_state

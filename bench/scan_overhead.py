@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LOOP = r"""
 import re, statistics, sys, tempfile, time, uuid
 from pathlib import Path
-from packing import create_app
+from packing.app import create_app
 from packing.core import users
 from packing.core.catalogue import seed_catalogue
 from packing.extensions import db

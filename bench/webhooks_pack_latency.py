@@ -89,7 +89,7 @@ def main() -> None:
 
     from sqlalchemy import func, select
 
-    from packing import create_app
+    from packing.app import create_app
     from packing.core import webhooks
     from packing.core.commands import execute_command
     from packing.core.db import transaction

@@ -3,6 +3,8 @@
 import os
 from pathlib import Path
 
+from packing.core.shipping import DEFAULT_TRACKING_URL_TEMPLATE
+
 INSTANCE_DIR = Path(os.environ.get("PACKING_INSTANCE_DIR", Path(__file__).resolve().parent.parent / "instance"))
 DEFAULT_SECRET_KEY = "dev-only-secret-change-me"
 
@@ -37,7 +39,7 @@ class Config:
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
     # The time zone of a stock location that names none: its "today" and the times shown.
     DEFAULT_TIME_ZONE = os.environ.get("DEFAULT_TIME_ZONE", "UTC")
-    TRACKING_URL_TEMPLATE = os.environ.get("TRACKING_URL_TEMPLATE", "https://track.example.com/{tracking_number}")
+    TRACKING_URL_TEMPLATE = os.environ.get("TRACKING_URL_TEMPLATE", DEFAULT_TRACKING_URL_TEMPLATE)
     # Failed sign-ins allowed per client address, and per username from one address (rate
     # strings: "5 per 5 minutes", "30/hour", several joined by ";"). Counted by Flask-Limiter,
     # in memory (one count per process) or in Redis when REDIS_URL is set.

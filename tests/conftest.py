@@ -15,7 +15,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, make_url, text
 
-from packing import create_app
+from packing.app import create_app
 from packing.config import database_url
 from packing.core import users
 from packing.core.catalogue import seed_catalogue

@@ -7,7 +7,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select, text
 
-from packing import create_app
+from packing.app import create_app
 from packing.core.errors import InvalidParameter
 from packing.core.models import DenialReason, Package, Transition, TransitionLog, Webhook
 from packing.core.parsing import loads_strict

@@ -28,3 +28,17 @@ def test_core_module_imports_first_without_a_cycle(path):
         [sys.executable, "-c", f"import packing.core.{path.stem}"], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_importing_the_whole_core_loads_no_flask():
+    """Every packing.core module imported together in a fresh interpreter leaves Flask and its
+    extensions out of sys.modules: the domain runs without the web framework, not only reads so.
+    (Jinja renders the documents and Werkzeug hashes passwords: libraries, not the framework.)"""
+    modules = "; ".join(f"import packing.core.{path.stem}" for path in CORE)
+    probe = (
+        f"import sys; {modules}; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'flask' or m.startswith('flask_')))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

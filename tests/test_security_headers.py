@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from packing import create_app
+from packing.app import create_app
 from packing.security import CONTENT_SECURITY_POLICY
 from tests import factories
 from tests.api.conftest import Integrator

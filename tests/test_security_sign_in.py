@@ -13,7 +13,7 @@ import itsdangerous.timed
 import pytest
 from sqlalchemy import select
 
-from packing import create_app
+from packing.app import create_app
 from packing.core import users, webhooks
 from packing.core.db import transaction
 from packing.core.events import PACKED

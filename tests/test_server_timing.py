@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from packing import create_app
+from packing.app import create_app
 
 
 def test_every_response_says_how_long_the_app_took(client):

@@ -19,7 +19,6 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from packing.config import Config
 from packing.core.catalogue import BUILTIN_CARGO_COMPANY, PackageStatus
 from packing.core.db import lock_package
 from packing.core.errors import CommandNotAllowed, InvalidParameter
@@ -83,18 +82,28 @@ def next_sequence_value(session: Session, name: str) -> int:
     return value
 
 
+DEFAULT_TRACKING_URL_TEMPLATE = "https://track.example.com/{tracking_number}"
+
+
 class BuiltinCarrier:
-    """Sequential 12-digit numbers: 11 from the shared counter and a Luhn check digit."""
+    """Sequential 12-digit numbers: 11 from the shared counter and a Luhn check digit.
+
+    Its tracking link is the cargo company's own template, else the deployment's
+    (``TRACKING_URL_TEMPLATE``, handed in by the application as a plain string).
+    """
 
     SEQUENCE = "builtin"
     DIGITS = 11
+
+    def __init__(self, tracking_url_template: str = DEFAULT_TRACKING_URL_TEMPLATE) -> None:
+        self.tracking_url_template = tracking_url_template
 
     def issue_tracking_number(self, session: Session, cargo_company: CargoCompany, package: Package) -> str:
         body = f"{next_sequence_value(session, self.SEQUENCE):0{self.DIGITS}d}"
         return body + luhn_check_digit(body)
 
     def tracking_url(self, cargo_company: CargoCompany, tracking_number: str) -> str:
-        template = cargo_company.tracking_url_template or Config.TRACKING_URL_TEMPLATE
+        template = cargo_company.tracking_url_template or self.tracking_url_template
         return template.format(tracking_number=tracking_number)
 
 

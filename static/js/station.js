@@ -270,17 +270,48 @@
   // The server renders a panel open (a section of the page, for browsers without
   // JavaScript); here it becomes a modal dialog over the station, which takes focus.
   // An open dialog has its own history entry, so the tablet's Back button closes it too.
+  // history.back() lands later (a popstate), and a panel may open again before it does: the
+  // entry is then pushed when that popstate arrives, never judged from a stale history.state.
+  const panelHistory = { entry: Boolean(history.state && history.state.stationPanel), backs: 0, wanted: false };
+
+  function givePanelAnEntry() {
+    if (panelHistory.backs) {
+      panelHistory.wanted = true;
+    } else if (!panelHistory.entry) {
+      history.pushState({ stationPanel: true }, "");
+      panelHistory.entry = true;
+    }
+  }
+
+  function dropPanelEntry() {
+    if (!panelHistory.entry) return;
+    panelHistory.entry = false;
+    panelHistory.backs += 1;
+    history.back();
+  }
+
   function showDialogs(root) {
     for (const dialog of (root || document).querySelectorAll("dialog[data-command-dialog]")) {
       if (dialog.matches(":modal")) continue;
       if (dialog.open) dialog.close();
       dialog.showModal();
-      if (!(history.state && history.state.stationPanel)) history.pushState({ stationPanel: true }, "");
+      givePanelAnEntry();
     }
   }
 
   window.addEventListener("popstate", () => {
     const dialog = openDialog();
+    if (panelHistory.backs) {
+      // Our own history.back() arriving: a dialog opened meanwhile gets its entry now.
+      panelHistory.backs -= 1;
+      if (!panelHistory.backs && panelHistory.wanted) {
+        panelHistory.wanted = false;
+        if (dialog && dialog.matches(":modal")) givePanelAnEntry();
+      }
+      return;
+    }
+    // The person's Back: it left the dialog's entry, so closing must not go back again.
+    panelHistory.entry = false;
     if (dialog && dialog.matches(":modal")) dialog.close();
   });
 
@@ -291,7 +322,7 @@
       const dialog = event.target;
       if (!dialog.matches || !dialog.matches("dialog[data-command-dialog]") || dialog.open) return;
       dialog.remove();
-      if (history.state && history.state.stationPanel) history.back();
+      if (!openDialog()) dropPanelEntry();
       focusScanField();
     },
     true,
