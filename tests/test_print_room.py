@@ -8,7 +8,7 @@ from bs4 import BeautifulSoup
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from packing.core import documents, invoicing
+from packing.core import invoicing, print_batches, print_room
 from packing.core.models import CargoCompany, PrintBatch, PrintRecord, StockLocation
 from tests import factories
 from tests.conftest import csrf_token_from
@@ -30,7 +30,7 @@ def test_print_room_lists_only_my_locations_unprinted_packed_packages(client, se
     printed = factories.packed_package(session, at=store)
     waiting = factories.package(session, at=store)
     elsewhere = factories.packed_package(session, at=factories.location(session))
-    documents.record_print(session, [printed.id], documents.LABEL, None)
+    print_room.record_print(session, [printed.id], print_room.LABEL, None)
     session.commit()
     auth.login(role="lead", location=store)
 
@@ -79,7 +79,7 @@ def test_all_packed_today_prints_todays_packed_packages(client, session, auth):
     """ "All packed today" batches every package packed today at the store, printed or not."""
     store = factories.location(session)
     packed = [factories.packed_package(session, at=store) for _ in range(2)]
-    documents.record_print(session, [packed[0].id], documents.LABEL, None)
+    print_room.record_print(session, [packed[0].id], print_room.LABEL, None)
     factories.package(session, at=store)
     session.commit()
     auth.login(role="lead", location=store)
@@ -133,10 +133,10 @@ def test_batch_progress_partial_for_htmx_and_404_for_other_stores(client, sessio
     batch is 404."""
     store = factories.location(session)
     other = factories.location(session)
-    mine = documents.create_print_batch(
+    mine = print_batches.create_print_batch(
         session, store.id, [factories.packed_package(session, at=store).id], "label", None
     )
-    theirs = documents.create_print_batch(
+    theirs = print_batches.create_print_batch(
         session, other.id, [factories.packed_package(session, at=other).id], "label", None
     )
     session.commit()
@@ -221,9 +221,9 @@ def test_printing_records_who_printed_what_then_shows_the_pdf(client, session, a
     token = csrf_token_from(_print_room(client).text)
 
     for document, document_type, view in (
-        ("label", documents.LABEL, "label.pdf"),
-        ("packing-slip", documents.PACKING_SLIP, "packing-slip.pdf"),
-        ("invoice", documents.INVOICE, "invoice.pdf"),
+        ("label", print_room.LABEL, "label.pdf"),
+        ("packing-slip", print_room.PACKING_SLIP, "packing-slip.pdf"),
+        ("invoice", print_room.INVOICE, "invoice.pdf"),
     ):
         response = _print(client, package, document, token)
         assert response.status_code == 303
@@ -384,10 +384,10 @@ def test_a_failed_batch_can_be_tried_again_and_then_builds(client, session, auth
     that did not fail is not restarted, and another store's batch is 404."""
     store = factories.location(session)
     package = factories.packed_package(session, at=store)
-    failed = documents.create_print_batch(session, store.id, [package.id], "label", None)
+    failed = print_batches.create_print_batch(session, store.id, [package.id], "label", None)
     failed.status, failed.error = "failed", "printer spool full"
     other = factories.location(session)
-    theirs = documents.create_print_batch(
+    theirs = print_batches.create_print_batch(
         session, other.id, [factories.packed_package(session, at=other).id], "label", None
     )
     theirs.status = "failed"
