@@ -124,6 +124,28 @@ def test_turkish_channel_gets_turkish_documents_and_money(session):
     assert money.format_money(Decimal("-3.5"), "chf", "tr") == "-3,50 CHF"
 
 
+@pytest.mark.parametrize(
+    ("amount", "currency", "locale", "expected"),
+    [
+        ("1234.5", "try", "en", "₺1,234.50"),
+        ("-1234.5", "TRY", "tr_TR", "-₺1.234,50"),
+        ("0", "usd", "tr", "$0,00"),
+        ("1234.5", "gbp", "de", "£1,234.50"),
+    ],
+)
+def test_amounts_read_as_the_document_language_writes_them(amount, currency, locale, expected):
+    """Amounts take their separators and sign from the document's language (one without
+    documents of its own writes as English); a lira is ₺ in either language."""
+    assert money.format_money(Decimal(amount), currency, locale) == expected
+
+
+def test_tax_rates_read_as_the_document_language_writes_them():
+    """A rate keeps the decimals it has, and its percent sign goes where the language puts it."""
+    assert money.format_rate(Decimal("18.00"), "en") == "18%"
+    assert money.format_rate(Decimal("8.50"), "tr") == "%8,5"
+    assert money.format_rate(Decimal("0.25"), "de") == "0.25%"
+
+
 def test_long_invoice_numbers_its_pages(session):
     """An invoice with many lines runs onto further pages, each numbered "Page n / N"."""
     products = [factories.product(session, name=f"Item {n}") for n in range(70)]

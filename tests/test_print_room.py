@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from bs4 import BeautifulSoup
 from pypdf import PdfReader
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from packing.core import invoicing, print_batches, print_room
-from packing.core.models import CargoCompany, PrintBatch, PrintRecord, StockLocation
+from packing.core.models import BatchStatus, CargoCompany, PrintBatch, PrintRecord, StockLocation
+from packing.documents import tasks
 from tests import factories
 from tests.conftest import csrf_token_from
 from tests.html import parse, top_level_elements
@@ -413,3 +415,44 @@ def test_a_failed_batch_can_be_tried_again_and_then_builds(client, session, auth
         client.post(f"/documents/print-room/batches/{theirs.id}/retry", data={"csrf_token": token}).status_code == 404
     )
     assert client.post(f"/documents/print-room/batches/{failed.id}/retry").status_code == 400  # no CSRF token
+
+
+def test_a_batch_that_fails_midway_keeps_its_progress_and_its_reason(session, monkeypatch):
+    """The job commits a batch's progress as it goes; when a document cannot be made the batch
+    is committed as failed, with the reason and the progress so far, nothing recorded as
+    printed, and the error raised for the queue to see."""
+    store = factories.location(session)
+    packages = [factories.packed_package(session, at=store) for _ in range(3)]
+    batch = print_batches.create_print_batch(session, store.id, [p.id for p in packages], "packing_slip", None)
+    session.commit()
+    render = print_batches.render_packing_slip_pdf
+
+    def fail_on_the_last(package):
+        if package.id == packages[-1].id:
+            raise RuntimeError("printer template missing")
+        return render(package)
+
+    monkeypatch.setattr(print_batches, "render_packing_slip_pdf", fail_on_the_last)
+    with pytest.raises(RuntimeError):
+        tasks.build_batch(session, batch.id, progress_every=1)
+    session.rollback()
+    session.expire_all()
+    assert (batch.status, batch.done, batch.error) == (BatchStatus.FAILED, 2, "printer template missing")
+    assert batch.pdf is None
+    assert session.scalar(select(func.count(PrintRecord.id))) == 0
+
+
+def test_batch_status_is_stored_as_the_text_it_always_was(session):
+    """A batch's status reads as a BatchStatus and is stored as its old text ("done"), so rows
+    written before the enum read back unchanged."""
+    store = factories.location(session)
+    batch = print_batches.create_print_batch(
+        session, store.id, [factories.packed_package(session, at=store).id], "label", None
+    )
+    session.commit()
+    tasks.build_batch(session, batch.id)
+    stored = session.execute(text("SELECT status FROM print_batch WHERE id = :id"), {"id": batch.id}).scalar_one()
+    assert stored == "done"
+    session.execute(text("UPDATE print_batch SET status = 'failed' WHERE id = :id"), {"id": batch.id})
+    session.commit()
+    assert session.get(PrintBatch, batch.id, populate_existing=True).status is BatchStatus.FAILED
