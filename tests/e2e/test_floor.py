@@ -11,10 +11,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from packing.core import documents, invoicing
+from packing.core import invoicing, labels, print_batches, print_room, shipping
 from packing.core.api_tokens import create_token
 from packing.core.catalogue import PackageStatus
 from packing.core.models import Webhook, WebhookEvent
+from packing.documents import tasks
 from tests import factories
 from tests.e2e.floor import floor_problems
 
@@ -57,14 +58,14 @@ def store_day(session):
     held = factories.package(session, at=store, status=PackageStatus.PREPARING)
     held.holder_id = picker.id
     packed = [factories.packed_package(session, at=store) for _ in range(3)]
-    documents.take_labels_to_render(session)
-    pdf = documents.render_label_pdf(packed[0])
+    shipping.take_labels_to_render(session)
+    pdf = labels.render_label_pdf(packed[0])
     for package in packed:
-        documents.store_label(session, package, pdf)
+        labels.store_label(session, package, pdf)
     invoicing.create_invoice(session, packed[0])
-    batch = documents.create_print_batch(session, store.id, [packed[1].id], documents.LABEL, None)
+    batch = print_batches.create_print_batch(session, store.id, [packed[1].id], print_room.LABEL, None)
     session.commit()
-    documents.build_print_batch(session, batch.id)
+    tasks.build_batch(session, batch.id)
 
     hook = Webhook(
         target_url="https://erp.example-retailer.com.tr/integrations/oms/webhooks/packing-station/receive",
