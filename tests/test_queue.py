@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from packing.core.catalogue import PackageStatus
 from packing.core.db import transaction
+from packing.core.queue import PAGE_SIZE
 from packing.core.scanning import run_station_command
-from packing.queue.listing import PAGE_SIZE
 from tests import factories
 from tests.conftest import csrf_token_from
 from tests.html import parse, text_of, top_level_elements

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from packing.core import scanning
+from packing.core import claims, scanning
 from packing.core.catalogue import PackageItemStatus, PackageStatus
 from packing.core.db import transaction
 from packing.core.errors import CommandNotAllowed, ConcurrentUpdate, InvalidParameter, ScanRefused
@@ -189,7 +189,7 @@ def test_another_pickers_package_takes_no_scans_or_commands(session, picker):
     other = factories.user(session, locations=picker.stock_locations)
     with pytest.raises(ScanRefused) as refused:
         _scan(session, package, shirt.barcode, "a", other)
-    assert refused.value.kind == scanning.HELD_BY_OTHER
+    assert refused.value.kind == claims.HELD_BY_OTHER
     reason = session.scalar(select(DenialReason.id).limit(1))
     with pytest.raises(CommandNotAllowed), transaction(session):
         scanning.run_station_command(
@@ -243,9 +243,9 @@ def test_taking_a_package_claims_it_in_any_open_state_and_never_from_another_pic
     waiting = factories.package(session, at=picker.stock_locations[0], products=[shirt])
     unheld = factories.package(session, at=picker.stock_locations[0], products=[shirt], status=PackageStatus.PREPARING)
     with transaction(session):
-        scanning.take_package(session, waiting.id, picker)
-        scanning.take_package(session, unheld.id, picker)
-        scanning.take_package(session, waiting.id, picker)
+        claims.take_package(session, waiting.id, picker)
+        claims.take_package(session, unheld.id, picker)
+        claims.take_package(session, waiting.id, picker)
     assert waiting.state.enum_value == PackageStatus.PREPARING.value and waiting.holder_id == picker.id
     assert unheld.holder_id == picker.id
     assert session.scalar(select(func.count(TransitionLog.id)).where(TransitionLog.object_id == waiting.id)) == 1
@@ -253,9 +253,9 @@ def test_taking_a_package_claims_it_in_any_open_state_and_never_from_another_pic
     lead = factories.user(session, role="lead", locations=picker.stock_locations)
     session.commit()
     with pytest.raises(CommandNotAllowed), transaction(session):
-        scanning.take_package(session, waiting.id, other)
+        claims.take_package(session, waiting.id, other)
     with transaction(session):
-        scanning.take_package(session, waiting.id, lead)
+        claims.take_package(session, waiting.id, lead)
     assert waiting.holder_id == picker.id
 
 
@@ -269,7 +269,7 @@ def test_a_package_nobody_holds_takes_no_scans_or_commands_until_taken(session, 
     for user in (picker, lead):
         with pytest.raises(ScanRefused) as refused:
             _scan(session, package, shirt.barcode, f"a-{user.id}", user)
-        assert refused.value.kind == scanning.NOT_HELD
+        assert refused.value.kind == claims.NOT_HELD
     reason = session.scalar(select(DenialReason.id).limit(1))
     with pytest.raises(CommandNotAllowed), transaction(session):
         scanning.run_station_command(

@@ -495,7 +495,7 @@ def test_htmx_errors_answer_as_partials_for_their_zone(client, session, auth, mo
     _open(client, package)
     missing = client.get("/station/packages/999999/commands", headers={"HX-Request": "true"})
     assert missing.status_code == 404
-    import packing.station as station
+    import packing.station.views as station
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")

@@ -16,7 +16,7 @@ from packing.core.users import authenticate, end_sessions
 from packing.extensions import db, limiter
 from packing.i18n import LOCALES, error_message
 from packing.i18n import gettext as _
-from packing.web import LOCATION_KEY, NAV_ITEMS, client_ip, render, safe_next
+from packing.web import LOCATION_KEY, client_ip, home_endpoint, render, safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 logger = logging.getLogger(__name__)
@@ -33,13 +33,6 @@ class LocationForm(FlaskForm):
 
 class LocaleForm(FlaskForm):
     locale = SelectField("Language", choices=list(LOCALES.items()))
-
-
-def home_endpoint(user) -> str:
-    for item in NAV_ITEMS:
-        if item.visible_to(user):
-            return item.endpoint
-    return "auth.account"
 
 
 def _failed(response) -> bool:
