@@ -259,6 +259,39 @@ def test_taking_a_package_claims_it_in_any_open_state_and_never_from_another_pic
     assert waiting.holder_id == picker.id
 
 
+def test_who_may_act_is_the_holder_or_a_lead_stepping_in_for_one(session, picker):
+    """may_act: the holder and a lead or admin may act on a held package, another picker may
+    not; nobody may act on a package nobody holds; no user (the system) always may."""
+    package = _claimed(session, picker, [factories.product(session)])
+    unheld = factories.package(session, at=picker.stock_locations[0])
+    other = factories.user(session, locations=picker.stock_locations)
+    lead = factories.user(session, role="lead", locations=picker.stock_locations)
+    admin = factories.user(session, role="admin", locations=picker.stock_locations)
+    session.flush()
+    assert [claims.may_act(user, package) for user in (picker, other, lead, admin, None)] == [
+        True,
+        False,
+        True,
+        True,
+        True,
+    ]
+    assert [claims.refusal_to_act(user, unheld) for user in (picker, lead, None)] == [
+        claims.NOT_HELD,
+        claims.NOT_HELD,
+        None,
+    ]
+
+
+def test_a_package_is_open_while_a_picker_still_has_work_on_it(session):
+    """is_open holds for waiting, preparing and contains-out-of-stock packages and no other state."""
+    found = {status: claims.is_open(factories.package(session, status=status)) for status in PackageStatus}
+    assert {status for status, is_open in found.items() if is_open} == {
+        PackageStatus.WAITING,
+        PackageStatus.PREPARING,
+        PackageStatus.CONTAINS_OUT_OF_STOCK,
+    }
+
+
 def test_a_package_nobody_holds_takes_no_scans_or_commands_until_taken(session, picker):
     """Scans and commands (other than the claim) on a package nobody holds are refused as
     not_held; a lead must open it too."""
