@@ -99,18 +99,16 @@ class ScanOutcome:
     @property
     def completes(self) -> bool:
         """This count was the last unit the package needed."""
-        units = len(active_items(self.package))
-        return not self.undone and units > 0 and len(self.counting_scans) == units
+        return not self.undone and _gate_opens(len(active_items(self.package)), len(self.counting_scans))
 
     @property
     def may_change_pack_gate(self) -> bool:
         """Whether the pack gate may now differ from what the screen showed before: it is
         open (this scan, or the first try of a repeated one, completed the package), or this
         undo closed it. Other scans leave the commands as they were."""
-        units = len(active_items(self.package))
-        if self.undone:
-            return len(self.counting_scans) + 1 == units
-        return units > 0 and len(self.counting_scans) == units
+        # An undo closed the gate if the package was complete just before it.
+        scanned = len(self.counting_scans) + (1 if self.undone else 0)
+        return _gate_opens(len(active_items(self.package)), scanned)
 
 
 # Everything a scan or the station's item list reads, joined into the package's own query
@@ -190,8 +188,12 @@ def units_to_scan(counts: Sequence[ProductCount]) -> int:
 
 
 def pack_gate_open(counts: Sequence[ProductCount]) -> bool:
+    return _gate_opens(sum(count.expected for count in counts), sum(count.scanned for count in counts))
+
+
+def _gate_opens(units: int, scanned: int) -> bool:
     """The pack gate: the package has active items and every one of them is scanned."""
-    return bool(counts) and not units_to_scan(counts)
+    return units > 0 and scanned == units
 
 
 def all_scanned(session: Session, package: Package) -> bool:

@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from packing.core import charts
 from packing.core import dashboard as metrics
+from packing.core import queue as queue_filters
 from packing.core.catalogue import PackageStatus
 from packing.core.messages import N_
 from packing.core.models import Role, StockLocation
@@ -95,7 +96,7 @@ def _tiles(numbers: metrics.Tiles, linked: bool) -> list[Tile]:
             "packed_today",
             _("Packed today"),
             numbers.packed_today,
-            queue(state="all", today=PackageStatus.PACKED.value),
+            queue(state=queue_filters.ALL, today=PackageStatus.PACKED.value),
             tone="ok",
         ),
         Tile(
@@ -109,19 +110,19 @@ def _tiles(numbers: metrics.Tiles, linked: bool) -> list[Tile]:
             "shipped_today",
             _("Shipped today"),
             numbers.shipped_today,
-            queue(state="all", today=PackageStatus.SHIPPED.value),
+            queue(state=queue_filters.ALL, today=PackageStatus.SHIPPED.value),
         ),
         Tile(
             "refused_today",
             _("Refused today"),
             numbers.refused_today,
-            queue(state="all", today=PackageStatus.REQUIRES_REPLAN.value),
+            queue(state=queue_filters.ALL, today=PackageStatus.REQUIRES_REPLAN.value),
         ),
         Tile(
             "out_of_stock_today",
             _("Out of stock today"),
             numbers.out_of_stock_today,
-            queue(state="all", today=PackageStatus.CONTAINS_OUT_OF_STOCK.value),
+            queue(state=queue_filters.ALL, today=PackageStatus.CONTAINS_OUT_OF_STOCK.value),
         ),
     ]
 
