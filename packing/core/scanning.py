@@ -196,10 +196,6 @@ def _gate_opens(units: int, scanned: int) -> bool:
     return units > 0 and scanned == units
 
 
-def all_scanned(session: Session, package: Package) -> bool:
-    return pack_gate_open(product_counts(session, package))
-
-
 def record_scan(
     session: Session, package_id: int, code: str, client_scan_id: str, user: Optional[User] = None
 ) -> ScanOutcome:
