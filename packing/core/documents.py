@@ -47,6 +47,7 @@ from packing.core.models import (
     User,
     utcnow,
 )
+from packing.core.observers import observe_label_rendering
 from packing.core.shipping import LABELS_TO_RENDER, create_shipment
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "labels"
@@ -193,6 +194,7 @@ def render_label_html(package: Package, printed_at: Optional[datetime] = None) -
     )
 
 
+@observe_label_rendering
 def render_label_pdf(package: Package, printed_at: Optional[datetime] = None) -> bytes:
     return html_to_pdf(render_label_html(package, printed_at), (_label_stylesheet(),))
 
