@@ -12,7 +12,10 @@ all day long:
 
 The database is built with bench/dataset.py (100k packages) unless it already holds them.
 Both servers run ``gunicorn --workers 2`` (sync workers); the runs alternate app / bare,
-case by case, and each figure is the median over the rounds. The load generator is ours
+case by case, and each figure is the median over the rounds. Beside the wall-clock figures,
+which on a shared machine mostly measure the wait for a core, it reports the CPU time each
+request cost the gunicorn workers (and the PostgreSQL backends), read from /proc: the
+figure to size servers by (requests per second per core = 1000 / CPU ms per request). The load generator is ours
 (no wrk here): processes of threads, each thread one HTTP/1.1 connection sending its next
 request as soon as the answer arrives; the bare app's numbers are its ceiling on this
 machine (it shares the cores with the servers).
@@ -36,7 +39,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, inspect, select
+from sqlalchemy import create_engine, func, inspect, select, text
 
 from bench.api_package_list import _keys
 from bench.dataset import PICKER, PICKER_LOCATION, PICKER_PASSWORD, build, migrate
@@ -107,6 +110,39 @@ class Gunicorn:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=60)
+
+    def pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        return [self.process.pid, *map(int, children)]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used (Linux /proc): on a shared machine
+    the time a request costs, where its wall time is mostly waiting for a core."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def database_server_pids(url: str) -> list[int]:
+    """The PostgreSQL backends serving the benchmark's database (on this host), whose CPU
+    time is the database's share of a request; none for SQLite, which runs in the worker."""
+    if not url.startswith("postgres"):
+        return []
+    engine = create_engine(database_url(url))
+    with engine.connect() as connection:
+        pids = list(
+            connection.scalars(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            )
+        )
+    engine.dispose()
+    return pids
 
 
 # --- Load generator -------------------------------------------------------------------------
@@ -327,11 +363,17 @@ def main() -> None:
                 if round_number % 2:
                     order.reverse()
                 for kind, server in order:
+                    database_pids = database_server_pids(args.url) if kind == "app" else []
+                    app_cpu, database_cpu = cpu_seconds(server.pids()), cpu_seconds(database_pids)
                     outcome = load(server.port, case, args.seconds, args.processes, args.connections, kind == "app")
+                    requests_made = max(1, round(outcome["rps"] * args.seconds))
+                    outcome["cpu_ms"] = (cpu_seconds(server.pids()) - app_cpu) * 1000 / requests_made
+                    outcome["db_cpu_ms"] = (cpu_seconds(database_pids) - database_cpu) * 1000 / requests_made
                     results[case.name][kind].append(outcome)
                     print(
                         f"round {round_number + 1} {case.name:<28} {kind:<4} {outcome['rps']:8.1f} req/s"
-                        f"  p50 {outcome['p50']:7.1f} ms  p99 {outcome['p99']:7.1f} ms  errors {outcome['errors']}",
+                        f"  p50 {outcome['p50']:7.1f} ms  p99 {outcome['p99']:7.1f} ms  errors {outcome['errors']}"
+                        f"  CPU/request {outcome['cpu_ms']:.1f} ms + database {outcome['db_cpu_ms']:.1f} ms",
                         flush=True,
                     )
     finally:
@@ -353,7 +395,8 @@ def main() -> None:
         print(
             f"| {name} | {app_rps:.0f} | {median(kinds['app'], 'p50'):.1f} / {median(kinds['app'], 'p99'):.1f}"
             f" | {bare_rps:.0f} | {median(kinds['bare'], 'p50'):.1f} / {median(kinds['bare'], 'p99'):.1f}"
-            f" | {app_rps / bare_rps:.2f} |"
+            f" | {app_rps / bare_rps:.2f} | {median(kinds['app'], 'cpu_ms'):.1f}"
+            f" (+ {median(kinds['app'], 'db_cpu_ms'):.1f}) | {median(kinds['bare'], 'cpu_ms'):.1f} |"
         )
     errors = sum(run["errors"] for kinds in results.values() for runs in kinds.values() for run in runs)
     print(f"unexpected answers or broken connections: {errors}")
