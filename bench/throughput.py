@@ -388,8 +388,11 @@ def main() -> None:
         f"{args.workers} sync workers, {args.processes}x{args.connections} connections,"
         f" {args.rounds} rounds of {args.seconds:g} s, medians; {args.url.split('://')[0]}"
     )
-    print("| request | app req/s | app p50 / p99 ms | bare req/s | bare p50 / p99 ms | app / bare |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print(
+        "| request | app req/s | app p50 / p99 ms | bare req/s | bare p50 / p99 ms | app / bare"
+        " | app CPU ms/req (+ database) | bare CPU ms/req |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, kinds in results.items():
         app_rps, bare_rps = median(kinds["app"], "rps"), median(kinds["bare"], "rps")
         print(
