@@ -36,6 +36,7 @@ from packing.core.models import (
     TransitionLog,
     User,
 )
+from packing.core.observers import observe_commands
 from packing.core.parsing import is_ascii_int, parse_id, parse_text
 
 
@@ -87,6 +88,7 @@ def resolve_transition(session: Session, transition_or_slug: Transition | int | 
     return transition
 
 
+@observe_commands
 def execute_command(
     session: Session,
     package: Package | int,

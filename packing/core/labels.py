@@ -17,6 +17,7 @@ from packing.core.catalogue import PACKED_STATES, active_items
 from packing.core.db import lock_package
 from packing.core.errors import InvalidParameter, NotFound
 from packing.core.models import Package, ShippingLabel, utcnow
+from packing.core.observers import observe_label_rendering
 from packing.core.rendering import address_lines, html_to_pdf, language_helpers, stylesheet, templates
 from packing.core.shipping import create_shipment
 
@@ -51,6 +52,7 @@ def render_label_html(package: Package, printed_at: Optional[datetime] = None) -
     )
 
 
+@observe_label_rendering
 def render_label_pdf(package: Package, printed_at: Optional[datetime] = None) -> bytes:
     return html_to_pdf(render_label_html(package, printed_at), (_label_stylesheet(),))
 

@@ -33,6 +33,7 @@ from packing.core.models import (
     User,
     utcnow,
 )
+from packing.core.observers import observe_scans
 
 WRONG_ITEM = "wrong_item"
 UNKNOWN_CODE = "unknown_code"
@@ -196,6 +197,7 @@ def _gate_opens(units: int, scanned: int) -> bool:
     return units > 0 and scanned == units
 
 
+@observe_scans
 def record_scan(
     session: Session, package_id: int, code: str, client_scan_id: str, user: Optional[User] = None
 ) -> ScanOutcome:
@@ -234,6 +236,7 @@ def _prepare_count(session: Session, package_id: int, client_scan_id: str, user:
     return package, recorded, repeated
 
 
+@observe_scans
 def record_manual(
     session: Session, package_id: int, product_id: int, client_scan_id: str, user: Optional[User] = None
 ) -> ScanOutcome:
