@@ -16,6 +16,7 @@ from typing import Any, Optional
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from packing.core import gs1
 from packing.core.catalogue import OPEN_PACKAGE_STATES, CommandType, PackageStatus, active_items
 from packing.core.commands import CommandResult, execute_command, resolve_transition
 from packing.core.db import lock_package
@@ -41,6 +42,7 @@ NOT_OPEN = "not_open"
 HELD_BY_OTHER = "held_by_other"
 NOT_HELD = "not_held"
 NOTHING_TO_UNDO = "nothing_to_undo"
+PACKAGE_LABEL = "package_label"
 
 _OPEN_VALUES = frozenset(status.value for status in OPEN_PACKAGE_STATES)
 
@@ -202,13 +204,44 @@ def record_scan(
     package, recorded, repeated = _prepare_count(session, package_id, client_scan_id, user)
     if repeated:
         return repeated
-    items = [item for item in active_items(package) if _matches(item.order_item.product, code)]
+    items = _items_for(package, code)
+    product_code = code
     if not items:
-        known = _known_product(session, code)
+        items, product_code = _items_for_gs1(session, package, code)
+    if not items:
+        known = _known_product(session, product_code)
         if known is not None:
             raise ScanRefused("{code} is not in this package.", code=code, kind=WRONG_ITEM, product=known)
         raise ScanRefused("{code} is not a barcode we know.", code=code, kind=UNKNOWN_CODE)
     return _count_one(session, package, recorded, items, client_scan_id, code, is_manual=False, user=user)
+
+
+def _items_for(package: Package, code: str) -> list[PackageItem]:
+    return [item for item in active_items(package) if _matches(item.order_item.product, code)]
+
+
+def _items_for_gs1(session: Session, package: Package, code: str) -> tuple[list[PackageItem], str]:
+    """The package's items a GS1 code's GTIN names, with the form of the GTIN that found
+    them (or a known product); an SSCC labels a package, not an item, and is not counted."""
+    found = gs1.parse(code)
+    if found is None or _known_product(session, code) is not None:
+        return [], code
+    if found.gtin is None:
+        if found.sscc is not None:
+            raise ScanRefused(
+                "{code} is a package label (SSCC), not an item: not counted. Scan it on the queue to open it.",
+                code=code,
+                kind=PACKAGE_LABEL,
+            )
+        raise ScanRefused(
+            "{code} is a GS1 code without a product number (GTIN): not counted.", code=code, kind=gs1.NO_GTIN
+        )
+    forms = gs1.gtin_forms(found.gtin)
+    for form in forms:
+        items = _items_for(package, form)
+        if items:
+            return items, form
+    return [], next((form for form in forms if _known_product(session, form) is not None), found.gtin)
 
 
 def _prepare_count(session: Session, package_id: int, client_scan_id: str, user: Optional[User]):
