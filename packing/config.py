@@ -69,6 +69,8 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(1024 * 1024)))
     # What a 503 tells clients to wait when the database cannot be reached.
     DATABASE_RETRY_AFTER_SECONDS = int(os.environ.get("DATABASE_RETRY_AFTER_SECONDS", "30"))
+    # How long a code the camera keeps seeing counts only once (a label held in view).
+    CAMERA_BLANKING_SECONDS = float(os.environ.get("CAMERA_BLANKING_SECONDS", "1.5"))
     TESTING = False
     DEBUG = False
 

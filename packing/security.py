@@ -19,7 +19,9 @@ from packing.extensions import limiter
 CONTENT_SECURITY_POLICY = "; ".join(
     (
         "default-src 'self'",
-        "script-src 'self'",
+        # The camera's barcode reader is ZXing compiled to WebAssembly (static/vendor):
+        # compiling wasm needs this, and it allows no eval of JavaScript.
+        "script-src 'self' 'wasm-unsafe-eval'",
         "style-src 'self'",
         "img-src 'self'",
         "connect-src 'self'",
@@ -36,7 +38,7 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    "Permissions-Policy": "camera=(self), microphone=(), geolocation=(), payment=()",
 }
 # A session's cookie is signed anew (its idle time starts over) at most this often.
 SESSION_RENEWAL_SECONDS = 60
