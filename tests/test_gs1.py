@@ -35,7 +35,9 @@ def test_variable_fields_end_at_a_group_separator():
     assert gs1.parse(f"]d201{GTIN}10AB12\x1d21X1").elements == (("01", GTIN), ("10", "AB12"), ("21", "X1"))
 
 
-@pytest.mark.parametrize("code", ["8690000000001", "TSH-RED-M", "0112345", f"01{GTIN[:-1]}3", "(nope)"])
+@pytest.mark.parametrize(
+    "code", ["8690000000001", "0000000000000", "TSH-RED-M", "0112345", f"01{GTIN[:-1]}3", "(nope)"]
+)
 def test_codes_that_are_not_gs1_are_left_alone(code):
     """A store's EAN, a SKU, a bare code with a broken GTIN check digit: not GS1 at all."""
     assert gs1.parse(code) is None

@@ -127,7 +127,8 @@ def _parse_bare(code: str) -> Optional[Gs1Code]:
     if ai not in ("00", "01"):
         return None
     length, _fixed = _KNOWN[ai]
-    if not check_digit_ok(code[2 : 2 + length]):
+    value = code[2 : 2 + length]
+    if len(value) != length or not check_digit_ok(value):
         return None
     return _parse_elements(code, code)
 

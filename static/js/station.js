@@ -201,7 +201,6 @@
       }
       document.documentElement.dataset.offline = "true";
     }
-    for (const scan of outbox) keep(scan);
     clearTimeout(retryTimer);
     retryTimer = setTimeout(sendWaiting, RETRY_MS);
   }
@@ -333,10 +332,9 @@
     }
     const scan = { id: newScanId(), url: form.dataset.scanUrl, code, at: Date.now() };
     outbox.push(scan);
-    if (offline) {
-      keep(scan);
-      feedback("waiting");
-    }
+    // Kept at once: a reload during the retries must not lose it.
+    keep(scan);
+    if (offline) feedback("waiting");
     showPending();
     if (!offline) sendWaiting();
   }

@@ -159,6 +159,7 @@ def test_scans_made_offline_wait_and_are_all_counted_in_order_once_back(page, li
     page.context.set_offline(True)
     for code in codes:
         _wedge(page, code)
+    expect(page.locator("#scan-waiting")).to_be_visible()
     expect(page.locator("#scan-waiting")).to_have_text("10 scans waiting to send")
     expect(page.locator("#scan-progress")).to_have_text("Scanned 0 of 10")
     expect(page.locator("#connection-error")).to_contain_text("commands need the server")
@@ -178,8 +179,10 @@ def test_waiting_scans_survive_a_reload_while_offline(page, live_server, session
     page.context.set_offline(True)
     for code in codes:
         _wedge(page, code)
+    expect(page.locator("#scan-waiting")).to_be_visible()
     expect(page.locator("#scan-waiting")).to_have_text("4 scans waiting to send")
     page.reload()
+    expect(page.locator("#scan-waiting")).to_be_visible()
     expect(page.locator("#scan-waiting")).to_have_text("4 scans waiting to send")
     page.context.set_offline(False)
     expect(page.locator("#scan-progress")).to_have_text("Scanned 4 of 4")
@@ -233,6 +236,7 @@ def test_scans_made_while_the_server_is_down_are_counted_once_it_is_back(page, a
         server.stop()
         for code in codes:
             _wedge(page, code)
+        expect(page.locator("#scan-waiting")).to_be_visible()
         expect(page.locator("#scan-waiting")).to_have_text("10 scans waiting to send")
         assert _codes(session, package) == []
         server.restart()
