@@ -20,6 +20,7 @@
     offline: "No connection to the server. Scans wait on this tablet and are sent when it answers; commands need the server and cannot run until then.",
     waitingOne: "1 scan waiting to send",
     waitingMany: "{n} scans waiting to send",
+    refusedAfterWaiting: "Sent when the connection came back: {refusals}",
     commandOffline: "Not done: a command needs the server's answer and is not kept while offline. Try again when the connection is back.",
     ...(messagesBlock ? JSON.parse(messagesBlock.textContent) : {}),
   };
@@ -200,7 +201,9 @@
         banner.textContent = say("offline");
       }
       document.documentElement.dataset.offline = "true";
+      feedback("waiting");
     }
+    for (const scan of outbox) scan.waited = true;
     clearTimeout(retryTimer);
     retryTimer = setTimeout(sendWaiting, RETRY_MS);
   }
@@ -284,6 +287,17 @@
       if (response.headers.get("HX-Trigger")) htmx.trigger(document.body, response.headers.get("HX-Trigger"));
       announceOutcome(document.getElementById("scan-zone"));
     }
+    // A backlog's answers replace one another in a blink: its refusals are told again after.
+    if (scan.waited && !response.ok) {
+      const refusal = new DOMParser().parseFromString(answer, "text/html").querySelector("#scan-result");
+      if (refusal) refusedAfterWaiting.push(refusal.textContent.replace(/\s+/g, " ").replace("✖", "").trim());
+    }
+  }
+
+  const refusedAfterWaiting = [];
+  function tellRefusedAfterWaiting() {
+    if (!refusedAfterWaiting.length) return;
+    showProblem(say("refusedAfterWaiting", { refusals: refusedAfterWaiting.splice(0).join(" · ") }), "refused");
   }
 
   async function sendWaiting() {
@@ -304,6 +318,7 @@
         if (outbox[0] === scan) outbox.shift();
         forget(scan);
       }
+      tellRefusedAfterWaiting();
     } finally {
       sending = false;
       showPending();
@@ -334,7 +349,10 @@
     outbox.push(scan);
     // Kept at once: a reload during the retries must not lose it.
     keep(scan);
-    if (offline) feedback("waiting");
+    if (offline) {
+      scan.waited = true;
+      feedback("waiting");
+    }
     showPending();
     if (!offline) sendWaiting();
   }
@@ -370,7 +388,9 @@
     if (!kept.length) return;
     kept.sort((a, b) => a.at - b.at);
     const known = new Set(outbox.map((scan) => scan.id));
-    const earlier = kept.filter((scan) => !known.has(scan.id)).map((scan) => ({ ...scan, kept: Promise.resolve() }));
+    const earlier = kept
+      .filter((scan) => !known.has(scan.id))
+      .map((scan) => ({ ...scan, kept: Promise.resolve(), waited: true }));
     outbox.unshift(...earlier);
     offline = false;
     showPending();
@@ -546,9 +566,13 @@
 
   // Commands are never kept for later: they need the server's answer (is the package still
   // open, did the carrier take it), so offline the station says they did not run.
-  document.addEventListener("htmx:sendError", () => showProblem(say("commandOffline")));
+  const isCommand = (event) => (event.detail.requestConfig || {}).verb !== "get";
+  document.addEventListener("htmx:sendError", (event) => {
+    if (isCommand(event)) showProblem(say("commandOffline"));
+    else feedback("error");
+  });
   document.addEventListener("htmx:responseError", (event) => {
-    if (UNREACHABLE.has(event.detail.xhr.status)) showProblem(say("commandOffline"));
+    if (isCommand(event) && UNREACHABLE.has(event.detail.xhr.status)) showProblem(say("commandOffline"));
   });
 
   document.addEventListener("DOMContentLoaded", () => {

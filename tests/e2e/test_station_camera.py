@@ -18,6 +18,7 @@ from tests.e2e.camera_video import code_image, write_y4m
 pytestmark = pytest.mark.e2e
 
 GTIN = "09506000134352"
+SSCC = "106141411234567897"
 
 
 def _wedge(page, code: str) -> None:
@@ -33,13 +34,17 @@ def _package(session, products):
     return package, picker
 
 
-def _open(page, base_url, picker, package):
-    """Signs in and opens the package from the queue by its number."""
+def _sign_in(page, base_url, picker):
     page.goto(f"{base_url}/auth/login")
     page.get_by_label("Username").fill(picker.username)
     page.get_by_label("Password").fill(factories.PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#queue-scan")).to_be_focused()
+
+
+def _open(page, base_url, picker, package):
+    """Signs in and opens the package from the queue by its number."""
+    _sign_in(page, base_url, picker)
     _wedge(page, package.number)
     expect(page.locator("#scan-field")).to_be_focused()
 
@@ -102,6 +107,18 @@ def test_a_gs1_datamatrix_in_front_of_the_camera_counts_its_gtin(camera_page, li
     assert len(_codes(session, package)) == 1
 
 
+def test_an_sscc_shown_to_the_camera_on_the_queue_opens_the_package_it_labels(camera_page, live_server, session):
+    """On the queue, a GS1-128 with (00) read by the camera opens and claims the package that SSCC labels."""
+    package, picker = _package(session, [factories.product(session)])
+    package.number = SSCC
+    session.commit()
+    page = camera_page([(code_image(f"(00){SSCC}", "Code128", gs1=True), 2)])
+    _sign_in(page, live_server.url, picker)
+    page.get_by_role("button", name="Camera").click()
+    expect(page.get_by_role("heading", name=f"Package {SSCC}")).to_be_visible()
+    expect(page.get_by_text(f"Held by {picker.username}")).to_be_visible()
+
+
 def test_a_gs1_128_from_the_wedge_counts_its_gtin(page, live_server, session):
     """A wedge scanner sending a GS1-128 with its symbology identifier counts the GTIN's product."""
     pills = factories.product(session, barcode=GTIN[1:])
@@ -162,6 +179,7 @@ def test_scans_made_offline_wait_and_are_all_counted_in_order_once_back(page, li
     expect(page.locator("#scan-waiting")).to_be_visible()
     expect(page.locator("#scan-waiting")).to_have_text("10 scans waiting to send")
     expect(page.locator("#scan-progress")).to_have_text("Scanned 0 of 10")
+    expect(page.locator("html")).to_have_attribute("data-feedback", "waiting")
     expect(page.locator("#connection-error")).to_contain_text("commands need the server")
     assert _codes(session, package) == []
     page.context.set_offline(False)
@@ -171,21 +189,25 @@ def test_scans_made_offline_wait_and_are_all_counted_in_order_once_back(page, li
 
 
 def test_waiting_scans_survive_a_reload_while_offline(page, live_server, session):
-    """Offline, the station reloads from the service worker's copy with its waiting scans, then sends them."""
+    """Offline, the station reloads from the service worker's copy with its waiting scans, then
+    sends them: the good ones count, a refused one is told once they are all back."""
     products, codes = _burst(session, 4)
     package, picker = _package(session, [product for product in products for _ in range(2)])
     _open(page, live_server.url, picker, package)
     _wait_for_offline_copy(page)
     page.context.set_offline(True)
-    for code in codes:
+    for code in [*codes[:2], "NOPE-15", *codes[2:]]:
         _wedge(page, code)
     expect(page.locator("#scan-waiting")).to_be_visible()
-    expect(page.locator("#scan-waiting")).to_have_text("4 scans waiting to send")
+    expect(page.locator("#scan-waiting")).to_have_text("5 scans waiting to send")
     page.reload()
     expect(page.locator("#scan-waiting")).to_be_visible()
-    expect(page.locator("#scan-waiting")).to_have_text("4 scans waiting to send")
+    expect(page.locator("#scan-waiting")).to_have_text("5 scans waiting to send")
     page.context.set_offline(False)
     expect(page.locator("#scan-progress")).to_have_text("Scanned 4 of 4")
+    expect(page.locator("#connection-error")).to_have_text(
+        "Sent when the connection came back: Unknown code, not counted: NOPE-15 is not a barcode we know."
+    )
     assert _codes(session, package) == codes
 
 
