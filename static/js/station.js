@@ -245,8 +245,8 @@
 
   let signInTimer;
   function sessionEnded(codes, redirect) {
-    for (const code of codes.slice(0, -1)) rememberNotCounted(code);
-    const all = rememberNotCounted(codes[codes.length - 1]);
+    let all = [];
+    for (const code of codes) all = rememberNotCounted(code);
     showProblem(say("sessionEnded", { codes: all.join(", ") }));
     if (redirect && !signInTimer) signInTimer = setTimeout(() => window.location.assign(redirect), 1500);
   }
