@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import statistics
 import tempfile
 import threading
 from pathlib import Path
@@ -24,6 +23,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
+from bench.station_latency import summary
 from packing.app import create_app
 from packing.core.catalogue import seed_catalogue
 from packing.extensions import db
@@ -57,18 +57,6 @@ WATCH = """
   });
 }
 """
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
-
-
-def line(name: str, millis: list[float]) -> str:
-    return (
-        f"{name:<34} n={len(millis):>3}  median {statistics.median(millis):6.1f} ms"
-        f"  p95 {percentile(millis, 0.95):6.1f} ms  max {max(millis):6.1f} ms"
-    )
 
 
 def build(app, reads: int):
@@ -138,8 +126,8 @@ def main() -> None:
         to_count.append(answer - arrivals[-1])
         to_read.append(read[-1] - arrivals[-1])
     to_count, to_read = to_count[: options.reads], to_read[: options.reads]
-    print(line("code in view -> read by the camera", to_read))
-    print(line("code in view -> count on screen", to_count))
+    print(summary("code in view -> read by the camera", to_read))
+    print(summary("code in view -> count on screen", to_count))
 
 
 if __name__ == "__main__":
