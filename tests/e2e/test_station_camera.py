@@ -162,12 +162,22 @@ def _burst(session, count=10):
     return products, [product.barcode for product in products for _ in range(2)]
 
 
+def _until(page, script: str) -> None:
+    """Waits until the (async) script is true: wait_for_function takes a promise for true."""
+    for _ in range(200):
+        if page.evaluate(script):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"never true: {script}")
+
+
 def _wait_for_offline_copy(page):
     """The service worker controls the page and keeps a copy of it."""
-    page.wait_for_function(
+    _until(
+        page,
         "async () => !!navigator.serviceWorker.controller"
         " && !!(await caches.match(location.href, { ignoreVary: true }))"
-        " && !!(await caches.match(document.querySelector('script[src*=\"station.js\"]').src))"
+        " && !!(await caches.match(document.querySelector('script[src*=\"station.js\"]').src))",
     )
 
 
@@ -269,3 +279,13 @@ def test_scans_made_while_the_server_is_down_are_counted_once_it_is_back(page, a
         assert _codes(session, package) == codes
     finally:
         server.stop()
+
+
+def test_signing_out_drops_the_pages_kept_for_offline(page, live_server, session):
+    """The service worker's copies of station pages (customers' names) go when the picker signs out."""
+    package, picker = _package(session, [factories.product(session)])
+    _open(page, live_server.url, picker, package)
+    _wait_for_offline_copy(page)
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(lambda url: "/auth/login" in url)
+    _until(page, "async () => !(await caches.has('packing-pages-v1'))")
