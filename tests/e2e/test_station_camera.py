@@ -201,6 +201,21 @@ def test_scans_made_offline_wait_and_are_all_counted_in_order_once_back(page, li
     assert _codes(session, package) == codes
 
 
+def test_scans_answered_by_a_proxys_502_wait_and_count_once_the_app_answers(page, live_server, session):
+    """A proxy answering 502 (the app restarting behind it) makes scans wait, not fail; then they count."""
+    products, codes = _burst(session, 4)
+    package, picker = _package(session, [product for product in products for _ in range(2)])
+    _open(page, live_server.url, picker, package)
+    page.route("**/scans", lambda route: route.fulfill(status=502, body="Bad Gateway"))
+    for code in codes:
+        _wedge(page, code)
+    expect(page.locator("#scan-waiting")).to_be_visible()
+    expect(page.locator("#scan-waiting")).to_have_text("4 scans waiting to send")
+    page.unroute("**/scans")
+    expect(page.locator("#scan-progress")).to_have_text("Scanned 4 of 4")
+    assert _codes(session, package) == codes
+
+
 def test_waiting_scans_survive_a_reload_while_offline(page, live_server, session):
     """Offline, the station reloads from the service worker's copy with its waiting scans, then
     sends them: the good ones count, a refused one is told once they are all back."""
