@@ -78,6 +78,8 @@ class Config:
     # "json": one JSON object per log line, for a log collector; anything else: plain text.
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # How long a code the camera keeps seeing counts only once (a label held in view).
+    CAMERA_BLANKING_SECONDS = float(os.environ.get("CAMERA_BLANKING_SECONDS", "1.5"))
     TESTING = False
     DEBUG = False
 
