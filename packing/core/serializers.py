@@ -9,6 +9,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Optional
@@ -42,13 +45,46 @@ CONTENT_TYPES = {"OrderStatus": 3, "PackageStatus": 4, "PackageItemStatus": 5}
 PACKAGE_CONTENT_TYPE = {"id": 4, "app_label": "packages", "model": "package"}
 
 
-def iso(value: Optional[datetime]) -> Optional[str]:
+# The catalogue language ("en-us", "tr-tr") that state names and command labels are written in:
+# the API answers in the request's language; webhook payloads are always English.
+CATALOGUE_LANGUAGE: ContextVar[str] = ContextVar("catalogue_language", default="en-us")
+
+
+@contextmanager
+def catalogue_language(language: str) -> Iterator[None]:
+    token = CATALOGUE_LANGUAGE.set(language)
+    try:
+        yield
+    finally:
+        CATALOGUE_LANGUAGE.reset(token)
+
+
+def translated(translations: Optional[dict], key: str, default: str) -> str:
+    """``key`` of the catalogue row's translations in the current language, else ``default``."""
+    return ((translations or {}).get(CATALOGUE_LANGUAGE.get()) or {}).get(key) or default
+
+
+# Each reference writes its times in UTC with a Z, to its own precision: the OMS guide to the
+# microsecond, Seller Center (i2) to the millisecond, the i1 reference to the second.
+OMS_TIME, SELLER_CENTER_TIME, INTEGRATION_TIME = "microseconds", "milliseconds", "seconds"
+
+
+def iso(value: Optional[datetime], timespec: str = OMS_TIME) -> Optional[str]:
     if value is None:
         return None
     if value.tzinfo is None:  # SQLite hands back naive datetimes; every stored time is UTC
         value = value.replace(tzinfo=UTC)
-    text = value.isoformat()
-    return text.replace("+00:00", "Z")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec=timespec) + "Z"
+
+
+def range_bound(value: Optional[datetime]) -> Optional[str]:
+    """A delivery range's bound as the guide writes it: seconds and a ``+0000`` offset
+    (PostgreSQL's tstzrange text as Django REST framework answers it)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
 def money(value: Optional[Decimal]) -> Optional[str]:
@@ -84,7 +120,7 @@ def state(value: Optional[State]) -> Optional[dict[str, Any]]:
         "created_date": iso(value.created_date),
         "modified_date": iso(value.modified_date),
         "translations": value.translations,
-        "name": value.name,
+        "name": translated(value.translations, "name", value.name),
         "config": value.config,
         "enum_class": value.enum_class,
         "enum_value": value.enum_value,
@@ -93,7 +129,12 @@ def state(value: Optional[State]) -> Optional[dict[str, Any]]:
 
 
 def state_brief(value: State) -> dict[str, Any]:
-    return {"id": value.id, "name": value.name, "enum_value": value.enum_value, "enum_class": value.enum_class}
+    return {
+        "id": value.id,
+        "name": translated(value.translations, "name", value.name),
+        "enum_value": value.enum_value,
+        "enum_class": value.enum_class,
+    }
 
 
 def country(value: Optional[Country]) -> Optional[dict[str, Any]]:
@@ -244,7 +285,7 @@ def denial_reason(value: Optional[DenialReason]) -> Optional[dict[str, Any]]:
         return None
     return {
         "id": value.id,
-        "title": value.title,
+        "title": translated(value.translations, "title", value.title),
         "remote_id": value.remote_id,
         "priority": value.priority,
         "is_active": value.is_active,
@@ -276,7 +317,7 @@ def command(value: Transition) -> dict[str, Any]:
         "configuration": value.configuration,
         "translations": value.translations,
         "command": value.command,
-        "label": value.label,
+        "label": translated(value.translations, "label", value.label),
         "slug": value.slug,
         "ui_visibility": value.ui_visibility,
         "source_state": value.source_state_id,
@@ -333,7 +374,11 @@ def delivery_range(package: Package) -> Optional[dict[str, Any]]:
     order = package.order
     if order.delivery_range_lower is None and order.delivery_range_upper is None:
         return None
-    return {"lower": iso(order.delivery_range_lower), "upper": iso(order.delivery_range_upper), "bounds": "[)"}
+    return {
+        "lower": range_bound(order.delivery_range_lower),
+        "upper": range_bound(order.delivery_range_upper),
+        "bounds": "[)",
+    }
 
 
 def package_full(value: Package, commands: list[Transition], *, secret: str = "", base_url: str = "") -> dict[str, Any]:
@@ -467,7 +512,11 @@ def transition_log(value: TransitionLog) -> dict[str, Any]:
         "new_state": state_brief(value.new_state),
         "transition": None
         if value.transition is None
-        else {"id": value.transition.id, "slug": value.transition.slug, "label": value.transition.label},
+        else {
+            "id": value.transition.id,
+            "slug": value.transition.slug,
+            "label": translated(value.transition.translations, "label", value.transition.label),
+        },
         "user": None
         if value.user is None
         else {"id": value.user.id, "username": value.user.username, "email": value.user.email},
@@ -677,20 +726,21 @@ def seller_center_package(value: Package) -> dict[str, Any]:
         "has_gift_box": order.has_gift_box,
         "gift_box_note": order.gift_box_note,
         "notes": order.notes,
-        "date_placed": iso(order.date_placed),
+        "date_placed": iso(order.date_placed, SELLER_CENTER_TIME),
         "shipping_method": None if company is None else company["name"],
         "shipping_company": company,
         "is_requires_manual_entry": company is None,
         "waybill_number": shipment_row.awb_number if shipment_row else None,
         "tracking_number": value.tracking_number,
         "tracking_url": kept.get("tracking_url") or (shipment_row.tracking_url if shipment_row else None) or None,
-        "shipment_date": iso(value.shipment_date),
+        "shipment_date": iso(value.shipment_date, SELLER_CENTER_TIME),
         "delivery_date": kept.get("delivery_date"),
-        "invoice_date": kept.get("invoice_date") or (iso(value.invoice.invoice_date) if value.invoice else None),
+        "invoice_date": kept.get("invoice_date")
+        or (iso(value.invoice.invoice_date, SELLER_CENTER_TIME) if value.invoice else None),
         "invoice_number": value.invoice_number,
         "invoice_url": kept.get("invoice_url"),
-        "updated_at": iso(value.modified_date),
-        "created_at": iso(value.created_date),
+        "updated_at": iso(value.modified_date, SELLER_CENTER_TIME),
+        "created_at": iso(value.created_date, SELLER_CENTER_TIME),
     }
 
 
@@ -704,8 +754,8 @@ def seller_center_item(value: PackageItem, package: Package) -> dict[str, Any]:
         "discount_amount": _number(line.discount_amount),
         "tax_rate": float(Decimal(line.tax_rate) / 100),
         "has_reservation": seller_center.has_reservation(value, package),
-        "updated_at": iso(value.modified_date),
-        "created_at": iso(value.created_date),
+        "updated_at": iso(value.modified_date, SELLER_CENTER_TIME),
+        "created_at": iso(value.created_date, SELLER_CENTER_TIME),
     }
 
 
@@ -720,15 +770,15 @@ def integration_package(value: Package) -> dict[str, Any]:
         "waybill_number": body["waybill_number"],
         "tracking_number": value.tracking_number,
         "tracking_url": body["tracking_url"],
-        "shipment_date": body["shipment_date"],
+        "shipment_date": iso(value.shipment_date, INTEGRATION_TIME),
         "delivery_date": body["delivery_date"],
         "status": body["status"],
         "invoice_date": body["invoice_date"],
         "invoice_number": value.invoice_number,
         "invoice_data": body["invoice_url"],
         "invoice_data_type": "URL" if body["invoice_url"] else None,
-        "created_at": body["created_at"],
-        "updated_at": body["updated_at"],
+        "created_at": iso(value.created_date, INTEGRATION_TIME),
+        "updated_at": iso(value.modified_date, INTEGRATION_TIME),
     }
 
 
@@ -737,6 +787,6 @@ def integration_package_item(value: PackageItem) -> dict[str, Any]:
         "id": value.id,
         "order_item": value.order_item_id,
         "package": value.package_id,
-        "created_at": iso(value.created_date),
-        "updated_at": iso(value.modified_date),
+        "created_at": iso(value.created_date, INTEGRATION_TIME),
+        "updated_at": iso(value.modified_date, INTEGRATION_TIME),
     }
