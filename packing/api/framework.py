@@ -183,6 +183,12 @@ def api_user() -> User:
     return token.user
 
 
+def api_client() -> str:
+    """How transition logs name the caller: the token's name, else its key prefix."""
+    token: ApiToken = g.api_token
+    return token.name or token.key_prefix
+
+
 def api_scope() -> Optional[set[int]]:
     return g.api_scope
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from packing.api import schemas as s
 from packing.api.framework import (
     api_blueprint,
+    api_client,
     api_scope,
     api_user,
     in_scope,
@@ -181,7 +182,9 @@ def package_items(number: str, query: s.SellerCenterItemsQuery):
 def package_update(number: str, body: s.SellerCenterUpdateBody):
     package = _by_number(number)
     with transaction(db.session):
-        seller_center.update_package(db.session, package, body.model_dump(exclude_none=True), api_user())
+        seller_center.update_package(
+            db.session, package, body.model_dump(exclude_none=True), api_user(), client=api_client()
+        )
     return jsonify(serializers.seller_center_package(_by_number(number, *_package_options())))
 
 
