@@ -212,7 +212,9 @@ class SellerCenterUpdateBody(BodyModel):
     waybill_number: Optional[Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=NO_NUL)]] = None
     tracking_number: Optional[Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=NO_NUL)]] = None
     tracking_url: Optional[Annotated[str, StringConstraints(max_length=500, pattern=r"^https?://[^\x00\s]+$")]] = None
-    shipping_company: Optional[Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_NUL)]] = None
+    shipping_company: Optional[Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_NUL)]] = Field(
+        None, description="The cargo company's name (as the reference, e.g. DHL), ERP code or uuid"
+    )
     shipment_date: Optional[Moment] = None
     delivery_date: Optional[Moment] = None
     invoice_date: Optional[Moment] = None
@@ -225,7 +227,9 @@ ShippingMethod = Annotated[str, StringConstraints(min_length=1, max_length=64, p
 
 
 class ShippingMethodBody(BodyModel):
-    shipping_method: ShippingMethod = Field(description="ERP code of the cargo company that will carry the package")
+    shipping_method: ShippingMethod = Field(
+        description="The cargo company that will carry the package: its uuid (as the reference), ERP code or name"
+    )
 
 
 class SplitGroup(BodyModel):
@@ -259,6 +263,7 @@ NOBJ = {"type": ["object", "null"]}
 ARR = {"type": "array"}
 TIME = {"type": "string", "format": "date-time"}
 NTIME = {"type": ["string", "null"], "format": "date-time"}
+ANY: dict[str, Any] = {}
 
 
 def obj(properties: dict[str, Any], *, nullable: bool = False) -> dict[str, Any]:
@@ -350,6 +355,9 @@ PACKAGE_SHORT_DETAIL_PROPERTIES = {
     "delivery_type": NSTR,
     "omnitron_order_id": NINT,
     "id_encrypted": NSTR,
+    # Kept as the import gave them (any JSON; null when it gave none).
+    "scenario": ANY,
+    "rule": ANY,
 }
 PACKAGE_SHORT_DETAIL = obj(PACKAGE_SHORT_DETAIL_PROPERTIES)
 PACKAGE_FULL = obj(
@@ -370,6 +378,9 @@ PACKAGE_FULL = obj(
         "created_date": TIME,
         "modified_date": TIME,
         "channel_omnitron_id": NINT,
+        "source": ANY,
+        "origin_address": ANY,
+        "origin_address_id": ANY,
     }
 )
 PACKAGE_SHORT = obj(
@@ -410,6 +421,7 @@ PACKAGE_SIMPLE = obj(
         "is_click_and_collect": BOOL,
         "shipment_date": NTIME,
         "delivery_range": {**DELIVERY_RANGE, "type": ["object", "null"]},
+        "plan_item": ANY,
     }
 )
 USER_BRIEF = obj({"id": INT, "username": STR, "email": STR}, nullable=True)

@@ -9,7 +9,8 @@ Choices where the reference is silent:
 - fields with no column of their own (tracking URL, delivery and invoice dates, invoice
   URL, reservation releases, refunds, rejection reasons) are kept under
   ``extra_information["seller_center"]``;
-- a "shipping method" is a cargo company, named by its ERP code.
+- a "shipping method" is a cargo company, named by its uuid (as the reference), its ERP code
+  or its name; a "shipping company" likewise.
 """
 
 from __future__ import annotations
@@ -28,7 +29,16 @@ from packing.core import (
 from packing.core.catalogue import ACTIVE_ITEM_STATES, CommandType, PackageItemStatus, PackageStatus, active_items
 from packing.core.db import lock_package
 from packing.core.errors import InvalidParameter, NotFound
-from packing.core.models import CargoCompany, DenialReason, Package, PackageItem, Shipment, Transition, User
+from packing.core.models import (
+    CargoCompany,
+    DenialReason,
+    Package,
+    PackageItem,
+    Shipment,
+    Transition,
+    User,
+    fold_case,
+)
 
 KEY = "seller_center"
 
@@ -171,17 +181,19 @@ def path_to(session: Session, package: Package, destination: str) -> Optional[li
     return None
 
 
-def _cargo_company(session: Session, code_or_name: str, field: str) -> CargoCompany:
-    wanted = code_or_name.strip().lower()
-    company = session.scalar(
-        select(CargoCompany).where(
-            CargoCompany.is_active.is_(True),
-            (func.lower(CargoCompany.erp_code) == wanted) | (func.lower(CargoCompany.name) == wanted),
-        )
-    )
-    if company is None:
-        raise InvalidParameter("No active cargo company '{company}'.", company=code_or_name, field=field)
-    return company
+def _cargo_company(session: Session, reference: str, field: str) -> CargoCompany:
+    """An active cargo company by its uuid (Seller Center's shipping_method), its ERP code or
+    its name ("DHL"), compared case-insensitively; carriers are few, so in Python, alike on
+    both databases."""
+    wanted = fold_case(reference.strip())
+    companies = session.scalars(
+        select(CargoCompany).where(CargoCompany.is_active.is_(True)).order_by(CargoCompany.id)
+    ).all()
+    for key in ("uuid", "erp_code", "name"):
+        for company in companies:
+            if fold_case(getattr(company, key)) == wanted:
+                return company
+    raise InvalidParameter("No active cargo company '{company}'.", company=reference, field=field)
 
 
 def shipping_company(package: Package) -> Optional[dict[str, str]]:

@@ -40,6 +40,50 @@ from packing.core.models import (
     WebhookEvent,
 )
 
+# The reference's fields each row keeps as the import gave them (``reference_fields``), by the
+# shape that carries them, with what the formats write when an import did not give one.
+KEPT_FIELDS: dict[str, dict[str, Any]] = {
+    "place": {"longitude": None, "latitude": None},
+    "address": {"mapping": None, "longitude": None, "latitude": None},
+    "stock_location": {
+        "engine": None,
+        "is_fulfillment_center": False,
+        "is_pickup_location": False,
+        "is_delivery_location": False,
+        "is_return_available": False,
+        "is_fast_delivery_available": False,
+        "evening_phone": "",
+        "fax_number": "",
+        "target_transfer_interval": None,
+    },
+    "product": {"extra_attributes": {}, "remote_modified_date": None},
+    "order_item": {
+        "without_net_amount": None,
+        "installment_interest_amount": None,
+        "attributes_kwargs": {},
+        "image": None,
+        "price_list": None,
+        "stock_list": None,
+        "extra_field": {},
+        "parent_omnitron_id": None,
+    },
+    "package": {
+        "scenario": None,
+        "rule": None,
+        "source": None,
+        "origin_address": None,
+        "origin_address_id": None,
+        "plan_item": None,
+    },
+}
+
+
+def kept(shape: str, row: Any, keys: Optional[tuple[str, ...]] = None) -> dict[str, Any]:
+    """The row's kept reference fields of ``shape`` (only ``keys`` when given), defaults filled in."""
+    stored = row.reference_fields or {}
+    return {key: stored.get(key, default) for key, default in KEPT_FIELDS[shape].items() if keys is None or key in keys}
+
+
 # The reference's content_type ids are Django's; ours are fixed per model.
 CONTENT_TYPES = {"OrderStatus": 3, "PackageStatus": 4, "PackageItemStatus": 5}
 PACKAGE_CONTENT_TYPE = {"id": 4, "app_label": "packages", "model": "package"}
@@ -140,19 +184,37 @@ def state_brief(value: State) -> dict[str, Any]:
 def country(value: Optional[Country]) -> Optional[dict[str, Any]]:
     if value is None:
         return None
-    return {"pk": value.id, "name": value.name, "code": value.code, "is_active": value.is_active}
+    return {
+        "pk": value.id,
+        "name": value.name,
+        "code": value.code,
+        "is_active": value.is_active,
+        **kept("place", value),
+    }
 
 
 def city(value: Optional[City]) -> Optional[dict[str, Any]]:
     if value is None:
         return None
-    return {"pk": value.id, "name": value.name, "country": value.country_id, "is_active": value.is_active}
+    return {
+        "pk": value.id,
+        "name": value.name,
+        "country": value.country_id,
+        "is_active": value.is_active,
+        **kept("place", value),
+    }
 
 
 def township(value: Optional[Township]) -> Optional[dict[str, Any]]:
     if value is None:
         return None
-    return {"pk": value.id, "name": value.name, "city": value.city_id, "is_active": value.is_active}
+    return {
+        "pk": value.id,
+        "name": value.name,
+        "city": value.city_id,
+        "is_active": value.is_active,
+        **kept("place", value),
+    }
 
 
 def district(value: Optional[District]) -> Optional[dict[str, Any]]:
@@ -164,6 +226,7 @@ def district(value: Optional[District]) -> Optional[dict[str, Any]]:
         "city": value.city_id,
         "township": value.township_id,
         "is_active": value.is_active,
+        **kept("place", value),
     }
 
 
@@ -205,6 +268,7 @@ def address(value: Optional[Address]) -> Optional[dict[str, Any]]:
         "tax_office": value.tax_office,
         "tax_no": value.tax_no,
         "e_bill_taxpayer": value.e_bill_taxpayer,
+        **kept("address", value),
     }
 
 
@@ -226,6 +290,7 @@ def stock_location(value: StockLocation) -> dict[str, Any]:
         "target_packing_interval": interval(value.target_packing_interval),
         "erp_code": value.erp_code,
         "use_as_shipper_location": value.use_as_shipper_location,
+        **kept("stock_location", value),
     }
 
 
@@ -257,6 +322,7 @@ def product(value: Product) -> dict[str, Any]:
         "barcodes": value.barcodes,
         "attributes": value.attributes,
         "attributes_kwargs": value.attributes_kwargs,
+        **kept("product", value),
     }
 
 
@@ -276,6 +342,7 @@ def order_item(value: OrderItem) -> dict[str, Any]:
         "tax_amount": money(value.tax_amount),
         "discount_amount": money(value.discount_amount),
         "attributes": value.attributes,
+        **kept("order_item", value),
         "order": value.order_id,
     }
 
@@ -405,7 +472,7 @@ def package_full(value: Package, commands: list[Transition], *, secret: str = ""
         "shipping_label": shipping_label(value.shipping_label, base_url),
         "order_gift_box_note": order.gift_box_note,
         "order_has_gift_box": order.has_gift_box,
-        "order_retail_store_id": order.retail_store_id,
+        "order_retail_store_id": None if order.retail_store is None else order.retail_store.omnitron_id,
         "invoice_number": value.invoice_number,
         "remote_id": value.remote_id,
         "is_click_and_collect": order.is_click_and_collect,
@@ -419,6 +486,7 @@ def package_full(value: Package, commands: list[Transition], *, secret: str = ""
         "delivery_type": order.delivery_type,
         "omnitron_order_id": order.omnitron_id,
         "id_encrypted": id_encrypted(value.id, secret) if secret else None,
+        **kept("package", value, ("scenario", "rule", "source", "origin_address", "origin_address_id")),
     }
 
 
@@ -439,6 +507,9 @@ _NOT_IN_SHORT_DETAIL = (
     "created_date",
     "modified_date",
     "channel_omnitron_id",
+    "source",
+    "origin_address",
+    "origin_address_id",
 )
 
 
@@ -502,6 +573,7 @@ def package_simple(value: Package) -> dict[str, Any]:
         "is_click_and_collect": value.order.is_click_and_collect,
         "shipment_date": iso(value.shipment_date),
         "delivery_range": delivery_range(value),
+        **kept("package", value, ("plan_item",)),
     }
 
 
