@@ -80,8 +80,13 @@ KEPT_FIELDS: dict[str, dict[str, Any]] = {
 
 def kept(shape: str, row: Any, keys: Optional[tuple[str, ...]] = None) -> dict[str, Any]:
     """The row's kept reference fields of ``shape`` (only ``keys`` when given), defaults filled in."""
-    stored = row.reference_fields or {}
-    return {key: stored.get(key, default) for key, default in KEPT_FIELDS[shape].items() if keys is None or key in keys}
+    defaults = KEPT_FIELDS[shape]
+    if keys is not None:
+        defaults = {key: defaults[key] for key in keys}
+    stored = row.reference_fields
+    if not stored:
+        return dict(defaults)
+    return {key: stored.get(key, default) for key, default in defaults.items()}
 
 
 # The reference's content_type ids are Django's; ours are fixed per model.
@@ -104,8 +109,12 @@ def catalogue_language(language: str) -> Iterator[None]:
 
 
 def translated(translations: Optional[dict], key: str, default: str) -> str:
-    """``key`` of the catalogue row's translations in the current language, else ``default``."""
-    return ((translations or {}).get(CATALOGUE_LANGUAGE.get()) or {}).get(key) or default
+    """``key`` of the catalogue row's translations in the current language, else ``default``
+    (the row's own text, which is the English)."""
+    language = CATALOGUE_LANGUAGE.get()
+    if language == "en-us" or not translations:
+        return default
+    return (translations.get(language) or {}).get(key) or default
 
 
 # Each reference writes its times in UTC with a Z, to its own precision: the OMS guide to the
@@ -116,9 +125,10 @@ OMS_TIME, SELLER_CENTER_TIME, INTEGRATION_TIME = "microseconds", "milliseconds",
 def iso(value: Optional[datetime], timespec: str = OMS_TIME) -> Optional[str]:
     if value is None:
         return None
-    if value.tzinfo is None:  # SQLite hands back naive datetimes; every stored time is UTC
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec=timespec) + "Z"
+    if value.tzinfo is not None and value.utcoffset():
+        value = value.astimezone(UTC)
+    # SQLite hands back naive datetimes; every stored time is UTC.
+    return value.replace(tzinfo=None).isoformat(timespec=timespec) + "Z"
 
 
 def range_bound(value: Optional[datetime]) -> Optional[str]:
