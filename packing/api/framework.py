@@ -152,7 +152,8 @@ def _rate_limit_key() -> str:
 
 def _throttled(error: RateLimitExceeded):
     """The reference's 429; Flask-Limiter adds Retry-After and the X-RateLimit-* headers."""
-    return jsonify(detail=f"Request was throttled: at most {error.limit.limit}.", code="throttled"), 429
+    detail = gettext("Request was throttled: at most {limit}.", limit=str(error.limit.limit))
+    return jsonify(detail=detail, code="throttled"), 429
 
 
 def _domain_error(error: DomainError):
