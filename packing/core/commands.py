@@ -74,6 +74,11 @@ def handles(*command_types: str) -> Callable[[Handler], Handler]:
     return register
 
 
+def command_types() -> list[str]:
+    """The command types a configured transition may name: those with a handler."""
+    return sorted(_HANDLERS)
+
+
 def resolve_transition(session: Session, transition_or_slug: Transition | int | str) -> Transition:
     if isinstance(transition_or_slug, Transition):
         return transition_or_slug
