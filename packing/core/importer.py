@@ -342,6 +342,10 @@ class _Importer:
     def stock_location(self, node: Node) -> StockLocation:
         erp_code = node.text("erp_code", StockLocation.erp_code, required=True)
         location = self._one(StockLocation, erp_code=erp_code)
+        if location is not None and not location.is_active:
+            raise ImportFailed(
+                f"stock location {erp_code!r} is deactivated and takes no new packages", f"{node.path}.erp_code"
+            )
         if location is None and not self.create_locations:
             raise ImportFailed(
                 f"no stock location {erp_code!r}; create it first or import with --create-locations",

@@ -36,6 +36,12 @@ EXTRACT_KEYWORDS = (
     "ConcurrentUpdate",
     "ScanRefused",
     "SignInRefused",
+    "WeakPassword",
+    "PasswordTooShort",
+    "PasswordTooCommon",
+    "PasswordIsUsername",
+    "WrongCurrentPassword",
+    "OwnAccountChange",
     # Form fields' labels, which templates/_forms.html translates.
     "BooleanField",
     "CheckboxesField",

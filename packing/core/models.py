@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -174,6 +175,10 @@ class CargoCompany(Timestamped, Base):
     shipping_company: Mapped[str] = mapped_column(String(64), default="builtin")
     tracking_url_template: Mapped[str] = mapped_column(String(300), default="")
     is_active: Mapped[bool] = mapped_column(default=True)
+    # The carrier's own id for this account, when its API asks for one.
+    uuid: Mapped[Optional[str]] = mapped_column(String(36))
+    label_format: Mapped[str] = mapped_column(String(8), default="pdf", server_default="pdf")
+    label_size: Mapped[str] = mapped_column(String(16), default="100x150", server_default="100x150")
 
 
 class StockLocation(Timestamped, Base):
@@ -675,6 +680,8 @@ class User(Base):
     # Part of every session's user id: raising it (sign-out, a new password, deactivation)
     # ends every session signed in before, on every device.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # A password an admin handed out (a new user, a reset): changed before anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     # Lowest priority value first, so a user's main store is the one they land on.
     stock_locations: Mapped[list[StockLocation]] = relationship(
@@ -709,3 +716,23 @@ class ApiToken(Base):
 
     user: Mapped[User] = relationship()
     stock_locations: Mapped[list[StockLocation]] = relationship(secondary=api_token_stock_location)
+
+
+class AuditEntry(Base):
+    """One admin change (who, when, what, before and after) or sign-in refusal, kept for admins."""
+
+    __tablename__ = "audit_entry"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_date: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # The name stays readable in the log when the account is gone.
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    actor_name: Mapped[str] = mapped_column(String(64), default="")
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target_type: Mapped[str] = mapped_column(String(32), default="")
+    target_id: Mapped[Optional[int]]
+    target_label: Mapped[str] = mapped_column(String(200), default="")
+    before: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    after: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    remote_addr: Mapped[str] = mapped_column(String(64), default="")
+
+    actor: Mapped[Optional[User]] = relationship()
