@@ -209,8 +209,10 @@ def user_set_active(user_id: int):
     except DomainError as error:
         flash(error_message(error), "error")
     else:
-        message = "User {username} reactivated." if active else "User {username} deactivated; their sessions ended."
-        flash(_(message, username=user.username), "info")
+        if active:
+            flash(_("User {username} reactivated.", username=user.username), "info")
+        else:
+            flash(_("User {username} deactivated; their sessions ended.", username=user.username), "info")
     return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
 
 
