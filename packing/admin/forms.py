@@ -48,9 +48,17 @@ class EditUserForm(DomainErrorsForm):
 
 
 class PasswordForm(DomainErrorsForm):
-    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=256)])
-    password = PasswordField("New password", validators=[DataRequired(), Length(max=256)])
-    confirm = PasswordField("New password again", validators=[DataRequired(), Length(max=256)])
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password = PasswordField(
+        "New password", validators=[DataRequired(), Length(max=256)], render_kw={"autocomplete": "new-password"}
+    )
+    confirm = PasswordField(
+        "New password again", validators=[DataRequired(), Length(max=256)], render_kw={"autocomplete": "new-password"}
+    )
 
 
 class LocationForm(DomainErrorsForm):
