@@ -1,5 +1,5 @@
 """admin screens: users must change a handed-out password, carriers carry a uuid and label
-format and size, and the audit log
+format and size, the audit log, and imports uploaded in the browser
 
 Revision ID: 0013_admin
 Revises: 0009
@@ -43,8 +43,32 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_audit_entry_actor_id"), ["actor_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_entry_created_date"), ["created_date"], unique=False)
 
+    op.create_table(
+        "import_run",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_date", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_date", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("filename", sa.String(length=255), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("document", sa.Text(), nullable=False),
+        sa.Column("allowed_locations", sa.JSON(), nullable=True),
+        sa.Column("total", sa.Integer(), nullable=False),
+        sa.Column("created", sa.Integer(), nullable=False),
+        sa.Column("updated", sa.Integer(), nullable=False),
+        sa.Column("skipped", sa.Integer(), nullable=False),
+        sa.Column("refusals", sa.JSON(), nullable=False),
+        sa.Column("left_as_they_are", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["user.id"], name=op.f("fk_import_run_user_id_user"), ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_import_run")),
+    )
+    with op.batch_alter_table("import_run", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_import_run_user_id"), ["user_id"], unique=False)
+
 
 def downgrade():
+    op.drop_table("import_run")
     op.drop_table("audit_entry")
     with op.batch_alter_table("cargo_company", schema=None) as batch_op:
         batch_op.drop_column("label_size")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 from wtforms.validators import Optional as Blank
@@ -82,3 +83,7 @@ class CarrierForm(DomainErrorsForm):
     tracking_url_template = StringField("Tracking link", validators=[Length(max=300)])
     label_format = SelectField("Label format", choices=[(value, value.upper()) for value in LABEL_FORMATS])
     label_size = SelectField("Label size", choices=[(value, value) for value in LABEL_SIZES])
+
+
+class ImportForm(FlaskForm):
+    document = FileField("OMS export (JSON)", validators=[FileRequired()])

@@ -5,25 +5,35 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from packing.admin import bp
-from packing.admin.forms import ActionForm, CarrierForm, EditUserForm, LocationForm, PasswordForm, UserForm
+from packing.admin import bp, imports
+from packing.admin.forms import (
+    ActionForm,
+    CarrierForm,
+    EditUserForm,
+    ImportForm,
+    LocationForm,
+    PasswordForm,
+    UserForm,
+)
 from packing.admin.throttling import unlock_sign_in
 from packing.core import audit, stores, users
 from packing.core.db import transaction
 from packing.core.errors import DomainError
-from packing.core.models import Role, State, Transition, User
+from packing.core.importer import package_nodes, read_document
+from packing.core.models import ImportRun, Role, State, Transition, User
 from packing.core.parsing import optional_id
-from packing.extensions import db
+from packing.extensions import csrf, db
 from packing.i18n import catalogue_locale, error_message
 from packing.i18n import gettext as _
 from packing.web import client_ip, render, roles_required
 
 AUDIT_PER_PAGE = 50
+IMPORTS_LISTED = 50
 # How far back refused sign-ins are looked up to find the addresses a name is paused at.
 UNLOCK_LOOKBACK = timedelta(days=1)
 # Where a user who must change their password may still go.
@@ -469,3 +479,69 @@ def audit_index():
         actions=audit.ACTIONS,
         families=families,
     )
+
+
+# --- Imports -------------------------------------------------------------------------------
+
+
+def _runs_visible():
+    query = select(ImportRun).order_by(ImportRun.id.desc()).limit(IMPORTS_LISTED)
+    if current_user.role != Role.ADMIN:
+        query = query.where(ImportRun.user_id == current_user.id)
+    return db.session.scalars(query).all()
+
+
+def _run_or_404(run_id: int) -> ImportRun:
+    run = db.session.get(ImportRun, run_id)
+    if run is None or (current_user.role != Role.ADMIN and run.user_id != current_user.id):
+        abort(404)
+    return run
+
+
+def _imports_page(form: ImportForm, status: int = 200):
+    return render("admin/imports.html", form=form, runs=_runs_visible(), status=status)
+
+
+@bp.route("/imports/", methods=["GET"])
+@roles_required(Role.LEAD)
+def imports_index():
+    return _imports_page(ImportForm())
+
+
+@csrf.exempt  # the form checks its token itself, once the larger upload limit is in place
+@bp.route("/imports/", methods=["POST"])
+@roles_required(Role.LEAD)
+def imports_upload():
+    request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return _imports_page(form, status=400)
+    upload = form.document.data
+    text = upload.read()
+    try:
+        total = len(package_nodes(read_document(text)))
+    except DomainError as error:
+        form.document.errors.append(error.reason)
+        return _imports_page(form, status=400)
+    allowed = None
+    if current_user.role != Role.ADMIN:
+        allowed = [location.erp_code for location in current_user.stock_locations]
+    with transaction(db.session):
+        run = ImportRun(
+            user_id=current_user.id,
+            username=current_user.username,
+            filename=(upload.filename or "")[:255],
+            document=text.decode("utf-8"),
+            allowed_locations=allowed,
+            total=total,
+        )
+        db.session.add(run)
+    imports.run_import(run.id)
+    return redirect(url_for("admin.import_run", run_id=run.id), code=303)
+
+
+@bp.route("/imports/<int:run_id>", methods=["GET"])
+@roles_required(Role.LEAD)
+def import_run(run_id: int):
+    run = _run_or_404(run_id)
+    return render("admin/import_run.html", partial="admin/_import_status.html", run=run, counts=imports.progress(run))

@@ -46,6 +46,7 @@ EXTRACT_KEYWORDS = (
     "BooleanField",
     "CheckboxesField",
     "DateTimeLocalField",
+    "FileField",
     "PasswordField",
     "SelectField",
     "StringField",

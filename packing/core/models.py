@@ -736,3 +736,27 @@ class AuditEntry(Base):
     remote_addr: Mapped[str] = mapped_column(String(64), default="")
 
     actor: Mapped[Optional[User]] = relationship()
+
+
+class ImportRun(Base):
+    """An OMS export uploaded in the browser and imported by the worker, all or nothing; kept
+    to be looked at later. ``allowed_locations`` (ERP codes) limits a lead to their stores."""
+
+    __tablename__ = "import_run"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_date: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_date: Mapped[Optional[datetime]]
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    username: Mapped[str] = mapped_column(String(64), default="")
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    # The uploaded document until the worker has read it; emptied once the run is over.
+    document: Mapped[str] = mapped_column(Text, default="")
+    allowed_locations: Mapped[Optional[list[Any]]] = mapped_column(JSON)
+    total: Mapped[int] = mapped_column(default=0)
+    created: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    skipped: Mapped[int] = mapped_column(default=0)
+    # [{"path": ..., "reason": ...}] when the import was refused; [[number, reason]] left as they are.
+    refusals: Mapped[list[Any]] = mapped_column(default=list)
+    left_as_they_are: Mapped[list[Any]] = mapped_column(default=list)
