@@ -90,6 +90,7 @@ def test_the_admin_screens_meet_the_floor_rules(page, live_server, sign_in, sess
         "/admin/commands",
         "/admin/audit",
         "/account/password",
+        "/imports/",
     ):
         page.goto(f"{live_server.url}{path}")
         assert_floor(page)
