@@ -3,6 +3,7 @@ progress while it runs, and the import lands whole, or not at all when one packa
 
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
@@ -16,7 +17,7 @@ from tests.import_support import as_upload, export
 
 pytestmark = pytest.mark.e2e
 
-PACKAGES = 1000
+PACKAGES = int(os.environ.get("E2E_IMPORT_PACKAGES", "1000"))
 # The import of 1,000 packages takes a while on a busy machine; the page waits for it.
 IMPORT_TIMEOUT_MS = 600_000
 PROGRESS_UNDER_WAY = """() => {
