@@ -92,8 +92,24 @@ def test_a_file_that_is_not_json_is_a_form_error(client, auth, session):
     assert session.scalar(select(func.count()).select_from(ImportRun)) == 0
 
 
+def test_an_export_larger_than_other_requests_is_taken(app, client, auth, session):
+    """The upload may exceed MAX_CONTENT_LENGTH (up to IMPORT_MAX_BYTES); other forms may not."""
+    factories.location(session, erp_code="1")
+    session.commit()
+    auth.login(role="admin")
+    document = as_upload(export(20))
+    app.config["MAX_CONTENT_LENGTH"] = len(document) // 2
+    assert _upload(client, document).status_code == 303
+    assert session.scalars(select(ImportRun)).one().created == 20
+    token = csrf_token_from(client.get("/auth/account").text)
+    assert (
+        client.post("/auth/locale", data={"csrf_token": token, "locale": "en", "pad": "x" * len(document)}).status_code
+        == 413
+    )
+
+
 def test_the_upload_needs_the_csrf_token(client, auth, session):
-    """Exempt from the app-wide check only to raise the size limit: the form still checks the token."""
+    """The upload is checked for the form's token like every other form."""
     auth.login(role="admin")
     response = client.post(
         "/imports/",
