@@ -44,6 +44,7 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
     i18n.init_app(app)
 
     from packing import api, boundary, cli, errors, jobs, ops
+    from packing.admin import bp as admin_bp
     from packing.auth import bp as auth_bp
     from packing.dashboard import bp as dashboard_bp
     from packing.documents import bp as documents_bp
@@ -62,6 +63,7 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
     app.register_blueprint(tokens_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(offline_bp)
+    app.register_blueprint(admin_bp)
     api.init_app(app)
     ops.init_app(app)
     errors.register(app)

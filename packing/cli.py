@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -12,7 +14,7 @@ from packing.core.dashboard import set_time_zone
 from packing.core.db import transaction
 from packing.core.demo import seed_demo
 from packing.core.errors import DomainError
-from packing.core.importer import import_packages, read_document
+from packing.core.importer import import_packages, package_nodes, read_document
 from packing.core.models import Role
 from packing.core.users import create_user, end_sessions, find_user, set_active, set_password
 from packing.extensions import db
@@ -137,8 +139,15 @@ def import_command(source, create_locations: bool) -> None:
     are and listed with the reason."""
     try:
         document = read_document(source.read())
-        with transaction(db.session):
-            result = import_packages(db.session, document, create_locations=create_locations)
+        # On a terminal a bar counts the packages read; piped, it stays quiet (stderr, no tty).
+        bar = click.progressbar(length=len(package_nodes(document)), label="Importing", file=sys.stderr)
+        with bar, transaction(db.session):
+            result = import_packages(
+                db.session,
+                document,
+                create_locations=create_locations,
+                progress=lambda read, total, so_far: bar.update(1),
+            )
     except DomainError as error:
         _fail(error)
     click.echo(

@@ -67,6 +67,8 @@ class Config:
     # Larger request bodies are answered 413 before they are read; the largest real one, a
     # command with a few hundred package items, is a few kilobytes.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(1024 * 1024)))
+    # An OMS export uploaded on the imports screen may be larger than any other request.
+    IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(64 * 1024 * 1024)))
     # What a 503 tells clients to wait when the database cannot be reached.
     DATABASE_RETRY_AFTER_SECONDS = int(os.environ.get("DATABASE_RETRY_AFTER_SECONDS", "30"))
     # Redis for the job queue and the rate limits of several app servers; /readyz checks it.

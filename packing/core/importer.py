@@ -15,6 +15,7 @@ such a package is left as it is and reported with the reason.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -199,25 +200,41 @@ def package_nodes(document: Any) -> list[Node]:
     return nodes
 
 
-def import_packages(session: Session, document: Any, *, create_locations: bool = False) -> ImportResult:
+def import_packages(
+    session: Session,
+    document: Any,
+    *,
+    create_locations: bool = False,
+    allowed_locations: Optional[Collection[str]] = None,
+    progress: Optional[Callable[[int, int, ImportResult], None]] = None,
+) -> ImportResult:
     """Create or update the document's packages. A stock location not known by its
-    ``erp_code`` is refused unless ``create_locations``."""
-    importer = _Importer(session, create_locations)
+    ``erp_code`` is refused unless ``create_locations``; one not in ``allowed_locations``
+    (when given: a lead's stores) is refused. ``progress(read, total, result)`` is called
+    after each package, for a progress bar."""
+    importer = _Importer(session, create_locations, allowed_locations)
     result = ImportResult()
     seen: dict[str, str] = {}
-    for node in package_nodes(document):
-        number = node.text("number", Package.number, required=True)
-        if number in seen:
-            raise ImportFailed(f"package {number} is also at {seen[number] or 'the top'}", f"{node.path}.number")
-        seen[number] = node.path
-        existing = session.scalar(select(Package).where(Package.number == number))
-        moved = existing is not None and moved_since_import(session, existing)
-        if moved:
-            result.skipped.append((number, moved))
-            continue
-        package, created = importer.package(node, existing)
-        (result.created if created else result.updated).append(package.number)
+    nodes = package_nodes(document)
+    for read, node in enumerate(nodes, start=1):
+        _import_one(session, importer, node, seen, result)
+        if progress is not None:
+            progress(read, len(nodes), result)
     return result
+
+
+def _import_one(session: Session, importer: _Importer, node: Node, seen: dict[str, str], result: ImportResult) -> None:
+    number = node.text("number", Package.number, required=True)
+    if number in seen:
+        raise ImportFailed(f"package {number} is also at {seen[number] or 'the top'}", f"{node.path}.number")
+    seen[number] = node.path
+    existing = session.scalar(select(Package).where(Package.number == number))
+    moved = existing is not None and moved_since_import(session, existing)
+    if moved:
+        result.skipped.append((number, moved))
+        return
+    package, created = importer.package(node, existing)
+    (result.created if created else result.updated).append(package.number)
 
 
 def moved_since_import(session: Session, package: Package) -> Optional[str]:
@@ -247,9 +264,12 @@ def kept_fields(node: Node, shape: str, current: Optional[dict[str, Any]]) -> Op
 
 
 class _Importer:
-    def __init__(self, session: Session, create_locations: bool = False):
+    def __init__(
+        self, session: Session, create_locations: bool = False, allowed_locations: Optional[Collection[str]] = None
+    ):
         self.session = session
         self.create_locations = create_locations
+        self.allowed_locations = None if allowed_locations is None else set(allowed_locations)
         self._states: dict[tuple[str, str], State] = {
             (s.enum_class, s.enum_value): s for s in session.scalars(select(State))
         }
@@ -352,7 +372,13 @@ class _Importer:
 
     def stock_location(self, node: Node) -> StockLocation:
         erp_code = node.text("erp_code", StockLocation.erp_code, required=True)
+        if self.allowed_locations is not None and erp_code not in self.allowed_locations:
+            raise ImportFailed(f"stock location {erp_code!r} is not one of yours", f"{node.path}.erp_code")
         location = self._one(StockLocation, erp_code=erp_code)
+        if location is not None and not location.is_active:
+            raise ImportFailed(
+                f"stock location {erp_code!r} is deactivated and takes no new packages", f"{node.path}.erp_code"
+            )
         if location is None and not self.create_locations:
             raise ImportFailed(
                 f"no stock location {erp_code!r}; create it first or import with --create-locations",

@@ -28,6 +28,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy import event as orm_event
@@ -215,6 +216,8 @@ class CargoCompany(Timestamped, Base):
     shipping_company: Mapped[str] = mapped_column(String(64), default="builtin")
     tracking_url_template: Mapped[str] = mapped_column(String(300), default="")
     is_active: Mapped[bool] = mapped_column(default=True)
+    label_format: Mapped[str] = mapped_column(String(8), default="pdf", server_default="pdf")
+    label_size: Mapped[str] = mapped_column(String(16), default="100x150", server_default="100x150")
 
 
 class StockLocation(ReferenceFields, Timestamped, Base):
@@ -729,6 +732,8 @@ class User(Base):
     # Part of every session's user id: raising it (sign-out, a new password, deactivation)
     # ends every session signed in before, on every device.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # A password an admin handed out (a new user, a reset): changed before anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     # Lowest priority value first, so a user's main store is the one they land on.
     stock_locations: Mapped[list[StockLocation]] = relationship(
@@ -768,3 +773,47 @@ class ApiToken(Base):
 _keeps_folded(Customer, {"first_name": "first_name_folded", "last_name": "last_name_folded"})
 for _place in (Country, City, Township):
     _keeps_folded(_place, {"name": "name_folded"})
+
+
+class AuditEntry(Base):
+    """One admin change (who, when, what, before and after) or sign-in refusal, kept for admins."""
+
+    __tablename__ = "audit_entry"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_date: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # The name stays readable in the log when the account is gone.
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    actor_name: Mapped[str] = mapped_column(String(64), default="")
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target_type: Mapped[str] = mapped_column(String(32), default="")
+    target_id: Mapped[Optional[int]]
+    target_label: Mapped[str] = mapped_column(String(200), default="")
+    before: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    after: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    remote_addr: Mapped[str] = mapped_column(String(64), default="")
+
+    actor: Mapped[Optional[User]] = relationship()
+
+
+class ImportRun(Base):
+    """An OMS export uploaded in the browser and imported by the worker, all or nothing; kept
+    to be looked at later. ``allowed_locations`` (ERP codes) limits a lead to their stores."""
+
+    __tablename__ = "import_run"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_date: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_date: Mapped[Optional[datetime]]
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    username: Mapped[str] = mapped_column(String(64), default="")
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    # The uploaded document until the worker has read it; emptied once the run is over.
+    document: Mapped[str] = mapped_column(Text, default="")
+    allowed_locations: Mapped[Optional[list[Any]]] = mapped_column(JSON)
+    total: Mapped[int] = mapped_column(default=0)
+    created: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    skipped: Mapped[int] = mapped_column(default=0)
+    # [{"path": ..., "reason": ...}] when the import was refused; [[number, reason]] left as they are.
+    refusals: Mapped[list[Any]] = mapped_column(default=list)
+    left_as_they_are: Mapped[list[Any]] = mapped_column(default=list)

@@ -59,6 +59,18 @@ PACK_COMMANDS = (
 # Commands that take items out of the package: their units' scans no longer count there.
 _ITEM_MOVING_COMMANDS = (CommandType.OUT_OF_STOCK, CommandType.SPLIT)
 
+# The commands the station offers, and what each needs from the picker before it runs
+# (the admin's list of commands shows which ones these are).
+PLAIN, PACK, REASON, ITEMS = "plain", "pack", "reason", "items"
+STATION_COMMANDS = {
+    CommandType.PREPARE: PLAIN,
+    CommandType.COMPLETE_PACKAGING: PACK,
+    CommandType.OUT_OF_STOCK: ITEMS,
+    CommandType.SPLIT: ITEMS,
+    CommandType.REFUSE: REASON,
+    CommandType.RELEASE: PLAIN,
+}
+
 
 @dataclass(frozen=True)
 class ProductCount:

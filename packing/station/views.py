@@ -16,22 +16,13 @@ from packing.core.errors import DomainError, ScanRefused
 from packing.core.messages import N_
 from packing.core.models import DenialReason, Package, Transition
 from packing.core.parsing import is_ascii_int, optional_id, parse_id, parse_int
+from packing.core.scanning import ITEMS, REASON, STATION_COMMANDS
 from packing.extensions import db
 from packing.i18n import catalogue_locale, error_message
 from packing.i18n import gettext as _
 from packing.station import bp
 from packing.web import open_for_me, package_at_my_location, render, roles_required, wants_partial
 
-# What each command the station offers needs from the picker before it runs.
-PLAIN, PACK, REASON, ITEMS = "plain", "pack", "reason", "items"
-STATION_COMMANDS = {
-    CommandType.PREPARE: PLAIN,
-    CommandType.COMPLETE_PACKAGING: PACK,
-    CommandType.OUT_OF_STOCK: ITEMS,
-    CommandType.SPLIT: ITEMS,
-    CommandType.REFUSE: REASON,
-    CommandType.RELEASE: PLAIN,
-}
 PACKAGE_CHANGED = "package-changed"
 NOT_OFFERED = N_("That command does not apply to this package now.")
 

@@ -1,0 +1,96 @@
+"""The admin screens in a real browser: an admin creates a picker for one store, the picker
+signs in with the one-time password, chooses their own and sees only that store's queue;
+the admin deactivates them and their open session ends; the audit log shows each change.
+Every admin screen meets the floor rules in English and Turkish."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from packing.core.models import Role
+from tests import factories
+from tests.e2e.floor import assert_floor
+
+pytestmark = pytest.mark.e2e
+
+NEW_PASSWORD = "kargo-masasi-7"
+
+
+def test_admin_creates_a_picker_who_works_one_store_until_deactivated(
+    page, browser, browser_context_args, live_server, sign_in, session
+):
+    """Create → first sign-in with the one-time password → own password → only their store's
+    queue → deactivated while signed in → sent to sign-in; the audit log lists all three."""
+    kadikoy, besiktas = factories.location(session, name="Kadıköy"), factories.location(session, name="Beşiktaş")
+    mine, theirs = factories.package(session, at=kadikoy), factories.package(session, at=besiktas)
+    session.commit()
+
+    sign_in(role="admin")
+    page.get_by_role("link", name="Admin", exact=True).click()
+    page.get_by_role("link", name="New user").click()
+    page.get_by_label("Username").fill("yeni.picker")
+    page.get_by_label("Role").select_option("picker")
+    page.get_by_label(f"Kadıköy ({kadikoy.erp_code})").check()
+    page.get_by_role("button", name="Save").click()
+    one_time = page.get_by_label("One-time password").input_value()
+    assert len(one_time) == 19
+
+    picker_context = browser.new_context(**browser_context_args)
+    picker = picker_context.new_page()
+    picker.goto(f"{live_server.url}/auth/login")
+    picker.get_by_label("Username").fill("yeni.picker")
+    picker.get_by_label("Password").fill(one_time)
+    picker.get_by_role("button", name="Sign in").click()
+    expect(picker.get_by_role("heading", name="Change password")).to_be_visible()
+    picker.get_by_label("Current password").fill(one_time)
+    picker.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+    picker.get_by_label("New password again").fill(NEW_PASSWORD)
+    picker.get_by_role("button", name="Change password").click()
+    picker.get_by_label("Username").fill("yeni.picker")
+    picker.get_by_label("Password").fill(NEW_PASSWORD)
+    picker.get_by_role("button", name="Sign in").click()
+    picker.wait_for_url("**/queue/")
+    expect(picker.get_by_text(mine.number)).to_be_visible()
+    expect(picker.get_by_text(theirs.number)).to_have_count(0)
+
+    page.get_by_role("navigation", name="Admin").get_by_role("link", name="Users").click()
+    page.get_by_role("link", name="Edit yeni.picker").click()
+    page.get_by_role("button", name="Deactivate").click()
+    expect(page.get_by_text("User yeni.picker deactivated; their sessions ended.")).to_be_visible()
+
+    picker.reload()
+    expect(picker.get_by_role("button", name="Sign in")).to_be_visible()
+    picker_context.close()
+
+    page.get_by_role("link", name="Audit log").click()
+    log = page.locator("#audit-table")
+    for action in ("User created", "Own password changed", "User deactivated"):
+        expect(log.get_by_role("row").filter(has_text=action).filter(has_text="yeni.picker")).to_have_count(1)
+
+
+@pytest.mark.parametrize("locale", ["en", "tr"])
+def test_the_admin_screens_meet_the_floor_rules(page, live_server, sign_in, session, locale):
+    """Users, a user's form, stock locations, carriers, commands and the audit log: axe-clean,
+    no sideways scroll and 44 px targets on a portrait tablet, in English and Turkish."""
+    store = factories.location(session)
+    admin = factories.user(session, role=Role.ADMIN, locations=[store])
+    admin.locale = locale
+    picker = factories.user(session, locations=[store])
+    session.commit()
+    sign_in(admin)
+    for path in (
+        "/admin/users",
+        f"/admin/users/{picker.id}/edit",
+        "/admin/users/new",
+        "/admin/locations",
+        f"/admin/locations/{store.id}/edit",
+        "/admin/carriers",
+        "/admin/carriers/new",
+        "/admin/commands",
+        "/admin/audit",
+        "/account/password",
+        "/imports/",
+    ):
+        page.goto(f"{live_server.url}{path}")
+        assert_floor(page)
