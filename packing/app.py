@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from packing import i18n, security, static_files
 from packing.config import DEFAULT_SECRET_KEY, INSTANCE_DIR, config_from_env
-from packing.core import shipping
+from packing.core import label_content, shipping
 from packing.core.messages import N_
 from packing.extensions import csrf, db, htmx, login_manager, migrate
 from packing.server_timing import ServerTiming
@@ -66,6 +66,7 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
     cli.register(app)
     jobs.init_app(app)
     shipping.register_carrier("builtin", shipping.BuiltinCarrier(app.config["TRACKING_URL_TEMPLATE"]))
+    label_content.set_default_time_zone(app.config["DEFAULT_TIME_ZONE"])
     static_files.init_app(app)
     _template_globals(app)
     login_manager.login_view = "auth.login"

@@ -33,6 +33,8 @@ from packing.core import events
 from packing.core.catalogue import PACKED_STATES, PackageStatus, active_items, package_state
 from packing.core.db import lock_package, transaction
 from packing.core.errors import InvalidParameter, NotFound
+from packing.core.label_content import address_lines as _address_lines
+from packing.core.label_content import label_content
 from packing.core.messages import translate, translate_in_context, translations_for
 from packing.core.models import (
     Address,
@@ -154,42 +156,15 @@ def _label_stylesheet() -> CSS:
     return CSS(filename=str(TEMPLATES_DIR / "label.css"), font_config=_fonts)
 
 
-def _address_lines(address) -> list[str]:
-    if address is None:
-        return []
-    place = ", ".join(
-        part
-        for part in (
-            address.district and address.district.name,
-            address.township and address.township.name,
-            " ".join(p for p in (address.postcode, address.city and address.city.name) if p),
-        )
-        if part
-    )
-    country = address.country and address.country.name
-    return [line for line in (address.company_name, address.line, place, country) if line]
-
-
 def render_label_html(package: Package, printed_at: Optional[datetime] = None) -> str:
-    shipment = package.shipment
-    if shipment is None:
-        raise NotFound("Package {number} has no shipment, so it has no label.", number=package.number, field="package")
-    location = package.stock_location
-    order = package.order
+    # Print-label content lives in label_content (shared with the ZPL label); this adds the drawn barcodes.
+    label = label_content(package, printed_at)
     return _templates.get_template("label.html").render(
-        package=package,
-        order=order,
-        shipment=shipment,
-        sender=location,
-        sender_lines=_address_lines(location.address),
-        recipient=order.shipping_address,
-        recipient_lines=_address_lines(order.shipping_address),
-        item_count=len(active_items(package)),
-        tracking_barcode=code128_inline(shipment.awb_number),
-        package_barcode=code128_inline(package.number),
-        tracking_qr=qr_inline(shipment.tracking_url or shipment.awb_number),
-        printed_at=printed_at or utcnow(),
-        **_document_formatters(order.channel.locale or "en", order.currency),
+        label=label,
+        tracking_barcode=code128_inline(label.tracking_number),
+        package_barcode=code128_inline(label.package_number),
+        tracking_qr=qr_inline(label.qr_data),
+        **_document_formatters(label.locale, package.order.currency),
     )
 
 

@@ -174,6 +174,11 @@ class CargoCompany(Timestamped, Base):
     shipping_company: Mapped[str] = mapped_column(String(64), default="builtin")
     tracking_url_template: Mapped[str] = mapped_column(String(300), default="")
     is_active: Mapped[bool] = mapped_column(default=True)
+    # How the carrier wants its labels: "pdf" (every printer) or "zpl" (ZPL II for its
+    # thermal printers, at label_dpi); label_size is "4x6in" or "100x150mm".
+    label_format: Mapped[str] = mapped_column(String(8), default="pdf", server_default="pdf")
+    label_dpi: Mapped[int] = mapped_column(default=203, server_default="203")
+    label_size: Mapped[str] = mapped_column(String(16), default="4x6in", server_default="4x6in")
 
 
 class StockLocation(Timestamped, Base):

@@ -362,3 +362,7 @@ def set_default_cargo_company():
         location.default_cargo_company_id = form.cargo_company.data
     flash(_("Default cargo company saved."), "info")
     return redirect(safe_next(request.form.get("next"), url_for(".print_room")), code=303)
+
+
+# ZPL downloads, printers and label previews register their routes on this blueprint.
+from packing.documents import printing  # noqa: E402, F401

@@ -1,0 +1,106 @@
+"""What a shipping label says, read once from the package: the PDF label (WeasyPrint) and
+the ZPL label (packing.core.zpl) are two drawings of this one record, so they cannot
+disagree about a number."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Optional
+
+from packing.core.catalogue import active_items
+from packing.core.dashboard import time_zone
+from packing.core.errors import NotFound
+from packing.core.models import Address, Package, utcnow
+
+LABEL_FORMATS = ("pdf", "zpl")
+LABEL_DPIS = (203, 300)
+# Width and height in millimetres of each label stock a carrier may ask for.
+LABEL_SIZES = {"4x6in": (101.6, 152.4), "100x150mm": (100.0, 150.0)}
+DEFAULT_LABEL_SIZE = "4x6in"
+
+# Stores without a time zone of their own print the installation's (the app sets it).
+_default_time_zone = "UTC"
+
+
+def set_default_time_zone(name: str) -> None:
+    global _default_time_zone
+    _default_time_zone = name
+
+
+def address_lines(address: Optional[Address]) -> list[str]:
+    if address is None:
+        return []
+    place = ", ".join(
+        part
+        for part in (
+            address.district and address.district.name,
+            address.township and address.township.name,
+            " ".join(p for p in (address.postcode, address.city and address.city.name) if p),
+        )
+        if part
+    )
+    country = address.country and address.country.name
+    return [line for line in (address.company_name, address.line, place, country) if line]
+
+
+@dataclass(frozen=True)
+class LabelContent:
+    locale: str
+    size: str
+    carrier: str
+    printed_at: datetime  # on the store's clock
+    zone: str
+    sender_name: str
+    sender_phone: str
+    sender_lines: list[str]
+    recipient_name: str
+    recipient_lines: list[str]
+    recipient_phone: str
+    tracking_number: str
+    qr_data: str
+    package_number: str
+    order_number: str
+    item_count: int
+    gift_box: bool
+    click_and_collect: bool
+    collect_store: str
+
+    @property
+    def size_mm(self) -> tuple[float, float]:
+        return LABEL_SIZES.get(self.size, LABEL_SIZES[DEFAULT_LABEL_SIZE])
+
+
+def label_content(package: Package, printed_at: Optional[datetime] = None) -> LabelContent:
+    shipment = package.shipment
+    if shipment is None:
+        raise NotFound("Package {number} has no shipment, so it has no label.", number=package.number, field="package")
+    location = package.stock_location
+    order = package.order
+    recipient = order.shipping_address
+    zone = time_zone(location.time_zone, _default_time_zone)
+    moment = printed_at or utcnow()
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    carrier = shipment.cargo_company
+    return LabelContent(
+        locale=order.channel.locale or "en",
+        size=carrier.label_size if carrier.label_size in LABEL_SIZES else DEFAULT_LABEL_SIZE,
+        carrier=carrier.name,
+        printed_at=moment.astimezone(zone),
+        zone=zone.key,
+        sender_name=location.name,
+        sender_phone=location.daytime_phone or "",
+        sender_lines=address_lines(location.address),
+        recipient_name=recipient.full_name if recipient else "",
+        recipient_lines=address_lines(recipient),
+        recipient_phone=(recipient.phone_number or "") if recipient else "",
+        tracking_number=shipment.awb_number,
+        qr_data=shipment.tracking_url or shipment.awb_number,
+        package_number=package.number,
+        order_number=order.number,
+        item_count=len(active_items(package)),
+        gift_box=bool(order.has_gift_box),
+        click_and_collect=bool(order.is_click_and_collect),
+        collect_store=order.retail_store.name if order.is_click_and_collect and order.retail_store else "",
+    )
