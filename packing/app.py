@@ -47,6 +47,7 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
     from packing.auth import bp as auth_bp
     from packing.dashboard import bp as dashboard_bp
     from packing.documents import bp as documents_bp
+    from packing.printers import bp as printers_bp
     from packing.queue import bp as queue_bp
     from packing.station import bp as station_bp
     from packing.tokens import bp as tokens_bp
@@ -57,6 +58,7 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
     app.register_blueprint(queue_bp)
     app.register_blueprint(station_bp)
     app.register_blueprint(documents_bp)
+    app.register_blueprint(printers_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(tokens_bp)
     app.register_blueprint(dashboard_bp)

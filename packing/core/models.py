@@ -556,6 +556,45 @@ class PrintRecord(Base):
     created_date: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Printer(Timestamped, Base):
+    """A printer a store registered: the only addresses print jobs are ever sent to."""
+
+    __tablename__ = "printer"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stock_location_id: Mapped[int] = mapped_column(ForeignKey("stock_location.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # "raw": ZPL labels over a raw TCP socket (port 9100); "ipp": PDFs by IPP Print-Job.
+    kind: Mapped[str] = mapped_column(String(8))
+    host: Mapped[str] = mapped_column(String(253))
+    port: Mapped[int]
+    ipp_path: Mapped[str] = mapped_column(String(200), default="/ipp/print")
+    dpi: Mapped[int] = mapped_column(default=203)
+    # Every package packed at the store has its label sent here, once, when it is rendered.
+    print_on_pack: Mapped[bool] = mapped_column(default=False)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    stock_location: Mapped[StockLocation] = relationship()
+
+
+class PrintJob(Base):
+    """One document sent (or being sent) to a printer by the worker, and how it went."""
+
+    __tablename__ = "print_job"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    printer_id: Mapped[int] = mapped_column(ForeignKey("printer.id"), index=True)
+    package_id: Mapped[int] = mapped_column(ForeignKey("package.id"), index=True)
+    document_type: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+    # queued -> sent, or retrying -> ... -> failed when the printer does not answer.
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(default=0)
+    error: Mapped[Optional[str]] = mapped_column(Text)
+    created_date: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_date: Mapped[Optional[datetime]]
+
+    printer: Mapped[Printer] = relationship()
+
+
 # --- Audit ----------------------------------------------------------------------------
 
 

@@ -129,7 +129,8 @@ PRINTABLE = {
 @bp.post("/packages/<int:package_id>/print/<document>")
 @roles_required(Role.PICKER, Role.LEAD)
 def print_document(package_id: int, document: str):
-    """Record that the document is printed, then show it to print (303 to its PDF)."""
+    """Record that the document is printed, then show it to print (303 to its PDF); or,
+    asked ``to_printer``, send it to the store's printer from the worker."""
     if document not in PRINTABLE:
         abort(404)
     document_type, view = PRINTABLE[document]
@@ -142,6 +143,8 @@ def print_document(package_id: int, document: str):
         document_type == documents.INVOICE and package.invoice is None
     ):
         abort(404)
+    if request.form.get("to_printer"):
+        return printing.send_to_printer(package, document_type)
     with transaction(db.session):
         if document_type == documents.LABEL:
             documents.label_pdf(db.session, package)  # a label that cannot be made is not printed

@@ -1,18 +1,33 @@
-"""Labels for thermal printers: ZPL downloads of one label or a batch (the PDF stays the
-default; these sit beside it)."""
+"""Labels for thermal printers and the store's printers: ZPL downloads of one label or a
+batch (the PDF stays the default; these sit beside it), and Print sent to a registered
+printer by the worker."""
 
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
-from flask import Response, abort, request
+from flask import Response, abort, flash, g, redirect, request, url_for
+from flask_login import current_user
 
-from packing.core import documents, zpl
+from packing.core import documents, printers, zpl
+from packing.core.db import transaction
+from packing.core.errors import DomainError
 from packing.core.label_content import LABEL_DPIS
-from packing.core.models import PrintBatch, Role
+from packing.core.models import Package, PrintBatch, Printer, PrintJob, Role
 from packing.documents import bp
 from packing.extensions import db
-from packing.web import package_at_my_location, require_location, roles_required
+from packing.i18n import error_message
+from packing.i18n import gettext as _
+from packing.printers.tasks import send_print_job
+from packing.web import (
+    current_location,
+    package_at_my_location,
+    render,
+    require_location,
+    roles_required,
+    safe_next,
+)
 
 
 def _requested_dpi() -> int | None:
@@ -49,3 +64,89 @@ def batch_zpl(batch_id: int):
     if batch is None or batch.stock_location_id != require_location().id or batch.document_type != documents.LABEL:
         abort(404)
     return _zpl(zpl.packages_zpl(db.session, batch.package_ids, _requested_dpi()), f"labels-batch-{batch.id}.zpl")
+
+
+# --- Sending to the store's printer ---------------------------------------------------
+
+
+@bp.app_template_global()
+def store_printer(document_type: str) -> Printer | None:
+    """The printer a Print button at the user's store sends ``document_type`` to, if any."""
+    cache = g.setdefault("store_printers", {})
+    if document_type not in cache:
+        location = current_location() if current_user.is_authenticated else None
+        cache[document_type] = location and printers.default_printer(db.session, location.id, document_type)
+    return cache[document_type]
+
+
+@bp.app_template_global()
+def print_return_path() -> str:
+    """Where a Print sent to a printer comes back to: the page the button is on (for a
+    partial that htmx swapped in, the page around it)."""
+    if request.headers.get("HX-Request"):
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        return current.path + (f"?{current.query}" if current.query else "")
+    return request.full_path.rstrip("?") if request.method == "GET" else ""
+
+
+def send_to_printer(package: Package, document_type: str) -> Response:
+    """Queue the document for the store's printer, hand it to the worker, and come back to
+    the page the button was on saying how it went (or that it is on its way)."""
+    referrer = urlsplit(request.referrer or "")
+    fallback = (
+        referrer.path + (f"?{referrer.query}" if referrer.query else "") if referrer.netloc == request.host else ""
+    )
+    back = safe_next(request.form.get("next") or fallback, url_for(".package_documents", package_id=package.id))
+    printer = printers.default_printer(db.session, package.stock_location_id, document_type)
+    if printer is None:
+        flash(_("No active printer here prints this document."), "error")
+        return redirect(back, code=303)
+    try:
+        with transaction(db.session):
+            job = printers.queue_print_job(db.session, printer, package, document_type, current_user)
+    except DomainError as error:
+        flash(error_message(error), "error")
+        return redirect(back, code=303)
+    job_id = job.id
+    send_print_job(job_id)
+    db.session.expire_all()
+    job = db.session.get(PrintJob, job_id)
+    if job.status == printers.SENT:
+        flash(_("Sent to {printer}.", printer=printer.name), "info")
+    elif job.status in (printers.RETRYING, printers.FAILED):
+        flash(print_job_problem(job), "error")
+    else:
+        flash(_("On its way to {printer}.", printer=printer.name), "info")
+    return redirect(back, code=303)
+
+
+@bp.app_template_global()
+def recent_print_jobs(package: Package) -> list[PrintJob]:
+    return printers.recent_print_jobs(db.session, package.id)
+
+
+@bp.get("/print-jobs/<int:job_id>")
+@roles_required(Role.PICKER, Role.LEAD)
+def print_job(job_id: int):
+    """One print job's line (the package page polls it while the worker has the job)."""
+    job = db.session.get(PrintJob, job_id)
+    if job is None:
+        abort(404)
+    package_at_my_location(job.package_id)
+    return render("documents/_print_job.html", job=job)
+
+
+@bp.app_template_global()
+def print_job_problem(job: PrintJob) -> str:
+    if job.status == printers.RETRYING:
+        return _(
+            "{printer} did not answer ({error}). Trying again shortly; check that it is on and connected.",
+            printer=job.printer.name,
+            error=job.error or "",
+        )
+    return _(
+        "{printer} did not answer ({error}), even after {attempts} tries. Check it, then print again.",
+        printer=job.printer.name,
+        error=job.error or "",
+        attempts=job.attempts,
+    )

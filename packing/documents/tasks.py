@@ -13,11 +13,13 @@ from sqlalchemy.orm import Session
 from packing.core import documents
 from packing.extensions import db
 from packing.jobs import job
+from packing.printers import tasks as printer_tasks
 
 
 @job(retries=2, retry_delay=5)
 def render_label(package_id: int) -> None:
     documents.render_pending_label(db.session, package_id)
+    printer_tasks.print_label_on_pack(package_id)
 
 
 @job()

@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from packing.core import documents, invoicing
+from packing.core import documents, invoicing, printers
 from packing.core.api_tokens import create_token
 from packing.core.catalogue import PackageStatus
-from packing.core.models import Webhook, WebhookEvent
+from packing.core.models import PrintJob, Webhook, WebhookEvent
 from tests import factories
 from tests.e2e.floor import floor_problems
 
@@ -87,8 +87,29 @@ def store_day(session):
     )
     integrator = factories.user(session, role="picker", locations=[store, other], username="erp-integration")
     create_token(session, integrator, [store.erp_code, other.erp_code], name="ERP nightly sync")
+    printer = printers.save_printer(
+        session, store.id, name="Zebra ZD421 packing bench", kind=printers.RAW, host="10.20.30.41", print_on_pack=True
+    )
+    session.add(
+        PrintJob(
+            printer_id=printer.id,
+            package_id=packed[0].id,
+            document_type=documents.LABEL,
+            status=printers.FAILED,
+            attempts=3,
+            error="Zebra ZD421 packing bench at 10.20.30.41:9100 did not take the document: Connection refused",
+        )
+    )
     session.commit()
-    return {"store": store, "other": other, "picker": picker, "packed": packed, "batch": batch, "hook": hook}
+    return {
+        "store": store,
+        "other": other,
+        "picker": picker,
+        "packed": packed,
+        "batch": batch,
+        "hook": hook,
+        "printer": printer,
+    }
 
 
 def _screens(role: str, day: dict) -> list[str]:
@@ -102,6 +123,8 @@ def _screens(role: str, day: dict) -> list[str]:
             f"/documents/print-room?q={package.number}",
             f"/documents/packages/{package.id}",
             f"/documents/print-room/batches/{day['batch'].id}",
+            "/printers/",
+            f"/printers/{day['printer'].id}",
             "/auth/account",
         ]
     return [
