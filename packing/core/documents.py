@@ -33,8 +33,8 @@ from packing.core import events
 from packing.core.catalogue import PACKED_STATES, PackageStatus, active_items, package_state
 from packing.core.db import lock_package, transaction
 from packing.core.errors import InvalidParameter, NotFound
+from packing.core.label_content import LABEL_SIZES, LabelContent, label_content
 from packing.core.label_content import address_lines as _address_lines
-from packing.core.label_content import label_content
 from packing.core.messages import translate, translate_in_context, translations_for
 from packing.core.models import (
     Address,
@@ -66,6 +66,9 @@ BARCODE_MIN_MODULE_MM = 0.19
 BARCODE_HEIGHT_MM = 25.0
 QUIET_ZONE_MODULES = 10
 QR_MODULE_MM = 0.55
+# Bar heights on the label: room for the service, parcel and cash-on-delivery lines on 6 in.
+LABEL_TRACKING_BARCODE_MM = 20.0
+LABEL_PACKAGE_BARCODE_MM = 15.0
 
 _templates = jinja2.Environment(
     loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=jinja2.StrictUndefined
@@ -130,9 +133,9 @@ def code128_svg(value: str, height_mm: float = BARCODE_HEIGHT_MM) -> str:
     return out.getvalue().decode("utf-8")
 
 
-def code128_inline(value: str) -> Markup:
+def code128_inline(value: str, height_mm: float = BARCODE_HEIGHT_MM) -> Markup:
     """``value``'s Code128 as an ``<svg>`` element to place in the label's HTML."""
-    return Markup(code128_svg(value))
+    return Markup(code128_svg(value, height_mm))
 
 
 def qr_inline(data: str, module_mm: float = QR_MODULE_MM) -> Markup:
@@ -156,20 +159,31 @@ def _label_stylesheet() -> CSS:
     return CSS(filename=str(TEMPLATES_DIR / "label.css"), font_config=_fonts)
 
 
-def render_label_html(package: Package, printed_at: Optional[datetime] = None) -> str:
+def _label_html(label: LabelContent, currency: str) -> str:
     # Print-label content lives in label_content (shared with the ZPL label); this adds the drawn barcodes.
-    label = label_content(package, printed_at)
     return _templates.get_template("label.html").render(
         label=label,
-        tracking_barcode=code128_inline(label.tracking_number),
-        package_barcode=code128_inline(label.package_number),
+        tracking_barcode=code128_inline(label.tracking_number, LABEL_TRACKING_BARCODE_MM),
+        package_barcode=code128_inline(label.package_number, LABEL_PACKAGE_BARCODE_MM),
         tracking_qr=qr_inline(label.qr_data),
-        **_document_formatters(label.locale, package.order.currency),
+        **_document_formatters(label.locale, currency),
     )
 
 
+@cache
+def _label_page(size: str) -> CSS:
+    width, height = LABEL_SIZES[size]
+    return CSS(string=f"@page {{ size: {width}mm {height}mm; margin: 0; }}", font_config=_fonts)
+
+
+def render_label_html(package: Package, printed_at: Optional[datetime] = None) -> str:
+    return _label_html(label_content(package, printed_at), package.order.currency)
+
+
 def render_label_pdf(package: Package, printed_at: Optional[datetime] = None) -> bytes:
-    return html_to_pdf(render_label_html(package, printed_at), (_label_stylesheet(),))
+    """The label on the carrier's stock (4x6 in or 100x150 mm)."""
+    label = label_content(package, printed_at)
+    return html_to_pdf(_label_html(label, package.order.currency), (_label_stylesheet(), _label_page(label.size)))
 
 
 def store_label(session: Session, package: Package, pdf: bytes) -> ShippingLabel:

@@ -18,6 +18,7 @@ from barcode import Code128
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from packing.core.documents import format_money
 from packing.core.errors import InvalidParameter, NotFound
 from packing.core.label_content import LABEL_DPIS, LabelContent, label_content
 from packing.core.messages import translate, translate_in_context, translations_for
@@ -30,6 +31,7 @@ BARCODE_MODULE_MM = 0.33
 BARCODE_MIN_MODULE_MM = 0.19
 QUIET_ZONE_MODULES = 10
 QR_MODULE_MM = 0.55
+BOLD_OFFSET_MM = 0.15
 _HEX_ESCAPED = {c: f"_{ord(c):02X}" for c in "^~_\\"}
 
 
@@ -50,15 +52,19 @@ class _Canvas:
     def dots(self, mm: float) -> int:
         return round(mm * self.dpi / MM_PER_INCH)
 
-    def text(self, x_mm: float, y_mm: float, text: str, size_mm: float, width_mm: float, lines: int = 1) -> float:
+    def text(
+        self, x_mm: float, y_mm: float, text: str, size_mm: float, width_mm: float, lines: int = 1, bold: bool = False
+    ) -> float:
         """Text in a field block ``width_mm`` wide; lines of ``text`` beyond ``lines`` are cut
-        by the printer. Returns the y below the block."""
+        by the printer. ``bold`` strikes it twice a fraction of a millimetre apart (the
+        printer's scalable font has no bold face). Returns the y below the block."""
         height = self.dots(size_mm)
         data = "\\&".join(field_data(line) for line in text.split("\n"))
-        self.commands.append(
-            f"^FO{self.dots(x_mm)},{self.dots(y_mm)}^A0N,{height},{height}"
-            f"^FB{self.dots(width_mm)},{lines},0,L,0^FH^FD{data}^FS"
-        )
+        for offset in (0, max(1, self.dots(BOLD_OFFSET_MM))) if bold else (0,):
+            self.commands.append(
+                f"^FO{self.dots(x_mm) + offset},{self.dots(y_mm)}^A0N,{height},{height}"
+                f"^FB{self.dots(width_mm)},{lines},0,L,0^FH^FD{data}^FS"
+            )
         return y_mm + lines * size_mm * 1.15
 
     def rule(self, y_mm: float) -> None:
@@ -109,7 +115,19 @@ def label_zpl(label: LabelContent, dpi: int = 203) -> str:
     y = MARGIN_MM
     stamp = f"{label.printed_at:%Y-%m-%d %H:%M} {label.zone}"
     canvas.text(x + inner / 2, y, stamp, 2.4, inner / 2)
-    y = canvas.text(x, y, label.carrier, 4.5, inner / 2) + 0.5
+    y = canvas.text(x, y, label.carrier, 4.5, inner / 2, bold=True) + 0.5
+    canvas.rule(y)
+
+    y += 1.5
+    parcel = t("Parcel {number} of {count}", number=label.parcel_number, count=label.parcel_count)
+    canvas.text(x + inner / 2, y, parcel, 3.4, inner / 2, bold=True)
+    y = canvas.text(x, y, t(label.service), 3.4, inner / 2, bold=True)
+    if label.weight_kg is not None:
+        y = canvas.text(x, y, f"{t('Weight')}: {label.weight_text()}", 3.0, inner, bold=True)
+    if label.cash_on_delivery:
+        amount = format_money(label.cash_on_delivery, label.currency, label.locale)
+        y = canvas.text(x, y, f"{t('CASH ON DELIVERY')}: {amount}", 3.8, inner, bold=True)
+    y += 0.5
     canvas.rule(y)
 
     y += 1.5
@@ -119,7 +137,7 @@ def label_zpl(label: LabelContent, dpi: int = 203) -> str:
     canvas.rule(y)
 
     y += 1.5
-    y = canvas.text(x, y, f"{t('To')}: {label.recipient_name}", 4.2, inner)
+    y = canvas.text(x, y, f"{t('To')}: {label.recipient_name}", 4.2, inner, bold=True)
     recipient = list(label.recipient_lines)
     if label.recipient_phone:
         recipient.append(f"{t('Tel')}: {label.recipient_phone}")
@@ -129,7 +147,7 @@ def label_zpl(label: LabelContent, dpi: int = 203) -> str:
     y += 1.5
     y = canvas.text(x, y, t("Tracking number"), 2.6, inner) + 0.5
     y = canvas.code128(y, label.tracking_number, 20.0) + 1.0
-    y = canvas.text(x, y, label.tracking_number, 4.5, inner) + 0.5
+    y = canvas.text(x, y, label.tracking_number, 4.5, inner, bold=True) + 0.5
     canvas.rule(y)
 
     y += 1.5
@@ -154,7 +172,7 @@ def label_zpl(label: LabelContent, dpi: int = 203) -> str:
     y += 1.5
     y = canvas.text(x, y, t("Package"), 2.6, inner) + 0.5
     y = canvas.code128(y, label.package_number, 15.0) + 1.0
-    canvas.text(x, y, label.package_number, 4.0, inner)
+    canvas.text(x, y, label.package_number, 4.0, inner, bold=True)
     return canvas.zpl()
 
 
