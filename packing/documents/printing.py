@@ -1,19 +1,21 @@
 """Labels for thermal printers and the store's printers: ZPL downloads of one label or a
-batch (the PDF stays the default; these sit beside it), and Print sent to a registered
-printer by the worker."""
+batch (the PDF stays the default; these sit beside it), Print sent to a registered
+printer by the worker, and a small picture of each label to look at before printing."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Response, abort, flash, g, redirect, request, url_for
+from flask import Response, abort, current_app, flash, g, redirect, request, url_for
 from flask_login import current_user
 
 from packing.core import documents, printers, zpl
 from packing.core.db import transaction
 from packing.core.errors import DomainError
 from packing.core.label_content import LABEL_DPIS
+from packing.core.label_preview import label_preview as label_preview_png
 from packing.core.models import Package, PrintBatch, Printer, PrintJob, Role
 from packing.documents import bp
 from packing.extensions import db
@@ -150,3 +152,22 @@ def print_job_problem(job: PrintJob) -> str:
         error=job.error or "",
         attempts=job.attempts,
     )
+
+
+# --- Seeing a label before printing ---------------------------------------------------
+
+
+@bp.get("/packages/<int:package_id>/label.png")
+@roles_required(Role.PICKER, Role.LEAD)
+def label_preview(package_id: int):
+    """A small picture of the package's stored label (the print room and documents page)."""
+    package = package_at_my_location(package_id)
+    if package.shipment is None:
+        abort(404)
+    cache_dir = Path(current_app.config.get("LABEL_PREVIEW_DIR") or Path(current_app.instance_path) / "label-previews")
+    with transaction(db.session):
+        png, key = label_preview_png(db.session, package, cache_dir)
+    response = Response(png, mimetype="image/png")
+    response.set_etag(key)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response.make_conditional(request)
