@@ -150,3 +150,24 @@ def test_batch_zpl_download_holds_each_label_in_the_chosen_order(client, session
     formats = parse_zpl(download.get_data(as_text=True))
     by_id = {p.id: p for p in packages}
     assert [_codes(f, "BC") for f in formats] == [[by_id[i].tracking_number, by_id[i].number] for i in chosen]
+
+
+def test_a_zpl_carriers_printed_label_is_the_zpl_file(app, client, session, auth):
+    """Once a carrier is set to ZPL (flask printers carrier-label), the lead's Print records the
+    print and hands over the ZPL label at the carrier's resolution instead of the PDF."""
+    store = factories.location(session)
+    package = factories.packed_package(session, at=store)
+    session.commit()
+    result = app.test_cli_runner().invoke(
+        args=["printers", "carrier-label", "test-cargo", "--format", "zpl", "--dpi", "300"]
+    )
+    assert result.exit_code == 0, result.output
+    auth.login(role="lead", location=store)
+    token = csrf_token_from(client.get(f"/documents/packages/{package.id}").text)
+
+    response = client.post(f"/documents/packages/{package.id}/print/label", data={"csrf_token": token})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/documents/packages/{package.id}/label.zpl")
+    [label] = parse_zpl(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert label["PW"] == 1200
+    assert documents.print_counts(session, [package.id], documents.LABEL) == {package.id: 1}

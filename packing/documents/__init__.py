@@ -149,6 +149,8 @@ def print_document(package_id: int, document: str):
         if document_type == documents.LABEL:
             documents.label_pdf(db.session, package)  # a label that cannot be made is not printed
         documents.record_print(db.session, [package.id], document_type, current_user)
+    if document_type == documents.LABEL and printing.carrier_wants_zpl(package):
+        view = ".label_zpl"
     return redirect(url_for(view, package_id=package.id), code=303)
 
 

@@ -50,6 +50,11 @@ def _zpl(text: str, filename: str) -> Response:
     return response
 
 
+def carrier_wants_zpl(package: Package) -> bool:
+    """A carrier set to ZPL gets its labels as ZPL wherever a PDF would be printed."""
+    return package.shipment is not None and package.shipment.cargo_company.label_format == "zpl"
+
+
 @bp.get("/packages/<int:package_id>/label.zpl")
 @roles_required(Role.PICKER, Role.LEAD)
 def label_zpl(package_id: int):
