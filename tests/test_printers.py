@@ -252,3 +252,20 @@ def test_ipp_printer_gets_a_print_job_request_carrying_the_pdf(client, session, 
     assert body[body.index(b"%PDF") :].rstrip().endswith(b"%%EOF")
     assert "Sent to Office." in client.get(response.headers["Location"]).text
     assert session.scalar(select(PrintRecord.document_type)) == documents.PACKING_SLIP
+
+
+def test_a_job_whose_document_cannot_be_made_fails_without_sending(client, session, auth):
+    """An invoice job for a package that has no invoice fails at once, sends nothing, logs no
+    print, and says why on the package's page."""
+    store = factories.location(session)
+    package = factories.packed_package(session, at=store)
+    printer = _printer(session, store, _closed_port(), name="Office", kind=printers.IPP)
+    job = printers.queue_print_job(session, printer, package, documents.INVOICE, None)
+    session.commit()
+
+    printers.deliver_print_job(session, job.id, final_attempt=False)
+    session.refresh(job)
+    assert (job.status, job.attempts) == ("failed", 0)
+    assert session.scalar(select(func.count(PrintRecord.id))) == 0
+    auth.login(role="lead", location=store)
+    assert "Nothing was sent to Office: Package" in client.get(f"/documents/packages/{package.id}").text

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from packing.core import documents, zpl
 from packing.core.db import transaction
-from packing.core.errors import InvalidParameter, NotFound, PrinterUnreachable
+from packing.core.errors import DomainError, InvalidParameter, NotFound, PrinterUnreachable
 from packing.core.label_content import LABEL_DPIS
 from packing.core.models import Package, Printer, PrintJob, PrintRecord, User
 
@@ -200,8 +200,14 @@ def deliver_print_job(
     job = session.get(PrintJob, job_id)
     if job is None or job.status in (SENT, FAILED):
         return job
-    with transaction(session):
-        data, media_type = job_document(session, job)
+    try:
+        with transaction(session):
+            data, media_type = job_document(session, job)
+    except DomainError as error:
+        # Nothing to send (the package lost its shipment or invoice meanwhile): no retry helps.
+        with transaction(session):
+            job.status, job.error, job.finished_date = FAILED, error.reason[:1000], datetime.now(UTC)
+        return job
     printer = job.printer
     try:
         send(printer, data, media_type, job_name=f"{job.document_type}-{job.package_id}", timeout=timeout)

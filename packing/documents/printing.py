@@ -151,6 +151,8 @@ def print_job_problem(job: PrintJob) -> str:
             printer=job.printer.name,
             error=job.error or "",
         )
+    if not job.attempts:
+        return _("Nothing was sent to {printer}: {error}", printer=job.printer.name, error=job.error or "")
     return _(
         "{printer} did not answer ({error}), even after {attempts} tries. Check it, then print again.",
         printer=job.printer.name,
