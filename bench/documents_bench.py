@@ -25,11 +25,12 @@ from weasyprint import HTML
 
 from packing.app import create_app
 from packing.config import database_url
-from packing.core import documents
+from packing.core import labels, print_batches, print_room, rendering, shipping
 from packing.core.catalogue import PackageStatus, package_state
 from packing.core.commands import execute_command
 from packing.core.db import transaction
 from packing.core.models import Package, PrintBatch, StockLocation
+from packing.documents import tasks
 from packing.extensions import db
 
 PACK = "package__complete_packaging__waiting__packed-all-items"
@@ -87,35 +88,35 @@ def main() -> None:
             for package_id in ids:
                 execute_command(session, package_id, PACK)
             # The benchmark renders them itself, below, to time it.
-            documents.take_labels_to_render(session)
+            shipping.take_labels_to_render(session)
         packages = [session.get(Package, package_id) for package_id in ids]
 
         # Interleaved, so all see the same load on a shared machine. The yardstick is the
         # trivial document with the labels' warm font configuration; WeasyPrint's default
         # call, which discovers fonts again each time, is shown beside it for reference.
-        floor_text, floor_codes = floor_documents(documents.render_label_html(packages[0]))
+        floor_text, floor_codes = floor_documents(labels.render_label_html(packages[0]))
         trivial, trivial_default, label, floor, floor_with_codes = [], [], [], [], []
         for _ in range(args.repeat):
-            trivial += timed(lambda: HTML(string=TRIVIAL).write_pdf(font_config=documents._fonts), 1)
+            trivial += timed(lambda: HTML(string=TRIVIAL).write_pdf(font_config=rendering.fonts), 1)
             trivial_default += timed(lambda: HTML(string=TRIVIAL).write_pdf(), 1)
-            label += timed(lambda: documents.render_label_pdf(packages[0]), 1)
-            floor += timed(lambda: HTML(string=floor_text).write_pdf(font_config=documents._fonts), 1)
-            floor_with_codes += timed(lambda: HTML(string=floor_codes).write_pdf(font_config=documents._fonts), 1)
+            label += timed(lambda: labels.render_label_pdf(packages[0]), 1)
+            floor += timed(lambda: HTML(string=floor_text).write_pdf(font_config=rendering.fonts), 1)
+            floor_with_codes += timed(lambda: HTML(string=floor_codes).write_pdf(font_config=rendering.fonts), 1)
 
         fresh_started = time.perf_counter()
-        rendered = [documents.render_label_pdf(package) for package in packages]
-        documents.join_pdfs(rendered)
+        rendered = [labels.render_label_pdf(package) for package in packages]
+        print_batches.join_pdfs(rendered)
         fresh = time.perf_counter() - fresh_started
         for package, pdf in zip(packages, rendered, strict=True):
-            documents.store_label(session, package, pdf)
+            labels.store_label(session, package, pdf)
         session.commit()
 
-        reprint = timed(lambda: documents.label_pdf(session, packages[0]), args.repeat)
+        reprint = timed(lambda: labels.label_pdf(session, packages[0]), args.repeat)
 
         def batch_from_stored() -> None:
             with transaction(session):
-                batch = documents.create_print_batch(session, location.id, list(ids), documents.LABEL, None)
-            documents.build_print_batch(session, batch.id)
+                batch = print_batches.create_print_batch(session, location.id, list(ids), print_room.LABEL, None)
+            tasks.build_batch(session, batch.id)
 
         stored = timed(batch_from_stored, 3)
         last_batch = session.scalars(select(PrintBatch.pdf).order_by(PrintBatch.id.desc())).first()

@@ -11,14 +11,18 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton
-from flask import abort, current_app, g, make_response, render_template, request, session
+from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime, format_time, get_locale
 from flask_login import current_user, login_required
 from sqlalchemy import exists, select
 
+from packing.core.claims import take_package
 from packing.core.dashboard import StoreClock, as_utc, time_zone
+from packing.core.db import transaction
+from packing.core.errors import DomainError
 from packing.core.models import Package, Role, StockLocation, user_stock_location
 from packing.extensions import db, htmx
+from packing.i18n import error_message
 
 LOCATION_KEY = "stock_location_id"
 
@@ -172,3 +176,22 @@ def register_nav(label: str, endpoint: str, roles: tuple[str, ...], order: int =
     """Each screen's blueprint adds its own entry to the top navigation."""
     NAV_ITEMS.append(NavItem(label, endpoint, roles, order))
     NAV_ITEMS.sort(key=lambda item: item.order)
+
+
+def home_endpoint(user) -> str:
+    """The first screen of the navigation ``user`` may see: where signing in lands them."""
+    for item in NAV_ITEMS:
+        if item.visible_to(user):
+            return item.endpoint
+    return "auth.account"
+
+
+def open_for_me(package: Package):
+    """Open a package to work on it at the station: it is taken for the signed-in picker,
+    whatever link or scan led here; a refused claim is shown, not hidden."""
+    try:
+        with transaction(db.session):
+            take_package(db.session, package.id, current_user)
+    except DomainError as error:
+        flash(error_message(error), "error")
+    return redirect(url_for("station.package", package_id=package.id), code=303)

@@ -52,11 +52,11 @@ def test_two_concurrent_packs_end_in_exactly_one_transition(app, session, backen
 def test_a_second_try_again_while_the_first_is_uncommitted_is_refused(app, session, backend):
     """Lead A restarts a failed batch; lead B presses Try again before A's transaction
     commits. B waits for A's row and is then refused: the batch is restarted once."""
-    from packing.core import documents
+    from packing.core import print_batches
     from packing.core.errors import InvalidParameter
 
     store = factories.location(session)
-    batch = documents.create_print_batch(
+    batch = print_batches.create_print_batch(
         session, store.id, [factories.packed_package(session, at=store).id], "label", None
     )
     batch.status = "failed"
@@ -69,13 +69,13 @@ def test_a_second_try_again_while_the_first_is_uncommitted_is_refused(app, sessi
         with Session(engine) as own_session:
             try:
                 with transaction(own_session):
-                    documents.retry_print_batch(own_session, store_id, batch_id)
+                    print_batches.retry_print_batch(own_session, store_id, batch_id)
                 outcomes.append("restarted")
             except InvalidParameter:
                 outcomes.append("refused")
 
     with Session(engine) as lead_a, transaction(lead_a):
-        documents.retry_print_batch(lead_a, store_id, batch_id)
+        print_batches.retry_print_batch(lead_a, store_id, batch_id)
         second = threading.Thread(target=lead_b)
         second.start()
         second.join(timeout=0.5)  # B is now waiting for A's row (or has read too early)

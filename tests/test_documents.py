@@ -10,7 +10,7 @@ import pytest
 import zxingcpp
 from pypdf import PdfReader
 
-from packing.core import documents
+from packing.core import barcodes, labels, packing_slips, shipping
 from packing.core.errors import InvalidParameter
 from packing.core.models import PrintRecord, ShippingLabel
 from tests import factories
@@ -50,7 +50,7 @@ def test_label_barcodes_and_qr_decode_back_to_tracking_package_and_url(session):
     """A rendered label is one 4x6 in page whose two Code128 barcodes and QR decode to the
     tracking number, the package number and the tracking URL."""
     package = factories.packed_package(session)
-    pdf = documents.render_label_pdf(package)
+    pdf = labels.render_label_pdf(package)
 
     reader = PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) == 1
@@ -74,7 +74,7 @@ def test_label_text_names_sender_recipient_numbers_and_marks(session):
         has_gift_box=True,
         is_click_and_collect=True,
     )
-    text = pdf_text(documents.render_label_pdf(package))
+    text = pdf_text(labels.render_label_pdf(package))
     for expected in (
         "Kadıköy Store",
         "Ayşe Yılmaz",
@@ -94,25 +94,25 @@ def test_label_text_names_sender_recipient_numbers_and_marks(session):
 
 def test_plain_label_has_no_gift_or_collect_marks(session):
     """Without a gift box or click and collect the label carries neither mark."""
-    text = pdf_text(documents.render_label_pdf(factories.packed_package(session)))
+    text = pdf_text(labels.render_label_pdf(factories.packed_package(session)))
     assert "GIFT BOX" not in text and "CLICK & COLLECT" not in text
 
 
 def test_barcodes_are_sized_by_the_writer_at_least_25mm_high_with_quiet_zones(session):
     """The Code128 SVG is sized in millimetres by python-barcode: >= 25 mm high, a quiet
     zone of ten modules each side, and narrower modules for a long value so it fits."""
-    short = documents.code128_svg("000000000018")
+    short = barcodes.code128_svg("000000000018")
     assert 'height="25.000mm"' in short
     first_bar_left, last_bar_right = bar_extent_mm(short)
     assert first_bar_left == pytest.approx(3.3)  # the first bar starts after 10 modules of 0.33 mm
     width = float(short.split('width="', 1)[1].split("mm", 1)[0])
     assert width - last_bar_right == pytest.approx(3.3)
     long_value = "P" * 25
-    fitted = documents.code128_svg(long_value)
+    fitted = barcodes.code128_svg(long_value)
     width = float(fitted.split('width="', 1)[1].split("mm", 1)[0])
-    assert width <= documents.BARCODE_MAX_WIDTH_MM + 0.5
+    assert width <= barcodes.BARCODE_MAX_WIDTH_MM + 0.5
     with pytest.raises(InvalidParameter):
-        documents.code128_svg("X" * 80)
+        barcodes.code128_svg("X" * 80)
 
 
 def test_label_is_stored_once_packed_and_reprints_render_nothing(session, monkeypatch):
@@ -126,17 +126,17 @@ def test_label_is_stored_once_packed_and_reprints_render_nothing(session, monkey
     def refuse_to_render(*args, **kwargs):
         raise AssertionError("a reprint must not render")
 
-    monkeypatch.setattr(documents, "render_label_pdf", refuse_to_render)
-    assert documents.label_pdf(session, package) == stored.pdf
+    monkeypatch.setattr(labels, "render_label_pdf", refuse_to_render)
+    assert labels.label_pdf(session, package) == stored.pdf
 
 
 def test_missing_label_is_rendered_and_stored_on_first_download(session):
     """If the queue has not rendered a label yet, the first download renders and stores it."""
     package = factories.packed_package(session)
-    documents.take_labels_to_render(session)  # as if the worker were down
+    shipping.take_labels_to_render(session)  # as if the worker were down
     session.commit()
     assert session.query(ShippingLabel).filter_by(package_id=package.id).count() == 0
-    pdf = documents.label_pdf(session, package)
+    pdf = labels.label_pdf(session, package)
     session.commit()
     assert session.query(ShippingLabel).filter_by(package_id=package.id).one().pdf == pdf
 
@@ -148,7 +148,7 @@ def test_packing_slip_lists_products_and_quantities(session):
     package = factories.packed_package(
         session, products=[shirt, shirt, socks], has_gift_box=True, gift_box_note="Happy birthday!"
     )
-    text = pdf_text(documents.render_packing_slip_pdf(package))
+    text = pdf_text(packing_slips.render_packing_slip_pdf(package))
     assert "Blue Shirt" in text and "Wool Socks" in text
     assert "Happy birthday!" in text
     assert package.number in text
@@ -215,7 +215,7 @@ def test_a_label_that_cannot_be_printed_says_why(client, session, auth):
     not a server error."""
     store = factories.location(session)
     package = factories.packed_package(session, at=store)
-    documents.take_labels_to_render(session)
+    shipping.take_labels_to_render(session)
     package.number = "X" * 64
     session.commit()
     auth.login(role="picker", location=store)

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from packing.core import documents, events, invoicing
+from packing.core import events, invoicing, labels, money, packing_slips
 from packing.core.db import transaction
 from packing.core.errors import InvalidParameter
 from packing.core.models import Package, WebhookEvent
@@ -32,7 +32,7 @@ def test_invoice_totals_per_tax_rate_are_right_to_the_cent(session):
     """Tax-inclusive prices at 20%, 10% and 1%: each rate's tax is its gross x r/(100+r)
     rounded once, the items of a rate add up to it, and the grand total is what was paid."""
     invoice = invoicing.create_invoice(session, _mixed_rate_package(session))
-    totals = documents.invoice_totals(invoice)
+    totals = invoicing.invoice_totals(invoice)
 
     by_rate = {t.rate: t for t in totals.by_rate}
     assert by_rate[Decimal("20.00")].total == Decimal("99.99")
@@ -62,7 +62,7 @@ def test_discounts_reduce_the_line_and_the_tax(session):
         Decimal("80.00"),
     )
     assert item.discount_rate == Decimal("20.00")
-    assert documents.invoice_totals(invoice).discount == Decimal("24.00")
+    assert invoicing.invoice_totals(invoice).discount == Decimal("24.00")
 
 
 @settings(max_examples=200, deadline=None)
@@ -86,7 +86,7 @@ def test_invoice_pdf_shows_parties_numbers_lines_and_totals(session):
     package = _mixed_rate_package(session)
     invoicing.create_invoice(session, package)
     invoicing.set_invoice_number(session, package, "INV-2026-000123")
-    pdf = documents.render_invoice_pdf(package.invoice)
+    pdf = invoicing.render_invoice_pdf(package.invoice)
     page = PdfReader(io.BytesIO(pdf)).pages[0]
     assert round(float(page.mediabox.width)) == 595 and round(float(page.mediabox.height)) == 842
     text = pdf_text(pdf)
@@ -114,21 +114,43 @@ def test_turkish_channel_gets_turkish_documents_and_money(session):
     package = factories.packed_package(session, prices=["1234.56"], has_gift_box=True)
     package.order.channel.locale = "tr"
     invoice = invoicing.create_invoice(session, package)
-    text = pdf_text(documents.render_invoice_pdf(invoice))
+    text = pdf_text(invoicing.render_invoice_pdf(invoice))
     for expected in ("Fatura", "FATURA ADRESİ", "₺1.234,56", "KDV %20", "₺205,76", "Genel toplam", "Sayfa 1 / 1"):
         assert expected in text, expected
-    label = pdf_text(documents.render_label_pdf(package))
+    label = pdf_text(labels.render_label_pdf(package))
     assert "Gönderen: " in label and "HEDİYE PAKETİ" in label and "Ürün adedi: 1" in label
-    assert "Paket içerik fişi" in pdf_text(documents.render_packing_slip_pdf(package))
-    assert documents.format_money(Decimal("1234567.5"), "eur", "en") == "€1,234,567.50"
-    assert documents.format_money(Decimal("-3.5"), "chf", "tr") == "-3,50 CHF"
+    assert "Paket içerik fişi" in pdf_text(packing_slips.render_packing_slip_pdf(package))
+    assert money.format_money(Decimal("1234567.5"), "eur", "en") == "€1,234,567.50"
+    assert money.format_money(Decimal("-3.5"), "chf", "tr") == "-3,50 CHF"
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "locale", "expected"),
+    [
+        ("1234.5", "try", "en", "₺1,234.50"),
+        ("-1234.5", "TRY", "tr_TR", "-₺1.234,50"),
+        ("0", "usd", "tr", "$0,00"),
+        ("1234.5", "gbp", "de", "£1,234.50"),
+    ],
+)
+def test_amounts_read_as_the_document_language_writes_them(amount, currency, locale, expected):
+    """Amounts take their separators and sign from the document's language (one without
+    documents of its own writes as English); a lira is ₺ in either language."""
+    assert money.format_money(Decimal(amount), currency, locale) == expected
+
+
+def test_tax_rates_read_as_the_document_language_writes_them():
+    """A rate keeps the decimals it has, and its percent sign goes where the language puts it."""
+    assert money.format_rate(Decimal("18.00"), "en") == "18%"
+    assert money.format_rate(Decimal("8.50"), "tr") == "%8,5"
+    assert money.format_rate(Decimal("0.25"), "de") == "0.25%"
 
 
 def test_long_invoice_numbers_its_pages(session):
     """An invoice with many lines runs onto further pages, each numbered "Page n / N"."""
     products = [factories.product(session, name=f"Item {n}") for n in range(70)]
     invoice = invoicing.create_invoice(session, factories.packed_package(session, products=products))
-    pdf = documents.render_invoice_pdf(invoice)
+    pdf = invoicing.render_invoice_pdf(invoice)
     pages = PdfReader(io.BytesIO(pdf)).pages
     assert len(pages) >= 2
     assert f"Page {len(pages)} / {len(pages)}" in pages[-1].extract_text()

@@ -13,7 +13,7 @@ import pypdfium2.raw as pdfium_c
 import pytest
 from pypdf import PdfReader
 
-from packing.core import documents, zpl
+from packing.core import labels, zpl
 from tests import factories
 from tests.test_documents import pdf_text
 from tests.test_zpl import parse_zpl
@@ -61,7 +61,7 @@ def test_label_names_parcel_weight_service_cash_on_delivery_and_local_time(sessi
     of 1", 1.25 kg, the service, the amount to collect, and 12:30 Europe/Istanbul for
     09:30 UTC, all on one page."""
     package = _cod_package(session, has_gift_box=True)
-    pdf = documents.render_label_pdf(package, printed_at=NINE_THIRTY_UTC)
+    pdf = labels.render_label_pdf(package, printed_at=NINE_THIRTY_UTC)
     assert len(PdfReader(io.BytesIO(pdf)).pages) == 1
     text = pdf_text(pdf)
     for expected in (
@@ -78,7 +78,7 @@ def test_label_leaves_out_unknown_weight_and_cash_for_a_prepaid_order(session):
     """A credit-card order with unweighed items prints no weight and nothing to collect,
     and its service is standard when the order names none."""
     package = factories.packed_package(session)
-    text = pdf_text(documents.render_label_pdf(package, printed_at=NINE_THIRTY_UTC))
+    text = pdf_text(labels.render_label_pdf(package, printed_at=NINE_THIRTY_UTC))
     assert "Weight" not in text and "CASH ON DELIVERY" not in text
     assert "Standard" in text and "2026-12-03 09:30 UTC" in text
 
@@ -87,7 +87,7 @@ def test_label_collects_the_shipments_amount_when_the_oms_gave_one(session):
     """The shipment's pay-on-delivery amount wins over the items' prices."""
     package = _cod_package(session)
     package.shipment.pay_on_delivery_amount = Decimal("150.50")
-    text = pdf_text(documents.render_label_pdf(package))
+    text = pdf_text(labels.render_label_pdf(package))
     assert "CASH ON DELIVERY: ₺150.50" in text
 
 
@@ -95,7 +95,7 @@ def test_label_key_fields_are_bold(session):
     """The carrier, service, parcel, amount to collect, recipient and the numbers are bold;
     the sender's address is not."""
     package = _cod_package(session)
-    bold = _bold_text(documents.render_label_pdf(package))
+    bold = _bold_text(labels.render_label_pdf(package))
     for key in (
         "Test Cargo",
         "Same day",
@@ -113,7 +113,7 @@ def test_label_in_turkish_writes_service_and_weight_the_turkish_way(session):
     """A Turkish channel's label says "Aynı gün" and 1,25 kg."""
     package = _cod_package(session)
     package.order.channel.locale = "tr"
-    text = pdf_text(documents.render_label_pdf(package))
+    text = pdf_text(labels.render_label_pdf(package))
     assert "1,25 kg" in text
     assert "Parcel" not in text
 
@@ -124,7 +124,7 @@ def test_label_page_follows_the_carriers_label_stock(session, size, width_mm, he
     100x150 mm."""
     package = factories.packed_package(session)
     package.shipment.cargo_company.label_size = size
-    box = PdfReader(io.BytesIO(documents.render_label_pdf(package))).pages[0].mediabox
+    box = PdfReader(io.BytesIO(labels.render_label_pdf(package))).pages[0].mediabox
     assert (round(float(box.width) * MM_PER_POINT, 1), round(float(box.height) * MM_PER_POINT, 1)) == (
         width_mm,
         height_mm,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from bs4 import BeautifulSoup
 from pypdf import PdfReader
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
-from packing.core import documents, invoicing
-from packing.core.models import CargoCompany, PrintBatch, PrintRecord, StockLocation
+from packing.core import invoicing, print_batches, print_room
+from packing.core.models import BatchStatus, CargoCompany, PrintBatch, PrintRecord, StockLocation
+from packing.documents import tasks
 from tests import factories
 from tests.conftest import csrf_token_from
 from tests.html import parse, top_level_elements
@@ -30,7 +32,7 @@ def test_print_room_lists_only_my_locations_unprinted_packed_packages(client, se
     printed = factories.packed_package(session, at=store)
     waiting = factories.package(session, at=store)
     elsewhere = factories.packed_package(session, at=factories.location(session))
-    documents.record_print(session, [printed.id], documents.LABEL, None)
+    print_room.record_print(session, [printed.id], print_room.LABEL, None)
     session.commit()
     auth.login(role="lead", location=store)
 
@@ -79,7 +81,7 @@ def test_all_packed_today_prints_todays_packed_packages(client, session, auth):
     """ "All packed today" batches every package packed today at the store, printed or not."""
     store = factories.location(session)
     packed = [factories.packed_package(session, at=store) for _ in range(2)]
-    documents.record_print(session, [packed[0].id], documents.LABEL, None)
+    print_room.record_print(session, [packed[0].id], print_room.LABEL, None)
     factories.package(session, at=store)
     session.commit()
     auth.login(role="lead", location=store)
@@ -133,10 +135,10 @@ def test_batch_progress_partial_for_htmx_and_404_for_other_stores(client, sessio
     batch is 404."""
     store = factories.location(session)
     other = factories.location(session)
-    mine = documents.create_print_batch(
+    mine = print_batches.create_print_batch(
         session, store.id, [factories.packed_package(session, at=store).id], "label", None
     )
-    theirs = documents.create_print_batch(
+    theirs = print_batches.create_print_batch(
         session, other.id, [factories.packed_package(session, at=other).id], "label", None
     )
     session.commit()
@@ -221,9 +223,9 @@ def test_printing_records_who_printed_what_then_shows_the_pdf(client, session, a
     token = csrf_token_from(_print_room(client).text)
 
     for document, document_type, view in (
-        ("label", documents.LABEL, "label.pdf"),
-        ("packing-slip", documents.PACKING_SLIP, "packing-slip.pdf"),
-        ("invoice", documents.INVOICE, "invoice.pdf"),
+        ("label", print_room.LABEL, "label.pdf"),
+        ("packing-slip", print_room.PACKING_SLIP, "packing-slip.pdf"),
+        ("invoice", print_room.INVOICE, "invoice.pdf"),
     ):
         response = _print(client, package, document, token)
         assert response.status_code == 303
@@ -384,10 +386,10 @@ def test_a_failed_batch_can_be_tried_again_and_then_builds(client, session, auth
     that did not fail is not restarted, and another store's batch is 404."""
     store = factories.location(session)
     package = factories.packed_package(session, at=store)
-    failed = documents.create_print_batch(session, store.id, [package.id], "label", None)
+    failed = print_batches.create_print_batch(session, store.id, [package.id], "label", None)
     failed.status, failed.error = "failed", "printer spool full"
     other = factories.location(session)
-    theirs = documents.create_print_batch(
+    theirs = print_batches.create_print_batch(
         session, other.id, [factories.packed_package(session, at=other).id], "label", None
     )
     theirs.status = "failed"
@@ -413,3 +415,44 @@ def test_a_failed_batch_can_be_tried_again_and_then_builds(client, session, auth
         client.post(f"/documents/print-room/batches/{theirs.id}/retry", data={"csrf_token": token}).status_code == 404
     )
     assert client.post(f"/documents/print-room/batches/{failed.id}/retry").status_code == 400  # no CSRF token
+
+
+def test_a_batch_that_fails_midway_keeps_its_progress_and_its_reason(session, monkeypatch):
+    """The job commits a batch's progress as it goes; when a document cannot be made the batch
+    is committed as failed, with the reason and the progress so far, nothing recorded as
+    printed, and the error raised for the queue to see."""
+    store = factories.location(session)
+    packages = [factories.packed_package(session, at=store) for _ in range(3)]
+    batch = print_batches.create_print_batch(session, store.id, [p.id for p in packages], "packing_slip", None)
+    session.commit()
+    render = print_batches.render_packing_slip_pdf
+
+    def fail_on_the_last(package):
+        if package.id == packages[-1].id:
+            raise RuntimeError("printer template missing")
+        return render(package)
+
+    monkeypatch.setattr(print_batches, "render_packing_slip_pdf", fail_on_the_last)
+    with pytest.raises(RuntimeError):
+        tasks.build_batch(session, batch.id, progress_every=1)
+    session.rollback()
+    session.expire_all()
+    assert (batch.status, batch.done, batch.error) == (BatchStatus.FAILED, 2, "printer template missing")
+    assert batch.pdf is None
+    assert session.scalar(select(func.count(PrintRecord.id))) == 0
+
+
+def test_batch_status_is_stored_as_the_text_it_always_was(session):
+    """A batch's status reads as a BatchStatus and is stored as its old text ("done"), so rows
+    written before the enum read back unchanged."""
+    store = factories.location(session)
+    batch = print_batches.create_print_batch(
+        session, store.id, [factories.packed_package(session, at=store).id], "label", None
+    )
+    session.commit()
+    tasks.build_batch(session, batch.id)
+    stored = session.execute(text("SELECT status FROM print_batch WHERE id = :id"), {"id": batch.id}).scalar_one()
+    assert stored == "done"
+    session.execute(text("UPDATE print_batch SET status = 'failed' WHERE id = :id"), {"id": batch.id})
+    session.commit()
+    assert session.get(PrintBatch, batch.id, populate_existing=True).status is BatchStatus.FAILED

@@ -13,9 +13,10 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from sqlalchemy import func, select
 
-from packing.core import documents, printers
+from packing.core import print_room, printers
 from packing.core.errors import InvalidParameter
 from packing.core.models import Printer, PrintJob, PrintRecord
+from packing.documents import tasks
 from tests import factories
 from tests.conftest import csrf_token_from
 from tests.test_zpl import parse_zpl
@@ -73,7 +74,7 @@ def _press_print(client, package, document="label"):
 def _label_prints(session, package) -> int:
     return session.scalar(
         select(func.count(PrintRecord.id)).where(
-            PrintRecord.package_id == package.id, PrintRecord.document_type == documents.LABEL
+            PrintRecord.package_id == package.id, PrintRecord.document_type == print_room.LABEL
         )
     )
 
@@ -173,7 +174,7 @@ def test_a_printer_that_does_not_answer_shows_the_failure_and_prints_nothing(cli
     assert f"127.0.0.1:{printer.port}" in job.error
     assert _label_prints(session, package) == 0
 
-    printers.deliver_print_job(session, job.id, final_attempt=True, timeout=2)
+    tasks.deliver_print_job(session, job.id, final_attempt=True, timeout=2)
     session.refresh(job)
     assert (job.status, job.attempts) == ("failed", 2)
     page = client.get(f"/documents/packages/{package.id}")
@@ -208,7 +209,7 @@ def test_a_raw_printer_does_not_take_packing_slips(session):
     package = factories.packed_package(session, at=store)
     printer = _printer(session, store, 9100)
     with pytest.raises(InvalidParameter):
-        printers.queue_print_job(session, printer, package, documents.PACKING_SLIP, None)
+        printers.queue_print_job(session, printer, package, print_room.PACKING_SLIP, None)
 
 
 class _IppHandler(BaseHTTPRequestHandler):
@@ -251,7 +252,7 @@ def test_ipp_printer_gets_a_print_job_request_carrying_the_pdf(client, session, 
     assert b"document-format\x00\x0fapplication/pdf" in body
     assert body[body.index(b"%PDF") :].rstrip().endswith(b"%%EOF")
     assert "Sent to Office." in client.get(response.headers["Location"]).text
-    assert session.scalar(select(PrintRecord.document_type)) == documents.PACKING_SLIP
+    assert session.scalar(select(PrintRecord.document_type)) == print_room.PACKING_SLIP
 
 
 def test_a_job_whose_document_cannot_be_made_fails_without_sending(client, session, auth):
@@ -260,10 +261,10 @@ def test_a_job_whose_document_cannot_be_made_fails_without_sending(client, sessi
     store = factories.location(session)
     package = factories.packed_package(session, at=store)
     printer = _printer(session, store, _closed_port(), name="Office", kind=printers.IPP)
-    job = printers.queue_print_job(session, printer, package, documents.INVOICE, None)
+    job = printers.queue_print_job(session, printer, package, print_room.INVOICE, None)
     session.commit()
 
-    printers.deliver_print_job(session, job.id, final_attempt=False)
+    tasks.deliver_print_job(session, job.id, final_attempt=False)
     session.refresh(job)
     assert (job.status, job.attempts) == ("failed", 0)
     assert session.scalar(select(func.count(PrintRecord.id))) == 0

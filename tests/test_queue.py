@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from packing.core.catalogue import PackageStatus
 from packing.core.db import transaction
+from packing.core.queue import PAGE_SIZE
 from packing.core.scanning import run_station_command
-from packing.queue.listing import PAGE_SIZE
 from tests import factories
 from tests.conftest import csrf_token_from
 from tests.html import parse, text_of, top_level_elements
@@ -95,7 +95,7 @@ def test_filters_and_search_narrow_the_list(client, session, auth):
     auth.login(location=store)
     assert _numbers(client.get("/queue/?delivery=same_day").text) == [same_day.number]
     assert _numbers(client.get(f"/queue/?q={standard.order.number}").text) == [standard.number]
-    assert _numbers(client.get("/queue/?state=500").text) == []
+    assert _numbers(client.get(f"/queue/?state={PackageStatus.PACKED.value}").text) == []
 
 
 def test_the_htmx_poll_gets_only_the_list(client, session, auth):
@@ -142,7 +142,9 @@ def test_scanning_another_stores_package_number_finds_nothing(client, session, a
     auth.login(location=factories.location(session))
     token = csrf_token_from(client.get("/queue/").text)
     response = client.post("/queue/scan", data={"code": other.number, "csrf_token": token}, follow_redirects=True)
-    assert f"No package or order {other.number} at this store." in response.text
+    assert [text_of(flash) for flash in parse(response.text).select(".flash")] == [
+        f"No package or order {other.number} at this store."
+    ]
     session.expire_all()
     assert other.holder_id is None
 
@@ -170,7 +172,9 @@ def test_next_package_with_nothing_waiting_says_so(client, session, auth):
     auth.login(location=factories.location(session))
     token = csrf_token_from(client.get("/queue/").text)
     response = client.post("/queue/next", data={"csrf_token": token}, follow_redirects=True)
-    assert "No packages are waiting." in response.text
+    assert [text_of(flash) for flash in parse(response.text).select(".flash")] == [
+        "No packages are waiting. Well done!"
+    ]
 
 
 def test_home_sends_a_picker_to_the_queue(client, session, auth):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from packing.core import scanning
+from packing.core import claims, scanning
 from packing.core.catalogue import PackageItemStatus, PackageStatus
 from packing.core.db import transaction
 from packing.core.errors import CommandNotAllowed, ConcurrentUpdate, InvalidParameter, ScanRefused
@@ -56,7 +56,7 @@ def test_a_scan_by_sku_or_an_extra_barcode_counts_too(session, picker):
     package = _claimed(session, picker, [shirt, shirt])
     _scan(session, package, "tsh-red-m", "a")
     _scan(session, package, "4006381333931", "b")
-    assert scanning.all_scanned(session, package)
+    assert scanning.pack_gate_open(scanning.product_counts(session, package))
 
 
 def test_a_repeated_client_scan_id_is_ignored(session, picker):
@@ -119,7 +119,7 @@ def test_undo_takes_back_the_last_scan_only(session, picker):
     assert undone.scan.barcode == jeans.barcode and undone.undone
     assert [c.scanned for c in scanning.product_counts(session, package)] == [1, 0]
     _scan(session, package, jeans.barcode, "c")
-    assert scanning.all_scanned(session, package)
+    assert scanning.pack_gate_open(scanning.product_counts(session, package))
 
 
 def test_undo_with_nothing_scanned_is_refused(session, picker):
@@ -154,7 +154,7 @@ def test_out_of_stock_items_leave_the_gate(session, picker):
     missing = scanning.unscanned_items(session, package)
     with transaction(session):
         scanning.run_station_command(session, package.id, OUT_OF_STOCK, {"package_items": [missing[0].id]}, picker)
-    assert scanning.all_scanned(session, package)
+    assert scanning.pack_gate_open(scanning.product_counts(session, package))
     with transaction(session):
         scanning.run_station_command(
             session,
@@ -189,7 +189,7 @@ def test_another_pickers_package_takes_no_scans_or_commands(session, picker):
     other = factories.user(session, locations=picker.stock_locations)
     with pytest.raises(ScanRefused) as refused:
         _scan(session, package, shirt.barcode, "a", other)
-    assert refused.value.kind == scanning.HELD_BY_OTHER
+    assert refused.value.kind == claims.HELD_BY_OTHER
     reason = session.scalar(select(DenialReason.id).limit(1))
     with pytest.raises(CommandNotAllowed), transaction(session):
         scanning.run_station_command(
@@ -243,9 +243,9 @@ def test_taking_a_package_claims_it_in_any_open_state_and_never_from_another_pic
     waiting = factories.package(session, at=picker.stock_locations[0], products=[shirt])
     unheld = factories.package(session, at=picker.stock_locations[0], products=[shirt], status=PackageStatus.PREPARING)
     with transaction(session):
-        scanning.take_package(session, waiting.id, picker)
-        scanning.take_package(session, unheld.id, picker)
-        scanning.take_package(session, waiting.id, picker)
+        claims.take_package(session, waiting.id, picker)
+        claims.take_package(session, unheld.id, picker)
+        claims.take_package(session, waiting.id, picker)
     assert waiting.state.enum_value == PackageStatus.PREPARING.value and waiting.holder_id == picker.id
     assert unheld.holder_id == picker.id
     assert session.scalar(select(func.count(TransitionLog.id)).where(TransitionLog.object_id == waiting.id)) == 1
@@ -253,10 +253,43 @@ def test_taking_a_package_claims_it_in_any_open_state_and_never_from_another_pic
     lead = factories.user(session, role="lead", locations=picker.stock_locations)
     session.commit()
     with pytest.raises(CommandNotAllowed), transaction(session):
-        scanning.take_package(session, waiting.id, other)
+        claims.take_package(session, waiting.id, other)
     with transaction(session):
-        scanning.take_package(session, waiting.id, lead)
+        claims.take_package(session, waiting.id, lead)
     assert waiting.holder_id == picker.id
+
+
+def test_who_may_act_is_the_holder_or_a_lead_stepping_in_for_one(session, picker):
+    """may_act: the holder and a lead or admin may act on a held package, another picker may
+    not; nobody may act on a package nobody holds; no user (the system) always may."""
+    package = _claimed(session, picker, [factories.product(session)])
+    unheld = factories.package(session, at=picker.stock_locations[0])
+    other = factories.user(session, locations=picker.stock_locations)
+    lead = factories.user(session, role="lead", locations=picker.stock_locations)
+    admin = factories.user(session, role="admin", locations=picker.stock_locations)
+    session.flush()
+    assert [claims.may_act(user, package) for user in (picker, other, lead, admin, None)] == [
+        True,
+        False,
+        True,
+        True,
+        True,
+    ]
+    assert [claims.refusal_to_act(user, unheld) for user in (picker, lead, None)] == [
+        claims.NOT_HELD,
+        claims.NOT_HELD,
+        None,
+    ]
+
+
+def test_a_package_is_open_while_a_picker_still_has_work_on_it(session):
+    """is_open holds for waiting, preparing and contains-out-of-stock packages and no other state."""
+    found = {status: claims.is_open(factories.package(session, status=status)) for status in PackageStatus}
+    assert {status for status, is_open in found.items() if is_open} == {
+        PackageStatus.WAITING,
+        PackageStatus.PREPARING,
+        PackageStatus.CONTAINS_OUT_OF_STOCK,
+    }
 
 
 def test_a_package_nobody_holds_takes_no_scans_or_commands_until_taken(session, picker):
@@ -269,7 +302,7 @@ def test_a_package_nobody_holds_takes_no_scans_or_commands_until_taken(session, 
     for user in (picker, lead):
         with pytest.raises(ScanRefused) as refused:
             _scan(session, package, shirt.barcode, f"a-{user.id}", user)
-        assert refused.value.kind == scanning.NOT_HELD
+        assert refused.value.kind == claims.NOT_HELD
     reason = session.scalar(select(DenialReason.id).limit(1))
     with pytest.raises(CommandNotAllowed), transaction(session):
         scanning.run_station_command(

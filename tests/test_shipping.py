@@ -196,24 +196,24 @@ def test_a_plugged_in_carrier_issues_the_numbers_for_its_cargo_companies(session
 
 def test_a_shipment_change_during_a_label_render_is_not_lost(app, session, monkeypatch):
     """If the shipment changes while a label renders, the label stored is the new one."""
-    from packing.core import documents
+    from packing.core import labels
 
     package = factories.packed_package(session)
-    documents.take_labels_to_render(session)
+    shipping.take_labels_to_render(session)
     session.commit()
     engine = db.engine
-    render = documents.render_label_pdf
+    render = labels.render_label_pdf
 
     def render_while_a_lead_changes_the_shipment(target, printed_at=None):
-        monkeypatch.setattr(documents, "render_label_pdf", render)
+        monkeypatch.setattr(labels, "render_label_pdf", render)
         pdf = render(target, printed_at)
         with Session(engine) as lead_session, transaction(lead_session):
             shipping.update_shipment_info(lead_session, target.id, tracking_number="CHANGED-1")
-            documents.take_labels_to_render(lead_session)  # its own render is not the point here
+            shipping.take_labels_to_render(lead_session)  # its own render is not the point here
         return pdf
 
-    monkeypatch.setattr(documents, "render_label_pdf", render_while_a_lead_changes_the_shipment)
-    pdf = documents.label_pdf(session, package)
+    monkeypatch.setattr(labels, "render_label_pdf", render_while_a_lead_changes_the_shipment)
+    pdf = labels.label_pdf(session, package)
     session.commit()
     assert "CHANGED-1" in decoded_codes(pdf)["Code128"]
     stored = session.scalar(select(ShippingLabel.pdf).where(ShippingLabel.package_id == package.id))

@@ -30,6 +30,12 @@ def _token(client, package):
     return csrf_token_from(client.get(f"/station/packages/{package.id}").text)
 
 
+def _scan_result(response) -> tuple[str, str]:
+    """The scan answer a picker sees and hears: its outcome (station.js's sound) and its words."""
+    result = parse(response.text).select_one("#scan-result")
+    return result["data-outcome"], text_of(result)
+
+
 def test_opening_a_waiting_package_claims_it_for_the_picker(client, session, auth):
     """POST open runs the prepare command: the package is Preparing and held by the picker."""
     user, package, _ = _picker_with_package(session, auth)
@@ -93,7 +99,10 @@ def test_a_wrong_item_is_refused_with_its_own_message_and_counts_nothing(client,
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 422
-    assert "Wrong item" in response.text and "scan-wrong_item" in response.text
+    assert _scan_result(response) == (
+        "wrong-item",
+        "✖ Wrong item, not counted: Test T-Shirt · Size M is not in this package.",
+    )
     assert session.scalar(select(func.count(Scan.id))) == 0
 
 
@@ -271,10 +280,12 @@ def test_the_station_needs_a_signed_in_picker_or_lead(client, session):
 
 
 def test_a_package_held_by_another_picker_is_read_only(client, session, auth):
-    """A second picker sees who holds the package and gets no scan field or commands."""
+    """A second picker sees who holds the package and gets no scan field or commands; a scan or
+    a command they post anyway is refused naming the holder, and changes nothing."""
     store = factories.location(session)
     holder = factories.user(session, locations=[store])
-    package = factories.package(session, at=store)
+    product = factories.product(session)
+    package = factories.package(session, at=store, products=[product])
     session.commit()
     from packing.core.db import transaction
     from packing.core.scanning import run_station_command
@@ -285,6 +296,16 @@ def test_a_package_held_by_another_picker_is_read_only(client, session, auth):
     page = parse(client.get(f"/station/packages/{package.id}").text)
     assert f"{holder.username} is packing this package" in text_of(page.select_one('[role="alert"]:not([hidden])'))
     assert page.select('input[name="barcode"]') == [] and page.select(".command-bar") == []
+    scan = _htmx_scan(client, package, product.barcode, "not-mine")
+    assert scan.status_code == 422
+    assert _scan_result(scan) == ("refused", f"✖ Not counted: {holder.username} is packing this package.")
+    put_back = _post(client, package, f"/commands/{_transition_id(session, RELEASE)}", htmx=True)
+    assert put_back.status_code == 406
+    alerts = [text_of(alert) for alert in parse(put_back.text).select('[role="alert"]:not([hidden])')]
+    assert f"⚠ {holder.username} is packing this package." in alerts
+    session.expire_all()
+    assert package.holder_id == holder.id and package.state.enum_value == PackageStatus.PREPARING.value
+    assert session.scalar(select(func.count(Scan.id))) == 0
 
 
 def test_the_screen_speaks_turkish_for_a_turkish_user(client, session, auth):
@@ -367,8 +388,11 @@ def test_a_package_reached_by_its_link_takes_no_scans_until_it_is_opened(client,
     assert "Nobody holds this package" in page and 'name="barcode"' not in page
     assert f'action="/station/packages/{package.id}/open"' in page and 'id="find-field"' in page
     refused = _htmx_scan(client, package, items[0].barcode, "early")
-    assert refused.status_code == 422 and 'data-outcome="refused"' in refused.text
-    assert "Not counted: nobody holds this package" in refused.text
+    assert refused.status_code == 422
+    assert _scan_result(refused) == (
+        "refused",
+        "✖ Not counted: nobody holds this package now (it is back in the queue). Open it to scan.",
+    )
     assert session.scalar(select(func.count(Scan.id))) == 0
     _open(client, package)
     session.expire_all()
@@ -388,7 +412,7 @@ def test_after_put_back_the_page_is_read_only_and_scans_are_refused(client, sess
     assert 'name="barcode"' not in put_back.text and "command-bar" not in put_back.text
     assert "Nobody holds this package" in put_back.text
     late = _htmx_scan(client, package, items[1].barcode, "late", token)
-    assert late.status_code == 422 and "Not counted: nobody holds this package now" in late.text
+    assert late.status_code == 422 and _scan_result(late)[1].startswith("✖ Not counted: nobody holds this package now")
     session.expire_all()
     assert package.holder_id is None and package.state.enum_value == PackageStatus.WAITING.value
     assert session.scalar(select(func.count(Scan.id)).where(Scan.undone_at.is_(None))) == 0
@@ -417,19 +441,22 @@ def test_scan_answers_name_the_variant_and_the_outcome(client, session, auth):
     session.commit()
     _open(client, package)
     counted = _htmx_scan(client, package, items[0].barcode, "a")
-    assert "Counted: Test T-Shirt · Size L · Color Black" in counted.text and 'data-outcome="counted"' in counted.text
+    assert _scan_result(counted) == ("counted", "✔ Counted: Test T-Shirt · Size L · Color Black")
     over = _htmx_scan(client, package, items[0].barcode, "b")
-    assert 'data-outcome="over-scan"' in over.text
-    assert "Too many, not counted: every Test T-Shirt · Size L · Color Black is already scanned." in over.text
-    assert items[0].barcode not in str(parse(over.text).select_one("#scan-result"))
+    assert _scan_result(over) == (
+        "over-scan",
+        "✖ Too many, not counted: every Test T-Shirt · Size L · Color Black is already scanned.",
+    )
     wrong = _htmx_scan(client, package, stranger.barcode, "c")
-    assert (
-        'data-outcome="wrong-item"' in wrong.text and "Merino Wool Scarf · Size M is not in this package" in wrong.text
+    assert _scan_result(wrong) == (
+        "wrong-item",
+        "✖ Wrong item, not counted: Merino Wool Scarf · Size M is not in this package.",
     )
     unknown = _htmx_scan(client, package, "NOPE-1", "d")
-    assert 'data-outcome="unknown-code"' in unknown.text and "NOPE-1" in unknown.text
+    assert _scan_result(unknown) == ("unknown-code", "✖ Unknown code, not counted: NOPE-1 is not a barcode we know.")
     complete = _htmx_scan(client, package, items[1].barcode, "e")
-    assert 'data-outcome="complete"' in complete.text and "Every item is scanned" in complete.text
+    outcome, words = _scan_result(complete)
+    assert outcome == "complete" and words.endswith("Every item is scanned: ready to pack.")
 
 
 def test_the_form_of_a_command_without_parameters_is_a_confirmation(client, session, auth):
@@ -495,7 +522,7 @@ def test_htmx_errors_answer_as_partials_for_their_zone(client, session, auth, mo
     _open(client, package)
     missing = client.get("/station/packages/999999/commands", headers={"HX-Request": "true"})
     assert missing.status_code == 404
-    import packing.station as station
+    import packing.station.views as station
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")

@@ -85,7 +85,7 @@ def test_the_template_is_up_to_date_with_the_sources(tmp_path):
 def test_extraction_finds_domain_errors_and_the_scripts_messages():
     """The domain's error templates, marked labels and the JavaScript's messages are in the template."""
     ids = _msgids(_catalogue(POT))
-    assert "{code} is not in this package." in ids  # ScanRefused's first argument
+    assert "Unknown code, not counted: {code} is not a barcode we know." in ids  # ScanRefused's first argument
     assert "No user {username}." in ids  # NotFound's
     assert "Wednesday" in ids  # N_()
     assert "No connection to the server. Check the network and try again." in ids  # app.js, via base.html
@@ -96,11 +96,13 @@ def test_a_domain_error_reaches_a_turkish_picker_in_turkish_with_its_values(app)
     """A core error raised as a template with values is translated, then filled in."""
     with app.test_request_context():
         g.locale = "tr"
-        refusal = ScanRefused("{code} is not in this package.", kind="wrong_item", code="8690000000017")
+        refusal = ScanRefused(
+            "Unknown code, not counted: {code} is not a barcode we know.", kind="unknown_code", code="8690000000017"
+        )
         invalid = InvalidParameter("Package {number} is already refunded.", field="number", number="P-42")
-        assert error_message(refusal) == "8690000000017 bu pakette yok."
+        assert error_message(refusal) == "Bilinmeyen kod, sayılmadı: 8690000000017 tanıdığımız bir barkod değil."
         assert error_message(invalid) == "P-42 paketi zaten iade edildi."
-    assert refusal.reason == "8690000000017 is not in this package."
+    assert refusal.reason == "Unknown code, not counted: 8690000000017 is not a barcode we know."
 
 
 def test_the_page_hands_its_scripts_their_messages_in_the_users_language(client):

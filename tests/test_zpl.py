@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from packing.core import documents, zpl
+from packing.core import labels, print_room, zpl
 from packing.core.errors import InvalidParameter
 from packing.core.label_content import label_content
 from tests import factories
@@ -96,7 +96,7 @@ def test_label_zpl_and_pdf_label_share_their_content(session):
     package = factories.packed_package(session)
     content = label_content(package)
     [label] = parse_zpl(zpl.label_zpl(content))
-    html = documents.render_label_html(package)
+    html = labels.render_label_html(package)
     for number in _codes(label, "BC"):
         assert number in html
     assert content.tracking_number == package.tracking_number
@@ -170,4 +170,4 @@ def test_a_zpl_carriers_printed_label_is_the_zpl_file(app, client, session, auth
     assert response.headers["Location"].endswith(f"/documents/packages/{package.id}/label.zpl")
     [label] = parse_zpl(client.get(response.headers["Location"]).get_data(as_text=True))
     assert label["PW"] == 1200
-    assert documents.print_counts(session, [package.id], documents.LABEL) == {package.id: 1}
+    assert print_room.print_counts(session, [package.id], print_room.LABEL) == {package.id: 1}

@@ -27,9 +27,8 @@ from packing.core import queries, serializers
 from packing.core.catalogue import available_commands
 from packing.core.commands import execute_command
 from packing.core.db import transaction
-from packing.core.documents import render_invoice_html
 from packing.core.errors import InvalidParameter
-from packing.core.invoicing import create_invoice, set_invoice_number
+from packing.core.invoicing import create_invoice, render_invoice_html, set_invoice_number
 from packing.core.models import Package, PackageItem, ShippingLabel, TransitionLog, WebhookEvent
 from packing.extensions import db
 

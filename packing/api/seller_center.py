@@ -22,9 +22,9 @@ from packing.api.framework import (
     operation,
     paginated,
 )
-from packing.core import queries, seller_center, serializers
+from packing.core import queries, seller_center, seller_center_terms, serializers
 from packing.core.db import transaction
-from packing.core.documents import label_pdf
+from packing.core.labels import label_pdf
 from packing.core.models import Address, Order, OrderItem, Package, PackageItem, Shipment, State, StockLocation
 from packing.extensions import db
 
@@ -118,7 +118,7 @@ def package_list(query: s.SellerCenterListQuery):
             Package.id.in_(select(Shipment.package_id).where(Shipment.awb_number == query.waybill_number))
         )
     if query.status is not None:
-        values = [value for value, status in seller_center.PACKAGE_STATUS.items() if status == query.status]
+        values = [value for value, status in seller_center_terms.PACKAGE_STATUS.items() if status == query.status]
         stmt = stmt.where(
             Package.state_id.in_(
                 select(State.id).where(State.enum_class == "PackageStatus", State.enum_value.in_(values))

@@ -36,8 +36,8 @@ from packing.core.models import (
     User,
     user_stock_location,
 )
+from packing.core.print_room import LABEL
 
-LABEL = "label"  # PrintRecord.document_type of a shipping label (packing.core.documents.LABEL)
 HISTORY_DAYS = 14
 # A picker's rate is packages over the time from their first claim to their last pack
 # today; a floor keeps one quick package from reading as 60 an hour.

@@ -29,7 +29,6 @@ from packing.core.catalogue import (
     seed_catalogue,
 )
 from packing.core.commands import execute_command
-from packing.core.documents import take_labels_to_render
 from packing.core.importer import import_packages
 from packing.core.models import (
     Address,
@@ -48,7 +47,7 @@ from packing.core.models import (
     StockLocation,
     User,
 )
-from packing.core.shipping import LABELS_TO_RENDER
+from packing.core.shipping import LABELS_TO_RENDER, take_labels_to_render
 from packing.core.users import create_user
 
 DEMO_STORE = "DEMO-IST"

@@ -1,4 +1,5 @@
-"""Invoices for packages: one per package, billing its active items; and its number.
+"""Invoices for packages: one per package, billing its active items; its number; and the
+printed invoice.
 
 Prices are tax-inclusive, as the OMS sends them. Each item's tax is its share of the tax
 computed once per rate, with the rounding cents handed out by largest remainder, so the
@@ -8,6 +9,7 @@ items of a rate always add up to that rate's tax to the cent.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Optional
@@ -20,6 +22,7 @@ from packing.core.catalogue import PACKED_STATES, active_items
 from packing.core.db import lock_package
 from packing.core.errors import InvalidParameter
 from packing.core.models import Invoice, InvoiceItem, Package, User
+from packing.core.rendering import address_lines, html_to_pdf, language_helpers, templates
 
 CENT = Decimal("0.01")
 INVOICE_NUMBER_MAX_LENGTH = 32
@@ -125,3 +128,91 @@ def set_invoice_number(session: Session, package: Package | int, number: object)
     package.version += 1
     session.flush()
     return invoice
+
+
+# --- The printed invoice --------------------------------------------------------------
+
+
+@dataclass
+class InvoiceLine:
+    sku: str
+    name: str
+    quantity: int
+    unit_price: Decimal
+    discount: Decimal
+    tax_rate: Decimal
+    tax_amount: Decimal
+    total: Decimal
+
+
+@dataclass
+class TaxTotal:
+    rate: Decimal
+    base: Decimal
+    tax: Decimal
+    total: Decimal
+
+
+@dataclass
+class InvoiceTotals:
+    lines: list[InvoiceLine]
+    by_rate: list[TaxTotal]
+    discount: Decimal
+    base: Decimal
+    tax: Decimal
+    total: Decimal
+
+
+def invoice_totals(invoice: Invoice) -> InvoiceTotals:
+    """Lines grouped by product, price, discount and rate; totals per tax rate. Every figure
+    is a sum of the invoice items' stored cents, so the document adds up exactly."""
+    lines: dict[tuple, InvoiceLine] = {}
+    zero = Decimal("0.00")
+    rates: dict[Decimal, TaxTotal] = defaultdict(lambda: TaxTotal(zero, zero, zero, zero))
+    for item in invoice.items:
+        product = item.order_item.product
+        key = (product.id, item.unit_price, item.discount_amount, item.tax_rate)
+        line = lines.get(key)
+        if line is None:
+            line = lines[key] = InvoiceLine(
+                product.sku, product.name, 0, item.unit_price, zero, item.tax_rate, zero, zero
+            )
+        line.quantity += item.quantity
+        line.discount += item.discount_amount
+        line.tax_amount += item.tax_amount
+        line.total += item.total_amount
+        per_rate = rates[item.tax_rate]
+        per_rate.rate = item.tax_rate
+        per_rate.base += item.net_amount
+        per_rate.tax += item.tax_amount
+        per_rate.total += item.total_amount
+    by_rate = [rates[rate] for rate in sorted(rates)]
+    return InvoiceTotals(
+        lines=list(lines.values()),
+        by_rate=by_rate,
+        discount=sum((line.discount for line in lines.values()), zero),
+        base=sum((r.base for r in by_rate), zero),
+        tax=sum((r.tax for r in by_rate), zero),
+        total=sum((r.total for r in by_rate), zero),
+    )
+
+
+def render_invoice_html(invoice: Invoice) -> str:
+    locale = invoice.channel.locale or "en"
+    order = invoice.order
+    return templates.get_template("invoice.html").render(
+        invoice=invoice,
+        package=invoice.package,
+        order=order,
+        seller=invoice.channel,
+        billing=invoice.address or order.billing_address,
+        billing_lines=address_lines(invoice.address or order.billing_address),
+        shipping=order.shipping_address,
+        shipping_lines=address_lines(order.shipping_address),
+        totals=invoice_totals(invoice),
+        **language_helpers(locale, invoice.currency),
+    )
+
+
+def render_invoice_pdf(invoice: Invoice) -> bytes:
+    return html_to_pdf(render_invoice_html(invoice))

@@ -13,7 +13,8 @@ from packing.core.catalogue import active_items
 from packing.core.dashboard import time_zone
 from packing.core.errors import NotFound
 from packing.core.messages import N_
-from packing.core.models import Address, Package, utcnow
+from packing.core.models import Package, utcnow
+from packing.core.rendering import address_lines
 
 LABEL_FORMATS = ("pdf", "zpl")
 LABEL_DPIS = (203, 300)
@@ -33,22 +34,6 @@ _default_time_zone = "UTC"
 def set_default_time_zone(name: str) -> None:
     global _default_time_zone
     _default_time_zone = name
-
-
-def address_lines(address: Optional[Address]) -> list[str]:
-    if address is None:
-        return []
-    place = ", ".join(
-        part
-        for part in (
-            address.district and address.district.name,
-            address.township and address.township.name,
-            " ".join(p for p in (address.postcode, address.city and address.city.name) if p),
-        )
-        if part
-    )
-    country = address.country and address.country.name
-    return [line for line in (address.company_name, address.line, place, country) if line]
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ import pypdfium2 as pdfium
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from packing.core import documents
+from packing.core.labels import label_pdf
 from packing.core.models import Package, ShippingLabel
+from packing.core.print_batches import PDFIUM_LOCK
 
 PREVIEW_WIDTH_PX = 240  # twice the 120 CSS px it is shown at, for sharp tablet screens
 
@@ -25,7 +26,7 @@ def preview_key(label: ShippingLabel) -> str:
 
 
 def render_png(pdf: bytes, width_px: int = PREVIEW_WIDTH_PX) -> bytes:
-    with documents._pdfium_lock:  # PDFium is not thread-safe; batches use it on the worker too
+    with PDFIUM_LOCK:  # PDFium is not thread-safe; batches use it on the worker too
         document = pdfium.PdfDocument(pdf)
         try:
             page = document[0]
@@ -40,7 +41,7 @@ def render_png(pdf: bytes, width_px: int = PREVIEW_WIDTH_PX) -> bytes:
 def label_preview(session: Session, package: Package, cache_dir: Path) -> tuple[bytes, str]:
     """The package's label as a PNG and its version key, rendering and storing the label
     first if the queue has not (flushes; the caller commits)."""
-    documents.label_pdf(session, package)
+    label_pdf(session, package)
     label = session.scalar(select(ShippingLabel).where(ShippingLabel.package_id == package.id))
     key = preview_key(label)
     path = cache_dir / f"{key}.png"

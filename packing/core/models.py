@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any, Optional
 
 from sqlalchemy import (
@@ -16,6 +17,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
+    Enum,
     ForeignKey,
     Index,
     LargeBinary,
@@ -527,6 +529,15 @@ class TrackingNumberSequence(Base):
     last_value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class BatchStatus(StrEnum):
+    """Where a print batch is: waiting for the worker, being built, its PDF ready, or failed."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
 class PrintBatch(Base):
     """A batch of documents printed as one PDF, rendered by a background job."""
 
@@ -536,7 +547,11 @@ class PrintBatch(Base):
     user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
     document_type: Mapped[str] = mapped_column(String(16))
     package_ids: Mapped[list[Any]] = mapped_column(default=list)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    # Stored as the value's text, as it was when the column was a plain string.
+    status: Mapped[BatchStatus] = mapped_column(
+        Enum(BatchStatus, native_enum=False, length=16, values_callable=lambda statuses: [s.value for s in statuses]),
+        default=BatchStatus.PENDING,
+    )
     done: Mapped[int] = mapped_column(default=0)
     pdf: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
     error: Mapped[Optional[str]] = mapped_column(Text)

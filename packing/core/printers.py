@@ -8,8 +8,8 @@ for printers on the network):
 - ``ipp``: PDFs by an IPP/1.1 Print-Job request (RFC 8010/8011) posted over HTTP as
   ``application/ipp``, as network office printers and CUPS queues take them on port 631.
 
-A print job is written first (status ``queued``); the worker sends it and records the
-outcome on the job: ``sent`` (and a print record, as for a printed PDF), ``retrying`` after
+A print job is written first (status ``queued``); the worker (packing.documents.tasks)
+sends it and records the outcome on the job: ``sent`` (and a print record, as for a printed PDF), ``retrying`` after
 a failed attempt that will be tried again, ``failed`` after the last one.
 """
 
@@ -26,11 +26,14 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from packing.core import documents, zpl
-from packing.core.db import transaction
+from packing.core import zpl
 from packing.core.errors import DomainError, InvalidParameter, NotFound, PrinterUnreachable
+from packing.core.invoicing import render_invoice_pdf
 from packing.core.label_content import LABEL_DPIS
+from packing.core.labels import label_pdf
 from packing.core.models import Package, Printer, PrintJob, PrintRecord, User
+from packing.core.packing_slips import render_packing_slip_pdf
+from packing.core.print_room import INVOICE, LABEL, PACKING_SLIP, record_print
 
 RAW = "raw"
 IPP = "ipp"
@@ -38,8 +41,8 @@ PRINTER_KINDS = (RAW, IPP)
 DEFAULT_PORTS = {RAW: 9100, IPP: 631}
 # A raw socket takes the ZPL label only; IPP takes any of our PDFs.
 PRINTS = {
-    RAW: (documents.LABEL,),
-    IPP: (documents.LABEL, documents.PACKING_SLIP, documents.INVOICE),
+    RAW: (LABEL,),
+    IPP: (LABEL, PACKING_SLIP, INVOICE),
 }
 SEND_TIMEOUT_SECONDS = 10.0
 SENT, QUEUED, RETRYING, FAILED = "sent", "queued", "retrying", "failed"
@@ -160,19 +163,17 @@ def queue_label_on_pack(session: Session, package_id: int) -> Optional[PrintJob]
         (
             p
             for p in printers_at(session, package.stock_location_id, active_only=True)
-            if p.print_on_pack and documents.LABEL in PRINTS[p.kind]
+            if p.print_on_pack and LABEL in PRINTS[p.kind]
         ),
         None,
     )
     if printer is None:
         return None
-    label_jobs = select(PrintJob.id).where(PrintJob.package_id == package_id, PrintJob.document_type == documents.LABEL)
-    printed = select(PrintRecord.id).where(
-        PrintRecord.package_id == package_id, PrintRecord.document_type == documents.LABEL
-    )
+    label_jobs = select(PrintJob.id).where(PrintJob.package_id == package_id, PrintJob.document_type == LABEL)
+    printed = select(PrintRecord.id).where(PrintRecord.package_id == package_id, PrintRecord.document_type == LABEL)
     if session.scalar(label_jobs.limit(1)) is not None or session.scalar(printed.limit(1)) is not None:
         return None
-    return queue_print_job(session, printer, package, documents.LABEL, None)
+    return queue_print_job(session, printer, package, LABEL, None)
 
 
 def job_document(session: Session, job: PrintJob) -> tuple[bytes, str]:
@@ -180,53 +181,40 @@ def job_document(session: Session, job: PrintJob) -> tuple[bytes, str]:
     package = session.get(Package, job.package_id)
     if job.printer.kind == RAW:
         return zpl.package_zpl(package, job.printer.dpi).encode("utf-8"), "application/zpl"
-    if job.document_type == documents.LABEL:
-        return documents.label_pdf(session, package), "application/pdf"
-    if job.document_type == documents.INVOICE:
+    if job.document_type == LABEL:
+        return label_pdf(session, package), "application/pdf"
+    if job.document_type == INVOICE:
         if package.invoice is None:
             raise NotFound("Package {number} has no invoice.", number=package.number, field="package")
-        return documents.render_invoice_pdf(package.invoice), "application/pdf"
-    return documents.render_packing_slip_pdf(package), "application/pdf"
+        return render_invoice_pdf(package.invoice), "application/pdf"
+    return render_packing_slip_pdf(package), "application/pdf"
 
 
-def deliver_print_job(
-    session: Session, job_id: int, *, final_attempt: bool, timeout: float = SEND_TIMEOUT_SECONDS
-) -> Optional[PrintJob]:
-    """Send the job to its printer once and record how it went.
-
-    A sent job is never sent again (a retried task finds it sent and stops). When the
-    printer does not take it, the job says why; unless this was the last attempt the
-    PrinterUnreachable error is raised again so the worker tries later."""
+def job_to_send(session: Session, job_id: int) -> Optional[PrintJob]:
+    """The job if it still is to be sent: a sent job is never sent again (a retried task
+    finds it sent and stops), nor a failed one."""
     job = session.get(PrintJob, job_id)
-    if job is None or job.status in (SENT, FAILED):
-        return job
-    try:
-        with transaction(session):
-            data, media_type = job_document(session, job)
-    except DomainError as error:
-        # Nothing to send (the package lost its shipment or invoice meanwhile): no retry helps.
-        with transaction(session):
-            job.status, job.error, job.finished_date = FAILED, error.reason[:1000], datetime.now(UTC)
-        return job
-    printer = job.printer
-    try:
-        send(printer, data, media_type, job_name=f"{job.document_type}-{job.package_id}", timeout=timeout)
-    except PrinterUnreachable as error:
-        with transaction(session):
-            job.attempts += 1
-            job.error = error.reason[:1000]
-            job.status = FAILED if final_attempt else RETRYING
-            if final_attempt:
-                job.finished_date = datetime.now(UTC)
-        if not final_attempt:
-            raise
-        return job
-    with transaction(session):
+    return job if job is not None and job.status not in (SENT, FAILED) else None
+
+
+def record_sent(session: Session, job: PrintJob) -> None:
+    """The printer took the job: it counts as printed, like a PDF printed by hand (flushes)."""
+    job.attempts += 1
+    job.status, job.error, job.finished_date = SENT, None, datetime.now(UTC)
+    user = session.get(User, job.user_id) if job.user_id else None
+    record_print(session, [job.package_id], job.document_type, user)
+
+
+def record_failure(session: Session, job: PrintJob, error: DomainError, *, final_attempt: bool, sent: bool) -> None:
+    """The job did not print, and why; ``sent`` is False when there was nothing to send
+    (the package lost its shipment or invoice meanwhile), which no retry mends (flushes)."""
+    if sent:
         job.attempts += 1
-        job.status, job.error, job.finished_date = SENT, None, datetime.now(UTC)
-        user = session.get(User, job.user_id) if job.user_id else None
-        documents.record_print(session, [job.package_id], job.document_type, user)
-    return job
+    job.error = error.reason[:1000]
+    job.status = FAILED if final_attempt or not sent else RETRYING
+    if job.status == FAILED:
+        job.finished_date = datetime.now(UTC)
+    session.flush()
 
 
 def recent_print_jobs(session: Session, package_id: int, limit: int = 20) -> list[PrintJob]:

@@ -9,14 +9,15 @@ flushes; the caller commits through ``packing.core.db.transaction``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Optional
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from packing.core.catalogue import OPEN_PACKAGE_STATES, CommandType, PackageStatus, active_items
+from packing.core.catalogue import CommandType, active_items
+from packing.core.claims import HELD_BY_OTHER, NOT_HELD, check_may_act, holder_name, is_open, refusal_to_act
 from packing.core.commands import CommandResult, execute_command, resolve_transition
 from packing.core.db import lock_package
 from packing.core.errors import CommandNotAllowed, ConcurrentUpdate, InvalidParameter, NotFound, ScanRefused
@@ -27,7 +28,6 @@ from packing.core.models import (
     PackageItem,
     Product,
     ProductBarcode,
-    Role,
     Scan,
     Transition,
     User,
@@ -38,11 +38,12 @@ WRONG_ITEM = "wrong_item"
 UNKNOWN_CODE = "unknown_code"
 OVER_SCAN = "over_scan"
 NOT_OPEN = "not_open"
-HELD_BY_OTHER = "held_by_other"
-NOT_HELD = "not_held"
 NOTHING_TO_UNDO = "nothing_to_undo"
-
-_OPEN_VALUES = frozenset(status.value for status in OPEN_PACKAGE_STATES)
+# A scan refused because its user may not act on the package (``claims.refusal_to_act``).
+_NOT_YOURS = {
+    NOT_HELD: N_("Not counted: nobody holds this package now (it is back in the queue). Open it to scan."),
+    HELD_BY_OTHER: N_("Not counted: {holder} is packing this package."),
+}
 
 MAX_CODE_LENGTH = 128
 MAX_CLIENT_SCAN_ID_LENGTH = 64
@@ -98,18 +99,16 @@ class ScanOutcome:
     @property
     def completes(self) -> bool:
         """This count was the last unit the package needed."""
-        units = len(active_items(self.package))
-        return not self.undone and units > 0 and len(self.counting_scans) == units
+        return not self.undone and _gate_opens(len(active_items(self.package)), len(self.counting_scans))
 
     @property
     def may_change_pack_gate(self) -> bool:
         """Whether the pack gate may now differ from what the screen showed before: it is
         open (this scan, or the first try of a repeated one, completed the package), or this
         undo closed it. Other scans leave the commands as they were."""
-        units = len(active_items(self.package))
-        if self.undone:
-            return len(self.counting_scans) + 1 == units
-        return units > 0 and len(self.counting_scans) == units
+        # An undo closed the gate if the package was complete just before it.
+        scanned = len(self.counting_scans) + (1 if self.undone else 0)
+        return _gate_opens(len(active_items(self.package)), scanned)
 
 
 # Everything a scan or the station's item list reads, joined into the package's own query
@@ -184,9 +183,17 @@ def unscanned_items(session: Session, package: Package) -> list[PackageItem]:
     return [item for item in active_items(package) if item.id not in scanned]
 
 
-def all_scanned(session: Session, package: Package) -> bool:
+def units_to_scan(counts: Sequence[ProductCount]) -> int:
+    return sum(count.expected - count.scanned for count in counts)
+
+
+def pack_gate_open(counts: Sequence[ProductCount]) -> bool:
+    return _gate_opens(sum(count.expected for count in counts), sum(count.scanned for count in counts))
+
+
+def _gate_opens(units: int, scanned: int) -> bool:
     """The pack gate: the package has active items and every one of them is scanned."""
-    return bool(active_items(package)) and not unscanned_items(session, package)
+    return units > 0 and scanned == units
 
 
 def record_scan(
@@ -196,9 +203,9 @@ def record_scan(
     code = (code or "").strip()
     _check_client_scan_id(client_scan_id)
     if not code:
-        raise ScanRefused("Scan a barcode.", kind=UNKNOWN_CODE)
+        raise ScanRefused("Not counted: scan a barcode.", kind=UNKNOWN_CODE)
     if len(code) > MAX_CODE_LENGTH:
-        raise ScanRefused("That is not a barcode we know.", kind=UNKNOWN_CODE)
+        raise ScanRefused("Not counted: that is not a barcode we know.", kind=UNKNOWN_CODE)
     package, recorded, repeated = _prepare_count(session, package_id, client_scan_id, user)
     if repeated:
         return repeated
@@ -206,8 +213,13 @@ def record_scan(
     if not items:
         known = _known_product(session, code)
         if known is not None:
-            raise ScanRefused("{code} is not in this package.", code=code, kind=WRONG_ITEM, product=known)
-        raise ScanRefused("{code} is not a barcode we know.", code=code, kind=UNKNOWN_CODE)
+            raise ScanRefused(
+                "Wrong item, not counted: {name} is not in this package.",
+                kind=WRONG_ITEM,
+                product=known,
+                name=known.name,
+            )
+        raise ScanRefused("Unknown code, not counted: {code} is not a barcode we know.", code=code, kind=UNKNOWN_CODE)
     return _count_one(session, package, recorded, items, client_scan_id, code, is_manual=False, user=user)
 
 
@@ -232,7 +244,9 @@ def record_manual(
         return repeated
     items = [item for item in active_items(package) if item.order_item.product_id == product_id]
     if not items:
-        raise ScanRefused("That product is not in this package.", kind=WRONG_ITEM, field="product")
+        raise ScanRefused(
+            "Wrong item, not counted: that product is not in this package.", kind=WRONG_ITEM, field="product"
+        )
     code = items[0].order_item.product.barcode or items[0].order_item.product.sku
     return _count_one(session, package, recorded, items, client_scan_id, code, is_manual=True, user=user)
 
@@ -249,30 +263,6 @@ def undo_last_scan(session: Session, package_id: int, user: Optional[User] = Non
     session.flush()
     item = next(i for i in package.items if i.id == last.package_item_id)
     return ScanOutcome(package, last, item.order_item.product, tuple(scans[:-1]))
-
-
-def take_package(session: Session, package_id: int, user: User) -> Package:
-    """Make ``user`` the package's holder, so that they may scan it and run its commands: a
-    waiting package is prepared (the claim, with its transition log); an open package nobody
-    holds is simply taken. A package someone else holds stays theirs (a lead may still act
-    on it); a finished one is left as it is."""
-    package = lock_package(session, package_id)
-    if package.holder_id == user.id or package.state.enum_value not in _OPEN_VALUES:
-        return package
-    if package.holder_id is not None:
-        _check_holder(package, user, CommandNotAllowed)
-        return package
-    if package.state.enum_value == PackageStatus.WAITING.value:
-        prepare = session.scalar(
-            select(Transition)
-            .where(Transition.command == CommandType.PREPARE, Transition.source_state_id == package.state_id)
-            .order_by(Transition.id)
-        )
-        if prepare is not None:
-            return execute_command(session, package, prepare, {}, user).package
-    package.holder_id = user.id
-    session.flush()
-    return package
 
 
 def run_station_command(
@@ -294,9 +284,10 @@ def run_station_command(
         raise ConcurrentUpdate("The package changed while you were looking at it: check it and try again.")
     if transition.command != CommandType.PREPARE:
         # Preparing is the claim itself; every other command needs the package in hand.
-        _check_holder(package, user, CommandNotAllowed)
+        check_may_act(user, package)
     if transition.command in PACK_COMMANDS and transition.source_state_id == package.state_id:
-        missing = len(unscanned_items(session, package))
+        # An empty package is refused by the command itself: nothing is left to pack.
+        missing = units_to_scan(product_counts(session, package))
         if missing:
             raise CommandNotAllowed(
                 "Scan every item before packing: {missing} still to scan.", field="package_items", missing=missing
@@ -340,29 +331,12 @@ def _repeated(session: Session, package: Package, recorded: list[Scan], client_s
     return ScanOutcome(package, earlier, item.order_item.product, _counting(package, recorded), repeated=True)
 
 
-def _check_holder(package: Package, user: Optional[User], error: type) -> None:
-    """Only the holder acts on a package (a lead or admin may step in for a holder); a
-    package nobody holds, say one just put back, must be opened (taken) first."""
-    if user is None or package.holder_id == user.id:
-        return
-    if package.holder_id is None:
-        if error is ScanRefused:
-            raise ScanRefused("Nobody holds this package: open it before scanning.", kind=NOT_HELD, field=None)
-        raise error(N_("Nobody holds this package: open it first."), field="package")
-    if user.role in (Role.LEAD, Role.ADMIN):
-        return
-    holder = package.holder.username if package.holder else "another picker"
-    if error is ScanRefused:
-        raise ScanRefused("{holder} is packing this package.", kind=HELD_BY_OTHER, field=None, holder=holder)
-    raise error("{holder} is packing this package.", field="package", holder=holder)
-
-
 def _check_scannable(package: Package, user: Optional[User]) -> None:
-    if package.state.enum_value not in _OPEN_VALUES:
-        raise ScanRefused(
-            "This package is {state}; it takes no more scans.", state=package.state.name, kind=NOT_OPEN, field=None
-        )
-    _check_holder(package, user, ScanRefused)
+    if not is_open(package):
+        raise ScanRefused("Not counted: this package is finished and takes no more scans.", kind=NOT_OPEN, field=None)
+    refusal = refusal_to_act(user, package)
+    if refusal is not None:
+        raise ScanRefused(_NOT_YOURS[refusal], kind=refusal, field=None, holder=holder_name(package))
 
 
 def _matches(product: Product, code: str) -> bool:
@@ -399,8 +373,7 @@ def _count_one(
     product = items[0].order_item.product
     if not free:
         raise ScanRefused(
-            "All {count} of {name} are already scanned.",
-            count=len(items),
+            "Too many, not counted: every {name} is already scanned.",
             name=product.name,
             kind=OVER_SCAN,
             field=None if is_manual else "barcode",

@@ -3,6 +3,7 @@
 The Seller Center speaks in package numbers, item numbers and six statuses; here they
 become the station's commands (through ``execute_command``, so each state change has its
 transition log) and a few bookkeeping fields. Functions only flush; the caller commits.
+How a package reads in Seller Center terms is ``seller_center_terms``.
 
 Choices where the reference is silent:
 - an item number is ``<package number>-<package item id>`` (stable across splits);
@@ -21,41 +22,26 @@ from typing import Any, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from packing.core import (
-    commands,  # a module import: commands -> events -> serializers -> here
-    invoicing,  # a module import: invoicing -> events -> serializers -> here
-)
-from packing.core.catalogue import ACTIVE_ITEM_STATES, CommandType, PackageItemStatus, PackageStatus, active_items
+from packing.core import commands, invoicing
+from packing.core.catalogue import CommandType, PackageStatus, active_items
 from packing.core.db import lock_package
 from packing.core.errors import InvalidParameter, NotFound
 from packing.core.models import CargoCompany, DenialReason, Package, PackageItem, Shipment, Transition, User
+from packing.core.seller_center_terms import (
+    CANCELLED,
+    DELIVERED,
+    DELIVERY_FAILED,
+    KEY,
+    PREPARING,
+    READY_TO_SHIP,
+    SHIPPED,
+    bookkeeping,
+    has_reservation,
+    item_number,
+    package_status,
+    shipping_company,
+)
 
-KEY = "seller_center"
-
-CANCELLED, PREPARING, READY_TO_SHIP, SHIPPED, DELIVERED, DELIVERY_FAILED = 1, 2, 3, 4, 5, 6
-
-PACKAGE_STATUS = {
-    PackageStatus.WAITING.value: PREPARING,
-    PackageStatus.PREPARING.value: PREPARING,
-    PackageStatus.CONTAINS_OUT_OF_STOCK.value: PREPARING,
-    PackageStatus.REQUIRES_REPLAN.value: PREPARING,
-    PackageStatus.PACKED.value: READY_TO_SHIP,
-    PackageStatus.READY_TO_SHIP.value: READY_TO_SHIP,
-    PackageStatus.SHIPPED.value: SHIPPED,
-    PackageStatus.DELIVERED.value: DELIVERED,
-    PackageStatus.DELIVERY_FAILED.value: DELIVERY_FAILED,
-    PackageStatus.PACKAGING_CANCELED.value: CANCELLED,
-}
-ITEM_STATUS = {
-    PackageItemStatus.WAITING.value: PREPARING,
-    PackageItemStatus.PREPARING.value: PREPARING,
-    PackageItemStatus.PACKED.value: READY_TO_SHIP,
-    PackageItemStatus.SHIPPED.value: SHIPPED,
-    PackageItemStatus.DELIVERED.value: DELIVERED,
-    PackageItemStatus.OUT_OF_STOCK.value: CANCELLED,
-    PackageItemStatus.REFUSED.value: CANCELLED,
-    PackageItemStatus.CANCELLED.value: CANCELLED,
-}
 # The package state a requested status moves to, and the command types that may do it.
 STATUS_TARGETS = {
     PREPARING: (PackageStatus.PREPARING.value, (CommandType.PREPARE,)),
@@ -65,28 +51,6 @@ STATUS_TARGETS = {
     DELIVERY_FAILED: (PackageStatus.DELIVERY_FAILED.value, (CommandType.DELIVERY_FAILED,)),
 }
 REFUNDABLE = {SHIPPED, DELIVERED, DELIVERY_FAILED}
-RESERVING_ITEM_STATES = {status.value for status in ACTIVE_ITEM_STATES}
-
-
-def package_status(package: Package) -> int:
-    return PACKAGE_STATUS[package.state.enum_value]
-
-
-def item_status(item: PackageItem) -> int:
-    return ITEM_STATUS[item.state.enum_value]
-
-
-def item_number(item: PackageItem, package: Optional[Package] = None) -> str:
-    return f"{(package or item.package).number}-{item.id}"
-
-
-def bookkeeping(package: Package) -> dict[str, Any]:
-    return dict((package.extra_information or {}).get(KEY) or {})
-
-
-def has_reservation(item: PackageItem, package: Package) -> bool:
-    released = bookkeeping(package).get("released_reservations", [])
-    return item.state.enum_value in RESERVING_ITEM_STATES and item.id not in released
 
 
 def _keep(package: Package, **values: Any) -> None:
@@ -142,18 +106,6 @@ def _cargo_company(session: Session, code_or_name: str, field: str) -> CargoComp
     if company is None:
         raise InvalidParameter("No active cargo company '{company}'.", company=code_or_name, field=field)
     return company
-
-
-def shipping_company(package: Package) -> Optional[dict[str, str]]:
-    """The carrier: the shipment's, else the one chosen through the API, else the store's default."""
-    if package.shipment is not None:
-        company = package.shipment.cargo_company
-        return {"name": company.name, "slug": company.erp_code}
-    chosen = (package.extra_information or {}).get("shipping_method")
-    if chosen:
-        return {"name": chosen["name"], "slug": chosen["erp_code"]}
-    company = package.stock_location.default_cargo_company
-    return None if company is None else {"name": company.name, "slug": company.erp_code}
 
 
 def update_package(session: Session, package: Package, changes: dict[str, Any], user: Optional[User]) -> Package:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Optional
 
-from packing.core import seller_center
+from packing.core import seller_center_terms
 from packing.core.models import (
     Address,
     CargoCompany,
@@ -661,13 +661,13 @@ def seller_center_package(value: Package) -> dict[str, Any]:
     lines = [item.order_item for item in value.items]
     amount = sum((Decimal(line.price) for line in lines), Decimal(0))
     discount = sum((Decimal(line.discount_amount or 0) for line in lines), Decimal(0))
-    kept = seller_center.bookkeeping(value)
-    company = seller_center.shipping_company(value)
+    kept = seller_center_terms.bookkeeping(value)
+    company = seller_center_terms.shipping_company(value)
     shipment_row = value.shipment
     return {
         "number": value.number,
         "order_number": order.number,
-        "status": seller_center.package_status(value),
+        "status": seller_center_terms.package_status(value),
         "shipping_address": seller_center_address(order.shipping_address),
         "billing_address": seller_center_address(order.billing_address),
         "currency": order.currency.upper(),
@@ -697,13 +697,13 @@ def seller_center_package(value: Package) -> dict[str, Any]:
 def seller_center_item(value: PackageItem, package: Package) -> dict[str, Any]:
     line = value.order_item
     return {
-        "number": seller_center.item_number(value, package),
-        "status": seller_center.item_status(value),
+        "number": seller_center_terms.item_number(value, package),
+        "status": seller_center_terms.item_status(value),
         "product": line.product.sku,
         "amount": _number(line.price),
         "discount_amount": _number(line.discount_amount),
         "tax_rate": float(Decimal(line.tax_rate) / 100),
-        "has_reservation": seller_center.has_reservation(value, package),
+        "has_reservation": seller_center_terms.has_reservation(value, package),
         "updated_at": iso(value.modified_date),
         "created_at": iso(value.created_date),
     }

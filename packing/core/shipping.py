@@ -134,6 +134,12 @@ def request_label(session: Session, package: Package) -> None:
     session.info.setdefault(LABELS_TO_RENDER, set()).add(package.id)
 
 
+def take_labels_to_render(session: Session) -> set[int]:
+    """The package ids whose labels were asked for, forgotten here: the caller queues them
+    once the transaction has committed, or drops them when it rolled back."""
+    return session.info.pop(LABELS_TO_RENDER, set())
+
+
 def create_shipment(session: Session, package: Package, cargo_company: Optional[CargoCompany] = None) -> Shipment:
     """The package's shipment with the location's default cargo company, else the built-in
     carrier (flushes, no commit)."""

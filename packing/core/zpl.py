@@ -18,11 +18,11 @@ from barcode import Code128
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from packing.core.documents import format_money
 from packing.core.errors import InvalidParameter, NotFound
 from packing.core.label_content import LABEL_DPIS, LabelContent, label_content
 from packing.core.messages import translate, translate_in_context, translations_for
 from packing.core.models import Package
+from packing.core.money import format_money
 
 MARGIN_MM = 3.0
 MM_PER_INCH = 25.4

@@ -11,17 +11,18 @@ from urllib.parse import urlsplit
 from flask import Response, abort, current_app, flash, g, redirect, request, url_for
 from flask_login import current_user
 
-from packing.core import documents, printers, zpl
+from packing.core import printers, zpl
 from packing.core.db import transaction
 from packing.core.errors import DomainError
 from packing.core.label_content import LABEL_DPIS
 from packing.core.label_preview import label_preview as label_preview_png
 from packing.core.models import Package, PrintBatch, Printer, PrintJob, Role
+from packing.core.print_room import LABEL
 from packing.documents import bp
+from packing.documents.tasks import send_print_job
 from packing.extensions import db
 from packing.i18n import error_message
 from packing.i18n import gettext as _
-from packing.printers.tasks import send_print_job
 from packing.web import (
     current_location,
     package_at_my_location,
@@ -68,7 +69,7 @@ def label_zpl(package_id: int):
 @roles_required(Role.LEAD)
 def batch_zpl(batch_id: int):
     batch = db.session.get(PrintBatch, batch_id)
-    if batch is None or batch.stock_location_id != require_location().id or batch.document_type != documents.LABEL:
+    if batch is None or batch.stock_location_id != require_location().id or batch.document_type != LABEL:
         abort(404)
     return _zpl(zpl.packages_zpl(db.session, batch.package_ids, _requested_dpi()), f"labels-batch-{batch.id}.zpl")
 

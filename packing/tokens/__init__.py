@@ -1,101 +1,11 @@
 """API tokens screen (admins): issue a key for an integrator user, see and revoke keys."""
 
-from __future__ import annotations
+from flask import Blueprint
 
-from flask import Blueprint, abort, redirect, url_for
-from flask_wtf import FlaskForm
-from sqlalchemy import select
-from wtforms import SelectField, SelectMultipleField, StringField, widgets
-from wtforms.validators import DataRequired, Length
-
-from packing.core.api_tokens import all_locations, create_token, list_tokens, revoke_token
-from packing.core.db import transaction
-from packing.core.errors import DomainError, NotFound
-from packing.core.models import Role, User
-from packing.extensions import db
-from packing.i18n import error_message
-from packing.web import register_nav, render, roles_required, wants_partial
+from packing.core.models import Role
+from packing.web import register_nav
 
 bp = Blueprint("tokens", __name__, url_prefix="/tokens")
 register_nav("API tokens", "tokens.index", (Role.ADMIN,), order=80)
 
-
-class TokenForm(FlaskForm):
-    user = SelectField("User", coerce=int, validators=[DataRequired()])
-    name = StringField("Name", validators=[Length(max=100)])
-    locations = SelectMultipleField(
-        "Stock locations",
-        coerce=int,
-        option_widget=widgets.CheckboxInput(),
-        widget=widgets.ListWidget(prefix_label=False),
-    )
-
-
-class RevokeForm(FlaskForm):
-    pass
-
-
-def _form() -> TokenForm:
-    form = TokenForm()
-    users = db.session.scalars(select(User).where(User.is_active.is_(True)).order_by(User.username))
-    form.user.choices = [(user.id, f"{user.username} ({user.role})") for user in users]
-    form.locations.choices = [(loc.id, f"{loc.name} ({loc.erp_code})") for loc in all_locations(db.session)]
-    return form
-
-
-def _page(form: TokenForm, status: int = 200, issued=None, partial: str | None = None):
-    response = render(
-        "tokens/index.html",
-        partial=partial,
-        status=status,
-        form=form,
-        revoke_form=RevokeForm(),
-        tokens=list_tokens(db.session),
-        issued=issued,
-    )
-    if issued is not None:
-        response.headers["Cache-Control"] = "no-store"  # the key must not outlive this page
-    return response
-
-
-@bp.get("/")
-@roles_required(Role.ADMIN)
-def index():
-    return _page(_form())
-
-
-@bp.post("/")
-@roles_required(Role.ADMIN)
-def create():
-    form = _form()
-    if not form.validate_on_submit():
-        return _page(form, status=400)
-    chosen = set(form.locations.data or [])
-    codes = [location.erp_code for location in all_locations(db.session) if location.id in chosen]
-    try:
-        with transaction(db.session):
-            user = db.session.get(User, form.user.data)
-            issued = create_token(db.session, user, codes, form.name.data or "")
-            shown = {"key": issued.key, "username": user.username}
-    except DomainError as error:
-        target = form.locations if error.field == "location" else form.name if error.field == "name" else form.user
-        target.errors = [*target.errors, error_message(error)]
-        return _page(form, status=400)
-    # Rendered, not redirected: the key exists only in this response and is never stored.
-    return _page(_form(), status=201, issued=shown)
-
-
-@bp.post("/<int:token_id>/revoke")
-@roles_required(Role.ADMIN)
-def revoke(token_id: int):
-    form = RevokeForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        with transaction(db.session):
-            revoke_token(db.session, token_id)
-    except NotFound:
-        abort(404)
-    if wants_partial():
-        return _page(_form(), partial="tokens/_list.html")
-    return redirect(url_for("tokens.index"), 303)
+from packing.tokens import views  # noqa: E402, F401 - the routes register themselves on bp

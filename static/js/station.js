@@ -312,8 +312,17 @@
     }
     // The person's Back: it left the dialog's entry, so closing must not go back again.
     panelHistory.entry = false;
-    if (dialog && dialog.matches(":modal")) dialog.close();
+    if (dialog && dialog.matches(":modal")) dismissDialog(dialog);
   });
+
+  // Removed at once, not when its close event lands: an htmx settle in between would
+  // otherwise find the closed dialog still in the page and show it again.
+  function dismissDialog(dialog) {
+    if (dialog.open) dialog.close();
+    dialog.remove();
+    if (!openDialog()) dropPanelEntry();
+    focusScanField();
+  }
 
   // Escape, Back or a finished command close the dialog: focus goes back to the scan field.
   document.addEventListener(
@@ -321,9 +330,7 @@
     (event) => {
       const dialog = event.target;
       if (!dialog.matches || !dialog.matches("dialog[data-command-dialog]") || dialog.open) return;
-      dialog.remove();
-      if (!openDialog()) dropPanelEntry();
-      focusScanField();
+      if (dialog.isConnected) dismissDialog(dialog);
     },
     true,
   );
@@ -332,7 +339,7 @@
     const back = event.target.closest("[data-close-dialog]");
     if (back && back.closest("dialog:modal")) {
       event.preventDefault();
-      back.closest("dialog").close();
+      dismissDialog(back.closest("dialog"));
       return;
     }
     const mark = event.target.closest("[data-mark-unscanned]");

@@ -11,10 +11,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from packing.core import documents, invoicing, printers
+from packing.core import invoicing, labels, print_batches, print_room, printers, shipping
 from packing.core.api_tokens import create_token
 from packing.core.catalogue import PackageStatus
 from packing.core.models import PrintJob, Webhook, WebhookEvent
+from packing.documents import tasks
 from tests import factories
 from tests.e2e.floor import floor_problems
 
@@ -57,14 +58,14 @@ def store_day(session):
     held = factories.package(session, at=store, status=PackageStatus.PREPARING)
     held.holder_id = picker.id
     packed = [factories.packed_package(session, at=store) for _ in range(3)]
-    documents.take_labels_to_render(session)
-    pdf = documents.render_label_pdf(packed[0])
+    shipping.take_labels_to_render(session)
+    pdf = labels.render_label_pdf(packed[0])
     for package in packed:
-        documents.store_label(session, package, pdf)
+        labels.store_label(session, package, pdf)
     invoicing.create_invoice(session, packed[0])
-    batch = documents.create_print_batch(session, store.id, [packed[1].id], documents.LABEL, None)
+    batch = print_batches.create_print_batch(session, store.id, [packed[1].id], print_room.LABEL, None)
     session.commit()
-    documents.build_print_batch(session, batch.id)
+    tasks.build_batch(session, batch.id)
 
     hook = Webhook(
         target_url="https://erp.example-retailer.com.tr/integrations/oms/webhooks/packing-station/receive",
@@ -94,7 +95,7 @@ def store_day(session):
         PrintJob(
             printer_id=printer.id,
             package_id=packed[0].id,
-            document_type=documents.LABEL,
+            document_type=print_room.LABEL,
             status=printers.FAILED,
             attempts=3,
             error="Zebra ZD421 packing bench at 10.20.30.41:9100 did not take the document: Connection refused",

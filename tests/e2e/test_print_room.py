@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from packing.core import documents
+from packing.core import labels, shipping
 from packing.core.models import PrintBatch, PrintRecord
 from packing.jobs import huey
 from tests import factories
@@ -38,10 +38,10 @@ def _packed_with_stored_labels(session, store, count: int) -> list:
     """``count`` packed packages whose labels are stored (one real render, copied), as the
     queue leaves them after a day's packing."""
     packages = [factories.packed_package(session, at=store) for _ in range(count)]
-    documents.take_labels_to_render(session)
-    pdf = documents.render_label_pdf(packages[0])
+    shipping.take_labels_to_render(session)
+    pdf = labels.render_label_pdf(packages[0])
     for package in packages:
-        documents.store_label(session, package, pdf)
+        labels.store_label(session, package, pdf)
     session.commit()
     return packages
 

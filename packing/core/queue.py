@@ -12,6 +12,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from packing.core.catalogue import ACTIVE_ITEM_STATES, OPEN_PACKAGE_STATES, PackageStatus, package_state
+from packing.core.claims import OPEN_STATE_VALUES, is_open, is_open_state
 from packing.core.models import Address, City, Order, Package, PackageItem, State, TransitionLog, User
 
 PAGE_SIZE = 25
@@ -49,7 +50,7 @@ class QueueRow:
 
     @property
     def is_open(self) -> bool:
-        return self.state.enum_value in {status.value for status in OPEN_PACKAGE_STATES}
+        return is_open_state(self.state)
 
     @property
     def is_overdue(self) -> bool:
@@ -83,7 +84,7 @@ def delivery_types(session: Session, stock_location_id: int) -> list[str]:
         .join(State, Package.state_id == State.id)
         .where(
             Package.stock_location_id == stock_location_id,
-            State.enum_value.in_([status.value for status in OPEN_PACKAGE_STATES]),
+            State.enum_value.in_(sorted(OPEN_STATE_VALUES)),
             State.enum_class == "PackageStatus",
         )
         .distinct()
@@ -223,16 +224,15 @@ def find_by_code(session: Session, stock_location_id: int, code: str, user: Opti
             .order_by(Package.id)
         )
     )
-    open_values = {status.value for status in OPEN_PACKAGE_STATES}
 
     def preference(package: Package) -> tuple[int, int]:
-        is_open = package.state.enum_value in open_values
-        if is_open and user is not None and package.holder_id == user.id:
+        still_open = is_open(package)
+        if still_open and user is not None and package.holder_id == user.id:
             rank = 0
         elif package.state.enum_value == PackageStatus.WAITING.value:
             rank = 1
         else:
-            rank = 2 if is_open else 3
+            rank = 2 if still_open else 3
         return rank, package.id
 
     return min(candidates, key=preference, default=None)

@@ -1,0 +1,361 @@
+"""The station's routes and what their templates are given."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Optional
+
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from packing.core import claims, scanning
+from packing.core.catalogue import CommandType, PackageStatus, active_items, available_commands
+from packing.core.db import transaction
+from packing.core.errors import DomainError, ScanRefused
+from packing.core.messages import N_
+from packing.core.models import DenialReason, Package, Transition
+from packing.core.parsing import is_ascii_int, optional_id, parse_id, parse_int
+from packing.extensions import db
+from packing.i18n import catalogue_locale, error_message
+from packing.i18n import gettext as _
+from packing.station import bp
+from packing.web import open_for_me, package_at_my_location, render, roles_required, wants_partial
+
+# What each command the station offers needs from the picker before it runs.
+PLAIN, PACK, REASON, ITEMS = "plain", "pack", "reason", "items"
+STATION_COMMANDS = {
+    CommandType.PREPARE: PLAIN,
+    CommandType.COMPLETE_PACKAGING: PACK,
+    CommandType.OUT_OF_STOCK: ITEMS,
+    CommandType.SPLIT: ITEMS,
+    CommandType.REFUSE: REASON,
+    CommandType.RELEASE: PLAIN,
+}
+PACKAGE_CHANGED = "package-changed"
+NOT_OFFERED = N_("That command does not apply to this package now.")
+
+# What each answer sounds like at the station (station.js keeps a tone and a vibration per name).
+OUTCOMES = {
+    "ok": "counted",
+    "repeated": "counted",
+    "complete": "complete",
+    "undone": "undone",
+    scanning.WRONG_ITEM: "wrong-item",
+    scanning.OVER_SCAN: "over-scan",
+    scanning.UNKNOWN_CODE: "unknown-code",
+}
+# The icon the result screen shows for the state a package left the picker's hands in.
+RESULT_ICONS = {
+    PackageStatus.PACKED.value: "done",
+    PackageStatus.REQUIRES_REPLAN.value: "stop",
+    PackageStatus.PACKAGING_CANCELED.value: "stop",
+}
+
+
+# --- What the templates are given ---------------------------------------------------------
+
+
+def _offered_commands(package: Package) -> list[tuple[Transition, str]]:
+    return [
+        (transition, STATION_COMMANDS[transition.command])
+        for transition in available_commands(db.session, package)
+        if transition.command in STATION_COMMANDS
+    ]
+
+
+def product_label(product) -> str:
+    """The product as a picker tells it apart on the shelf: its name and variant (size, colour)."""
+    attributes = product.attributes or {}
+    variant = [
+        _("{label} {value}", label=_(label), value=attributes[key])
+        for key, label in (("size", N_("Size")), ("color", N_("Color")), ("colour", N_("Color")))
+        if attributes.get(key)
+    ]
+    return " · ".join([product.name, *variant])
+
+
+def _set_aside(package: Package) -> list[tuple[object, int, object]]:
+    """Items no longer counted here but still linked (marked out of stock, ...): each product
+    with how many and the state they are in, so the picker sees what was marked."""
+    active = {item.id for item in active_items(package)}
+    grouped: dict[tuple[int, int], list] = {}
+    for item in package.items:
+        if item.id not in active:
+            grouped.setdefault((item.order_item.product_id, item.state_id), []).append(item)
+    return [(items[0].order_item.product, len(items), items[0].state) for items in grouped.values()]
+
+
+def _context(package: Package, with_commands: bool = True, counting_scans: Optional[tuple] = None, **extra) -> dict:
+    counts = scanning.product_counts(db.session, package, counting_scans)
+    is_open = claims.is_open(package)
+    context = dict(
+        package=package,
+        counts=counts,
+        expected=sum(count.expected for count in counts),
+        scanned=sum(count.scanned for count in counts),
+        gate_open=scanning.pack_gate_open(counts),
+        is_open=is_open,
+        may_act=claims.may_act(current_user, package),
+        result_icon=RESULT_ICONS.get(package.state.enum_value, "info"),
+        set_aside=_set_aside(package),
+        product_label=product_label,
+        commands=_offered_commands(package) if with_commands and is_open else [],
+        client_scan_id=_new_client_scan_id(),
+        locale=catalogue_locale(),
+        scan_result=None,
+        panel=None,
+        command_error=None,
+        notice=None,
+    )
+    context.update(extra)
+    return context
+
+
+def _new_client_scan_id() -> str:
+    """For forms posted without JavaScript; station.js makes its own per scan."""
+    return uuid.uuid4().hex
+
+
+def _panel(
+    package: Package,
+    transition: Transition,
+    chosen: Optional[set[int]] = None,
+    mark_unscanned: bool = False,
+    chosen_reason: str = "",
+) -> dict:
+    """What a command's panel shows. Nothing is ticked to start with: a choice is the
+    picker's ("mark all unscanned" ticks the units not scanned in one tap)."""
+    kind = STATION_COMMANDS.get(transition.command)
+    panel = {"transition": transition, "kind": kind, "chosen_reason": chosen_reason}
+    if kind == REASON:
+        panel["reasons"] = list(
+            db.session.scalars(
+                select(DenialReason)
+                .where(DenialReason.is_active.is_(True))
+                .order_by(DenialReason.priority, DenialReason.id)
+            )
+        )
+    if kind == ITEMS:
+        unscanned = {item.id for item in scanning.unscanned_items(db.session, package)}
+        if chosen is None:
+            chosen = set(unscanned) if mark_unscanned else set()
+        panel["items"] = active_items(package)
+        panel["chosen"] = chosen
+        panel["unscanned"] = unscanned
+        panel["offers_mark_unscanned"] = transition.command == CommandType.OUT_OF_STOCK and bool(unscanned)
+    return panel
+
+
+def _station_response(package: Package, status: int = 200, **extra):
+    return render("station/package.html", partial="station/_station.html", status=status, **_context(package, **extra))
+
+
+def _station_transition(transition_id: int) -> Transition:
+    """A command the station knows; whether it may run now is the domain's call."""
+    transition = db.session.get(Transition, transition_id)
+    if transition is None or transition.command not in STATION_COMMANDS:
+        abort(404)
+    return transition
+
+
+def _panel_or_error(package: Package, transition_id: int) -> dict:
+    transition = _station_transition(transition_id)
+    if not claims.may_act(current_user, package) or not _is_offered(package, transition):
+        return {"command_error": _(NOT_OFFERED)}
+    return {"panel": _panel(package, transition, mark_unscanned=request.args.get("mark") == "unscanned")}
+
+
+# --- Routes -------------------------------------------------------------------------------
+
+
+@bp.route("/packages/<int:package_id>")
+@roles_required("picker", "lead")
+def package(package_id: int):
+    found = package_at_my_location(package_id)
+    command = optional_id(request.args.get("command"), "command")
+    return _station_response(found, **(_panel_or_error(found, command) if command is not None else {}))
+
+
+@bp.route("/packages/<int:package_id>/open", methods=["POST"])
+@roles_required("picker", "lead")
+def open_package(package_id: int):
+    return open_for_me(package_at_my_location(package_id))
+
+
+@bp.route("/packages/<int:package_id>/scans", methods=["POST"])
+@roles_required("picker", "lead")
+def scan(package_id: int):
+    package_at_my_location(package_id)
+    code = request.form.get("barcode", "")[:200]
+    return _scan_answer(
+        package_id,
+        lambda: scanning.record_scan(
+            db.session, package_id, code, request.form.get("client_scan_id", ""), current_user
+        ),
+    )
+
+
+@bp.route("/packages/<int:package_id>/scans/manual", methods=["POST"])
+@roles_required("picker", "lead")
+def manual_scan(package_id: int):
+    package_at_my_location(package_id)
+    product_id = request.form.get("product", "")
+    return _scan_answer(
+        package_id,
+        lambda: scanning.record_manual(
+            db.session,
+            package_id,
+            parse_id(product_id, "product"),
+            request.form.get("client_scan_id", ""),
+            current_user,
+        ),
+    )
+
+
+@bp.route("/packages/<int:package_id>/scans/undo", methods=["POST"])
+@roles_required("picker", "lead")
+def undo_scan(package_id: int):
+    package_at_my_location(package_id)
+    return _scan_answer(package_id, lambda: scanning.undo_last_scan(db.session, package_id, current_user))
+
+
+def _scan_answer(package_id: int, record):
+    """Run one scan-domain call in its own transaction and answer with the scan zone.
+
+    A counted scan is rendered before the commit, from the objects the scan already
+    loaded: reloading them after the commit would double the scan's round trips to the
+    database. Should the commit fail, the rendered answer is dropped with the error."""
+    try:
+        with transaction(db.session):
+            outcome = record()
+            result = _success(outcome)
+            response = _scan_zone(package_id, outcome, result, 200) if wants_partial() else None
+            if response is not None and outcome.may_change_pack_gate:
+                # Only the pack gate depends on the counts: refreshing the commands after
+                # every scan would compete with the next scan for the server.
+                response.headers["HX-Trigger"] = PACKAGE_CHANGED
+    except DomainError as error:
+        result = _refusal(error)
+        response = _scan_zone(package_id, None, result, error.http_status) if wants_partial() else None
+    if response is None:
+        flash(result["message"], "info" if result["ok"] else "error")
+        return redirect(url_for("station.package", package_id=package_id), code=303)
+    return response
+
+
+def _scan_zone(package_id: int, outcome: Optional[scanning.ScanOutcome], result: dict, status: int):
+    if outcome is None:
+        package, counting_scans = scanning.load_package(db.session, package_id), None
+    else:
+        package, counting_scans = outcome.package, outcome.counting_scans
+    return render(
+        "station/_scan_zone.html",
+        status=status,
+        **_context(package, with_commands=False, counting_scans=counting_scans, scan_result=result),
+    )
+
+
+def _refusal(error: DomainError) -> dict:
+    """A refused scan says so in its own words; a product it names is told apart by its variant."""
+    if isinstance(error, ScanRefused):
+        kind = error.kind
+        named = {"name": product_label(error.product)} if error.product is not None else {}
+        message = _(error.template, **{**error.values, **named})
+    else:
+        kind = error.code
+        message = _("Not counted: {reason}", reason=error_message(error))
+    return {"kind": kind, "ok": False, "message": message, "outcome": OUTCOMES.get(kind, "refused")}
+
+
+def _success(outcome: scanning.ScanOutcome) -> dict:
+    if outcome.repeated:
+        return _answer("repeated", _("Already counted: that scan was a repeat."))
+    if outcome.undone:
+        return _answer("undone", _("Last scan taken back."))
+    label = N_("Counted by hand: {name}") if outcome.scan.is_manual else N_("Counted: {name}")
+    message = _(label, name=product_label(outcome.product))
+    if outcome.completes:
+        return _answer("complete", message + " " + _("Every item is scanned: ready to pack."), outcome.product.id)
+    return _answer("ok", message, outcome.product.id)
+
+
+def _answer(kind: str, message: str, product_id: Optional[int] = None) -> dict:
+    return {"kind": kind, "ok": True, "message": message, "outcome": OUTCOMES[kind], "product": product_id}
+
+
+@bp.route("/packages/<int:package_id>/commands")
+@roles_required("picker", "lead")
+def commands(package_id: int):
+    found = package_at_my_location(package_id)
+    return render("station/package.html", partial="station/_commands.html", **_context(found))
+
+
+@bp.route("/packages/<int:package_id>/commands/<int:transition_id>")
+@roles_required("picker", "lead")
+def command_form(package_id: int, transition_id: int):
+    found = package_at_my_location(package_id)
+    return render(
+        "station/package.html",
+        partial="station/_panel.html",
+        **_context(found, **_panel_or_error(found, transition_id)),
+    )
+
+
+@bp.route("/packages/<int:package_id>/commands/<int:transition_id>", methods=["POST"])
+@roles_required("picker", "lead")
+def run_command(package_id: int, transition_id: int):
+    package_at_my_location(package_id)
+    transition = _station_transition(transition_id)
+    kind = STATION_COMMANDS.get(transition.command)
+    parameters: dict = {}
+    if kind == REASON:
+        parameters["denial_reason"] = request.form.get("denial_reason", "")
+    if kind == ITEMS:
+        parameters["package_items"] = request.form.getlist("package_items")
+    if request.form.get("keep_panel") and kind in (REASON, ITEMS):
+        # Enter in a radio or checkbox submitted the form through its hidden first button:
+        # not a Confirm, so the panel is shown again as it was and nothing runs.
+        found = package_at_my_location(package_id)
+        chosen = {int(i) for i in parameters.get("package_items", []) if is_ascii_int(str(i))}
+        offered = claims.may_act(current_user, found) and _is_offered(found, transition)
+        panel = (
+            _panel(found, transition, chosen, chosen_reason=parameters.get("denial_reason", "")) if offered else None
+        )
+        return _station_response(found, panel=panel, **({} if panel else {"command_error": _(NOT_OFFERED)}))
+    version = request.form.get("version", "")
+    try:
+        with transaction(db.session):
+            result = scanning.run_station_command(
+                db.session,
+                package_id,
+                transition,
+                parameters,
+                current_user,
+                expected_version=parse_int(version, "version", minimum=1) if version else None,
+            )
+    except DomainError as error:
+        db.session.expire_all()
+        found = db.session.get(Package, package_id)
+        chosen = {int(i) for i in parameters.get("package_items", []) if is_ascii_int(i)}
+        panel = (
+            _panel(found, transition, chosen) if kind in (REASON, ITEMS) and _is_offered(found, transition) else None
+        )
+        return _station_response(found, status=error.http_status, command_error=error_message(error), panel=panel)
+    notice = _notice(transition, result)
+    if not wants_partial():
+        flash(notice, "info")
+        return redirect(url_for("station.package", package_id=package_id), code=303)
+    return _station_response(result.package, notice=notice)
+
+
+def _is_offered(package: Package, transition: Transition) -> bool:
+    return any(offered.id == transition.id for offered, _kind in _offered_commands(package))
+
+
+def _notice(transition: Transition, result) -> str:
+    label = transition.display_label(catalogue_locale())
+    state = result.package.state.display_name(catalogue_locale())
+    if transition.command == CommandType.SPLIT and result.response:
+        return _("Split: the chosen items are now package {number}.", number=result.response["package__number"])
+    return _("{command}: done. The package is now {state}.", command=label, state=state)
