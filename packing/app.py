@@ -43,10 +43,11 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
     security.init_app(app)
     i18n.init_app(app)
 
-    from packing import api, boundary, cli, errors, jobs
+    from packing import api, boundary, cli, errors, jobs, ops
     from packing.auth import bp as auth_bp
     from packing.dashboard import bp as dashboard_bp
     from packing.documents import bp as documents_bp
+    from packing.offline import bp as offline_bp
     from packing.printers import bp as printers_bp
     from packing.queue import bp as queue_bp
     from packing.station import bp as station_bp
@@ -62,7 +63,9 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(tokens_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(offline_bp)
     api.init_app(app)
+    ops.init_app(app)
     errors.register(app)
     errors.register_boundary(app)
     cli.register(app)

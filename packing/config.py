@@ -69,6 +69,17 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(1024 * 1024)))
     # What a 503 tells clients to wait when the database cannot be reached.
     DATABASE_RETRY_AFTER_SECONDS = int(os.environ.get("DATABASE_RETRY_AFTER_SECONDS", "30"))
+    # Redis for the job queue and the rate limits of several app servers; /readyz checks it.
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    # /metrics answers a bearer METRICS_TOKEN or addresses in METRICS_ALLOWED_NETWORKS
+    # ("10.0.0.0/8,127.0.0.1"); with neither it is closed.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+    METRICS_ALLOWED_NETWORKS = _names(os.environ.get("METRICS_ALLOWED_NETWORKS", ""))
+    # "json": one JSON object per log line, for a log collector; anything else: plain text.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # How long a code the camera keeps seeing counts only once (a label held in view).
+    CAMERA_BLANKING_SECONDS = float(os.environ.get("CAMERA_BLANKING_SECONDS", "1.5"))
     TESTING = False
     DEBUG = False
 

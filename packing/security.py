@@ -38,6 +38,16 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
+# The screens that scan with the camera (templates/_camera.html). Its barcode reader is ZXing
+# compiled to WebAssembly (static/vendor): compiling wasm needs 'wasm-unsafe-eval', which
+# allows no eval of JavaScript; the camera itself is allowed for this site only.
+CAMERA_BLUEPRINTS = frozenset({"station", "queue"})
+CAMERA_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY.replace(
+        "script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'"
+    ),
+    "Permissions-Policy": HEADERS["Permissions-Policy"].replace("camera=()", "camera=(self)"),
+}
 # A session's cookie is signed anew (its idle time starts over) at most this often.
 SESSION_RENEWAL_SECONDS = 60
 # Where a development server answers when nobody said where the app is published.
@@ -109,7 +119,8 @@ def public_base_url() -> str:
 
 
 def _security_headers(response):
-    for name, value in HEADERS.items():
+    headers = {**HEADERS, **CAMERA_HEADERS} if request.blueprint in CAMERA_BLUEPRINTS else HEADERS
+    for name, value in headers.items():
         response.headers.setdefault(name, value)
     if request.endpoint != "static" and "Cache-Control" not in response.headers:
         # Pages show customers' names and addresses: no copy on the tablet or in a proxy.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the packing station needs: Debian libraries for WeasyPrint (and, with
-# --test, Chromium and poppler for the test suite), then a virtualenv with the pinned
+# --test, Chromium, poppler and Redis for the test suite), then a virtualenv with the pinned
 # Python packages. Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 debs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 requirements=requirements.txt
 if [[ "${1:-}" == "--test" ]]; then
-  debs+=(chromium poppler-utils)
+  debs+=(chromium poppler-utils redis-server)
   requirements=requirements-test.txt
 fi
 

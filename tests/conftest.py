@@ -99,7 +99,35 @@ class RequestIsolatedClient(FlaskClient):
 
 
 @pytest.fixture
-def app(backend, tmp_path):
+def redis_url():
+    """An empty Redis database of this process's own on the server TEST_REDIS_URL names
+    (scripts/test.sh starts one): database 1 + the pytest-xdist worker's number."""
+    base = os.environ.get("TEST_REDIS_URL")
+    if not base:
+        pytest.skip("TEST_REDIS_URL is not set (scripts/test.sh starts a Redis server)")
+    import redis
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    url = f"{base.rstrip('/')}/{1 + int(worker.removeprefix('gw'))}"
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    client.close()
+    return url
+
+
+@pytest.fixture
+def app_config(request):
+    """Configuration the app under test gets on top of the tests' own. A test runs on Redis
+    (rate limits, and REDIS_URL for /readyz) with
+    ``@pytest.mark.parametrize("app_config", ["memory", "redis"], indirect=True)``."""
+    if getattr(request, "param", "memory") != "redis":
+        return {}
+    url = request.getfixturevalue("redis_url")
+    return {"REDIS_URL": url, "RATELIMIT_STORAGE_URI": url}
+
+
+@pytest.fixture
+def app(backend, tmp_path, app_config):
     if backend == "postgresql":
         url = postgres_url()
     else:
@@ -110,6 +138,7 @@ def app(backend, tmp_path):
             "SECRET_KEY": "test-secret",
             "SQLALCHEMY_DATABASE_URI": url,
             "HUEY_IMMEDIATE": True,
+            **app_config,
         }
     )
     app.test_client_class = RequestIsolatedClient

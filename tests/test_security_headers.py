@@ -37,6 +37,28 @@ def test_every_response_carries_the_security_headers(client, session, path):
     assert "Strict-Transport-Security" not in response.headers  # plain HTTP
 
 
+@pytest.mark.parametrize("path", ["/queue/", "/station/packages/{id}"])
+def test_only_the_camera_screens_may_compile_wasm_and_use_the_camera(client, session, auth, path):
+    """The station and the queue add 'wasm-unsafe-eval' (the barcode reader) and camera=(self),
+    and nothing else; other pages keep the camera off."""
+    user = auth.login()
+    package = factories.package(session, at=user.stock_locations[0])
+    session.commit()
+    response = client.get(path.format(id=package.id))
+    policy = _directives(response.headers["Content-Security-Policy"])
+    assert policy["script-src"] == "script-src 'self' 'wasm-unsafe-eval'"
+    assert "'unsafe-eval'" not in response.headers["Content-Security-Policy"]
+    assert response.headers["Permissions-Policy"].startswith("camera=(self),")
+    assert client.get("/auth/account").headers["Permissions-Policy"].startswith("camera=(),")
+
+
+def test_the_service_worker_is_served_from_the_root_and_never_stale(client, session):
+    """/sw.js is the worker script, at the root so its scope covers /station/ and /queue/, revalidated on every visit."""
+    response = client.get("/sw.js")
+    assert response.status_code == 200 and "javascript" in response.headers["Content-Type"]
+    assert response.headers["Cache-Control"] == "no-cache"
+
+
 def test_signed_in_pages_are_not_stored_but_static_files_are_cached(client, session, auth):
     """A signed-in page answers Cache-Control: no-store; a static file keeps its long cache."""
     auth.login()

@@ -23,6 +23,8 @@ from tests import factories
 from tests.conftest import csrf_token_from
 
 STRANGER, TABLET = "203.0.113.66", "10.20.0.7"
+# Failures are counted in the process, or in Redis when several app servers share the count.
+ON_MEMORY_AND_REDIS = pytest.mark.parametrize("app_config", ["memory", "redis"], indirect=True)
 
 
 def _login(client, username, password, next_url=None, address=TABLET):
@@ -144,6 +146,7 @@ def test_the_throwaway_hash_follows_the_hash_method_setting(monkeypatch):
 # --- Throttling --------------------------------------------------------------------------
 
 
+@ON_MEMORY_AND_REDIS
 def test_five_failures_for_a_name_at_one_address_pause_that_name_there(client, session, caplog):
     """After five wrong passwords for one name from one address, even the right one is
     answered 429 with Retry-After; every failure is logged with name and address."""
@@ -162,6 +165,7 @@ def test_five_failures_for_a_name_at_one_address_pause_that_name_there(client, s
     assert any(r.getMessage().startswith("Sign-in throttled") for r in caplog.records)
 
 
+@ON_MEMORY_AND_REDIS
 def test_a_stranger_cannot_lock_a_picker_out_of_their_own_tablet(client, session):
     """Twenty wrong guesses for a picker's name from another address leave the picker free
     to sign in from their tablet."""
@@ -173,6 +177,7 @@ def test_a_stranger_cannot_lock_a_picker_out_of_their_own_tablet(client, session
     assert response.status_code == 303 and _signed_in(client)
 
 
+@ON_MEMORY_AND_REDIS
 def test_one_address_cannot_try_name_after_name(app, client, session):
     """Failures from one address are counted whatever the name (configured here to 3): the
     next try from there is refused, while another address still signs in."""
@@ -186,6 +191,7 @@ def test_one_address_cannot_try_name_after_name(app, client, session):
     assert _login(client, user.username, factories.PASSWORD, address=TABLET).status_code == 303
 
 
+@ON_MEMORY_AND_REDIS
 def test_successful_sign_ins_are_never_throttled(client, session, auth):
     """Signing in and out all shift long counts nothing: only refusals are counted."""
     user = factories.user(session)

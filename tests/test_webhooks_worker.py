@@ -1,4 +1,5 @@
-"""A real ``flask worker`` (Huey consumer, SQLite queue) delivering webhooks, killed mid-delivery."""
+"""A real ``flask worker`` (Huey consumer, on a SQLite or a Redis queue) delivering webhooks,
+killed mid-delivery."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from packing.core import webhooks
@@ -24,11 +26,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class Worker:
-    """``flask worker`` in its own process group, reading the queue at ``queue_path``."""
+    """``flask worker`` in its own process group, reading the queue at ``queue_path``, or in
+    Redis when ``redis_url`` is given."""
 
-    def __init__(self, database_url: str, queue_path: Path, log_path: Path):
+    def __init__(self, database_url: str, queue_path: Path, log_path: Path, redis_url: str | None = None):
         env = {
-            **os.environ,
+            **{name: value for name, value in os.environ.items() if name != "REDIS_URL"},
+            **({"REDIS_URL": redis_url} if redis_url else {}),
             "FLASK_APP": "app.py",
             "PACKING_ENV": "development",
             "DATABASE_URL": database_url,
@@ -68,8 +72,9 @@ def _wait_for(condition, seconds: float, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@pytest.mark.parametrize("queue_backend", ["sqlite", "redis"])
 def test_a_worker_killed_mid_delivery_leaves_the_event_pending_and_a_restart_delivers_it(
-    app, session, receiver, tmp_path
+    app, session, receiver, tmp_path, queue_backend, request
 ):
     """The worker's poll finds the packed event and POSTs it; the worker is SIGKILLed while the
     subscriber holds the request: the event is still pending (the cut-short attempt is on
@@ -82,10 +87,11 @@ def test_a_worker_killed_mid_delivery_leaves_the_event_pending_and_a_restart_del
     package = factories.package(session)
     session.commit()
     receiver.hang = threading.Event()
+    redis_url = request.getfixturevalue("redis_url") if queue_backend == "redis" else None
     database_url = app.config["SQLALCHEMY_DATABASE_URI"]
     log = tmp_path / "worker.log"
     queue = tmp_path / "huey.db"
-    worker = Worker(database_url, queue, log)
+    worker = Worker(database_url, queue, log, redis_url)
     try:
         with transaction(session):
             execute_command(session, package.id, "package__complete_packaging__waiting__packed-all-items")
@@ -99,7 +105,7 @@ def test_a_worker_killed_mid_delivery_leaves_the_event_pending_and_a_restart_del
 
     held, receiver.hang = receiver.hang, None
     held.set()
-    restarted = Worker(database_url, queue, log)
+    restarted = Worker(database_url, queue, log, redis_url)
     try:
         _wait_for(lambda: _event(session).status == "delivered", 60, "the restarted worker to deliver")
     finally:

@@ -2,13 +2,13 @@
 printers, and print jobs record what the worker sent to them
 
 Revision ID: 0014_print
-Revises: 0009
+Revises: 0012_api
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_print"
-down_revision = "0009"
+down_revision = "0012_api"
 branch_labels = None
 depends_on = None
 

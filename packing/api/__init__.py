@@ -12,3 +12,4 @@ def init_app(app: Flask) -> None:
     for blueprint in (oms.bp, seller_center.bp, seller_center.integration_bp, openapi.bp):
         app.register_blueprint(blueprint)
     app.cli.add_command(cli.tokens_cli)
+    app.cli.add_command(cli.commands_cli)

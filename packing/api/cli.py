@@ -1,4 +1,5 @@
-"""``flask tokens create|list|revoke``: API keys for integrators, from the command line."""
+"""``flask tokens create|list|revoke``: API keys for integrators; ``flask commands
+add|list|activate|deactivate``: the configured commands, from the command line."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from packing.core.api_tokens import create_token, list_tokens, revoke_token
+from packing.core.command_config import add_transition, list_transitions, set_transition_active
+from packing.core.commands import command_types
 from packing.core.db import transaction
 from packing.core.errors import DomainError
 from packing.core.models import User
@@ -56,3 +59,92 @@ def revoke_command(token_id: int) -> None:
     except DomainError as error:
         raise click.ClickException(error.reason) from None
     click.echo(f"Revoked token {token.key_prefix}….")
+
+
+commands_cli = AppGroup("commands", help="Configure commands (transitions between package states).")
+
+
+@commands_cli.command("add")
+@click.argument("slug")
+@click.option("--type", "command_type", required=True, help="What it does, e.g. COMPLETE_PACKAGING (see `list`).")
+@click.option("--from", "source", required=True, help="Source state: enum value (200) or name (Hazırlanıyor).")
+@click.option("--to", "destination", required=True, help="Destination state: enum value or name.")
+@click.option("--label", required=True, help="English label.")
+@click.option(
+    "--translation", "translations", multiple=True, help="LANGUAGE=LABEL, e.g. tr-tr=Paketle; repeat for several."
+)
+@click.option("--items-required", is_flag=True, help="The command needs package_items (like split).")
+@click.option("--position", type=int, default=None, help="Order among the commands (default: last).")
+def add_command_command(
+    slug: str,
+    command_type: str,
+    source: str,
+    destination: str,
+    label: str,
+    translations: tuple[str, ...],
+    items_required: bool,
+    position: int | None,
+) -> None:
+    """Add the command SLUG; the API, the station and Seller Center run it like built-in ones."""
+    labels = {}
+    for pair in translations:
+        language, equals, text = pair.partition("=")
+        if not equals:
+            raise click.BadParameter(f"{pair!r} is not LANGUAGE=LABEL.", param_hint="--translation")
+        labels[language] = text
+    try:
+        with transaction(db.session):
+            transition = add_transition(
+                db.session,
+                slug=slug,
+                command_type=command_type.upper(),
+                source=source,
+                destination=destination,
+                label=label,
+                translations=labels,
+                packageitem_parameter_required=items_required,
+                position=position,
+            )
+            summary = _describe(transition)
+    except DomainError as error:
+        raise click.ClickException(error.reason) from None
+    click.echo(f"Added {summary}")
+
+
+@commands_cli.command("list")
+def list_commands_command() -> None:
+    """List the configured commands and the command types a new one may use."""
+    for transition in list_transitions(db.session):
+        click.echo(_describe(transition))
+    click.echo("Types: " + ", ".join(command_types()))
+
+
+@commands_cli.command("deactivate")
+@click.argument("slug")
+def deactivate_command_command(slug: str) -> None:
+    """Stop offering and running the command SLUG (its logs stay)."""
+    _set_active(slug, False)
+
+
+@commands_cli.command("activate")
+@click.argument("slug")
+def activate_command_command(slug: str) -> None:
+    """Offer and run the command SLUG again."""
+    _set_active(slug, True)
+
+
+def _set_active(slug: str, active: bool) -> None:
+    try:
+        with transaction(db.session):
+            summary = _describe(set_transition_active(db.session, slug, active))
+    except DomainError as error:
+        raise click.ClickException(error.reason) from None
+    click.echo(summary)
+
+
+def _describe(transition) -> str:
+    status = "active" if transition.is_active else "inactive"
+    return (
+        f"{transition.id:>4} {transition.slug} [{transition.command}] "
+        f"{transition.source_state.enum_value} -> {transition.destination_state.enum_value} ({status})"
+    )

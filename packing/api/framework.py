@@ -17,13 +17,16 @@ from flask import Blueprint, current_app, g, jsonify, request
 from flask_limiter import RateLimitExceeded
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
+from packing.core import serializers
 from packing.core.api_tokens import scope_location_ids, verify_token
 from packing.core.db import transaction
 from packing.core.errors import DomainError, InvalidParameter
+from packing.core.messages import N_
 from packing.core.models import ApiToken, Package, User
 from packing.core.parsing import MAX_ID, has_nul, loads_strict
 from packing.core.queries import Page
 from packing.extensions import csrf, db, limiter
+from packing.i18n import CATALOGUE_LOCALES, LOCALES, error_message, gettext
 from packing.security import public_base_url
 from packing.web import client_ip
 
@@ -59,14 +62,18 @@ OPERATIONS: list[Operation] = []
 
 
 class ApiError(Exception):
-    """An answer other than success, with a JSON body naming the field at fault."""
+    """An answer other than success, with a JSON body naming the field at fault. ``detail``
+    is an English template with named ``values``, answered in the request's language."""
 
-    def __init__(self, status: int, detail: str, code: str = "invalid", field_errors: Optional[dict] = None):
+    def __init__(
+        self, status: int, detail: str, code: str = "invalid", field_errors: Optional[dict] = None, **values: Any
+    ):
         super().__init__(detail)
         self.status, self.detail, self.code, self.field_errors = status, detail, code, field_errors or {}
+        self.values = values
 
     def response(self):
-        body = {"detail": self.detail, "code": self.code, **self.field_errors}
+        body = {"detail": gettext(self.detail, **self.values), "code": self.code, **self.field_errors}
         return jsonify(body), self.status
 
 
@@ -75,6 +82,8 @@ def api_blueprint(name: str, import_name: str, url_prefix: str, *, authenticated
     them) and, when ``authenticated``, require a live API token."""
     bp = Blueprint(name, import_name, url_prefix=url_prefix)
     csrf.exempt(bp)
+    bp.before_request(_choose_language)
+    bp.before_request(_negotiate)
     if authenticated:
         # Counted before the token is looked up: a throttled client costs no database work.
         limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=_rate_limit_key)(bp)
@@ -85,10 +94,57 @@ def api_blueprint(name: str, import_name: str, url_prefix: str, *, authenticated
     return bp
 
 
+def _choose_language() -> None:
+    """Accept-Language (``tr``, ``en``) chooses the language of messages and state names; a
+    browser session's choice does not reach an API call."""
+    g.locale = request.accept_languages.best_match(LOCALES) or "en"
+
+
+# Media types each endpoint can answer with (default JSON); ``format=`` may name one of FORMATS.
+PRODUCES: dict[str, tuple[str, ...]] = {}
+FORMATS = ("json", "api")
+
+
+def _negotiate() -> None:
+    """406 before anything else (as the reference's framework does) when the client accepts
+    nothing this endpoint can write; ``format=json`` (or ``api``) overrides Accept."""
+    if "format" in request.args:
+        requested = request.args.getlist("format")[-1]
+        if requested not in FORMATS:
+            raise ApiError(406, "Could not satisfy the request's format {format}.", "not_acceptable", format=requested)
+        return
+    produced = PRODUCES.get(request.endpoint or "", (JSON,))
+    if "Accept" in request.headers and request.accept_mimetypes.best_match(produced) is None:
+        raise ApiError(
+            406,
+            "Could not satisfy the request's Accept header; this endpoint answers {types}.",
+            "not_acceptable",
+            types=", ".join(produced),
+        )
+
+
+# The header forms the reference documents: the OMS guide's ``Authorization: Token <key>``,
+# its OpenAPI text's ``Authorization: Bearer <key>``, Seller Center's bare ``Authorization:
+# <key>`` and the i1 example's ``Authentication: Bearer <key>``.
+KEY_SCHEMES = ("token", "bearer")
+
+
+def presented_key() -> Optional[str]:
+    """The key the request presents, in any documented form; None when there is none (or
+    another scheme, such as Basic, is used)."""
+    header = request.headers.get("Authorization") or request.headers.get("Authentication") or ""
+    scheme, space, key = header.strip().partition(" ")
+    if not space:
+        return scheme or None
+    if scheme.lower() in KEY_SCHEMES and key.strip():
+        return key.strip()
+    return None
+
+
 def _rate_limit_key() -> str:
     """Each key has its own budget (only its holder can spend it: the key is hashed, never
     stored); requests without one share their address's."""
-    key = request.headers.get("Authorization", "").partition(" ")[2].strip()
+    key = presented_key()
     if key:
         return "token:" + hashlib.sha256(key.encode()).hexdigest()[:32]
     return "address:" + client_ip()
@@ -96,20 +152,25 @@ def _rate_limit_key() -> str:
 
 def _throttled(error: RateLimitExceeded):
     """The reference's 429; Flask-Limiter adds Retry-After and the X-RateLimit-* headers."""
-    return jsonify(detail=f"Request was throttled: at most {error.limit.limit}.", code="throttled"), 429
+    detail = gettext("Request was throttled: at most {limit}.", limit=str(error.limit.limit))
+    return jsonify(detail=detail, code="throttled"), 429
 
 
 def _domain_error(error: DomainError):
-    return jsonify(error.as_dict()), error.http_status
+    body = error.as_dict()
+    reason = error_message(error)
+    body["detail"] = reason
+    if error.field:
+        body[error.field] = [reason]
+    return jsonify(body), error.http_status
 
 
 def _authenticate() -> None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, key = header.partition(" ")
-    if scheme.lower() not in ("token", "bearer") or not key.strip():
+    key = presented_key()
+    if key is None:
         raise ApiError(401, "Authentication credentials were not provided.", "not_authenticated")
     with transaction(db.session):
-        token = verify_token(db.session, key.strip())
+        token = verify_token(db.session, key)
         # Read before the commit expires the token: reading it after would load it again.
         scope = None if token is None else scope_location_ids(db.session, token)
     if token is None:
@@ -121,6 +182,12 @@ def _authenticate() -> None:
 def api_user() -> User:
     token: ApiToken = g.api_token
     return token.user
+
+
+def api_client() -> str:
+    """How transition logs name the caller: the token's name, else its key prefix."""
+    token: ApiToken = g.api_token
+    return token.name or token.key_prefix
 
 
 def api_scope() -> Optional[set[int]]:
@@ -135,8 +202,16 @@ def in_scope(package: Package) -> Package:
     return package
 
 
+NOT_FOUND = {
+    "package": N_("No such package."),
+    "transition log": N_("No such transition log."),
+    "webhook event": N_("No such webhook event."),
+    "shipping label": N_("No such shipping label."),
+}
+
+
 def not_found(what: str = "package") -> ApiError:
-    return ApiError(404, f"No such {what}.", "not_found")
+    return ApiError(404, NOT_FOUND[what], "not_found")
 
 
 # --- Request parsing ------------------------------------------------------------------
@@ -172,7 +247,7 @@ def field_errors(error: ValidationError) -> dict[str, list[str]]:
 def _invalid(error: ValidationError) -> ApiError:
     errors = field_errors(error)
     first = next(iter(errors))
-    return ApiError(400, f"{first}: {errors[first][0]}", "invalid", errors)
+    return ApiError(400, "{field}: {reason}", "invalid", errors, field=first, reason=errors[first][0])
 
 
 def parse_query(model: type[QueryModel]) -> QueryModel:
@@ -190,11 +265,12 @@ def parse_body(schema: Any, required: bool) -> Any:
         raw_value: Any = {}
     else:
         if request.mimetype != JSON:
-            raise ApiError(415, f"Send the body as {JSON}.", "unsupported_media_type")
+            raise ApiError(415, "Send the body as {media_type}.", "unsupported_media_type", media_type=JSON)
         try:
             raw_value = loads_strict(raw)
         except InvalidParameter as error:
-            raise ApiError(400, error.reason, "parse_error", {error.field: [error.reason]}) from None
+            reason = error_message(error)
+            raise ApiError(400, "{reason}", "parse_error", {error.field: [reason]}, reason=reason) from None
     adapter = schema if isinstance(schema, TypeAdapter) else TypeAdapter(schema)
     try:
         return adapter.validate_python(raw_value)
@@ -222,7 +298,9 @@ def operation(
         @wraps(view)
         def wrapped(**path_args):
             if require_json_content_type and request.mimetype != JSON:
-                raise ApiError(415, f"Send the Content-Type header {JSON}.", "unsupported_media_type")
+                raise ApiError(
+                    415, "Send the Content-Type header {media_type}.", "unsupported_media_type", media_type=JSON
+                )
             # Ids were range-checked by the route's converter; a number with NUL names nothing.
             if any(isinstance(value, str) and has_nul(value) for value in path_args.values()):
                 raise not_found()
@@ -231,9 +309,11 @@ def operation(
                 kwargs["query"] = parse_query(query)
             if body is not None:
                 kwargs["body"] = parse_body(body, body_required)
-            return view(**path_args, **kwargs)
+            with serializers.catalogue_language(CATALOGUE_LOCALES[g.locale]):
+                return view(**path_args, **kwargs)
 
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=wrapped, methods=[method])
+        PRODUCES[f"{bp.name}.{view.__name__}"] = _success_media_types(responses)
         OPERATIONS.append(
             Operation(
                 method=method.lower(),
@@ -254,6 +334,11 @@ def operation(
     return decorator
 
 
+def _success_media_types(responses: dict[int, tuple]) -> tuple[str, ...]:
+    types = {media[0] if media else JSON for status, (_, _, *media) in responses.items() if 200 <= status < 300}
+    return tuple(sorted(types)) or (JSON,)
+
+
 def _openapi_path(rule: str) -> str:
     return re.sub(r"<(?:\w+:)?([\w-]+)>", r"{\1}", rule)
 
@@ -272,13 +357,15 @@ def _path_params(rule: str) -> dict[str, dict]:
 # --- Answers --------------------------------------------------------------------------
 
 
-def page_links(page: Page) -> dict[str, Optional[str]]:
+def page_links(page: Page, size_parameter: str = "limit") -> dict[str, Optional[str]]:
+    """Links that keep every other parameter and write the page size as the request did
+    (``limit``, or the guide's ``count`` on list-simple)."""
     base = public_base_url() + request.path.lstrip("/")
 
     def link(number: int) -> str:
         args = request.args.copy()
         args.setlist("page", [str(number)])
-        args.setlist("limit", [str(page.limit)])
+        args.setlist(size_parameter, [str(page.limit)])
         return f"{base}?{_urlencode(args)}"
 
     return {
@@ -291,8 +378,8 @@ def _urlencode(args) -> str:
     return urlencode(list(args.items(multi=True)))
 
 
-def paginated(page: Page, results: list) -> Any:
-    return jsonify({"count": page.count, **page_links(page), "results": results})
+def paginated(page: Page, results: list, size_parameter: str = "limit") -> Any:
+    return jsonify({"count": page.count, **page_links(page, size_parameter), "results": results})
 
 
 def no_content():

@@ -29,8 +29,10 @@ from packing.core.commands import execute_command
 from packing.core.db import transaction
 from packing.core.errors import InvalidParameter
 from packing.core.invoicing import create_invoice, render_invoice_html, set_invoice_number
+from packing.core.messages import N_
 from packing.core.models import Package, PackageItem, ShippingLabel, TransitionLog, WebhookEvent
 from packing.extensions import db
+from packing.i18n import gettext
 
 bp = api_blueprint("oms", __name__, "/api/v1/oms")
 
@@ -93,8 +95,9 @@ def package_short_list(query: s.PackageListQuery):
 )
 def package_simple_list(query: s.SimpleListQuery):
     stmt = queries.package_query(api_scope(), query.filters())
-    page = queries.paginate(db.session, stmt, query.page, query.limit, queries.simple_package_options())
-    return paginated(page, [serializers.package_simple(package) for package in page.items])
+    page = queries.paginate(db.session, stmt, query.page, query.page_size, queries.simple_package_options())
+    results = [serializers.package_simple(package) for package in page.items]
+    return paginated(page, results, size_parameter="count" if query.count is not None else "limit")
 
 
 @operation(
@@ -109,7 +112,7 @@ def delivery_ranges(query: s.DeliveryRangeQuery):
     stmt = queries.delivery_ranges(api_scope(), query.filters())
     page = queries.paginate_rows(db.session, stmt, query.page, query.limit)
     results = [
-        {"lower": serializers.iso(lower), "upper": serializers.iso(upper), "bounds": "[)"}
+        {"lower": serializers.range_bound(lower), "upper": serializers.range_bound(upper), "bounds": "[)"}
         for lower, upper in page.items
     ]
     return paginated(page, results)
@@ -160,7 +163,7 @@ def package_command(package_id: int, body: s.CommandBody):
             400,
             "Give the command's transition id or its slug.",
             "invalid",
-            {"transition": ["Either transition or slug is required."]},
+            {"transition": [gettext("Either transition or slug is required.")]},
         )
     _package(package_id)
     with transaction(db.session):
@@ -248,8 +251,11 @@ def package_extra_information(package_id: int, body: s.ExtraInformationBody):
     package = _package(package_id)
     merged = {**(package.extra_information or {}), **body.extra_information}
     if len(json.dumps(merged)) > MAX_EXTRA_INFORMATION_CHARACTERS:
-        detail = f"extra_information may hold at most {MAX_EXTRA_INFORMATION_CHARACTERS} characters of JSON."
-        raise ApiError(400, detail, "invalid", {"extra_information": [detail]})
+        template = N_("extra_information may hold at most {count} characters of JSON.")
+        detail = gettext(template, count=MAX_EXTRA_INFORMATION_CHARACTERS)
+        raise ApiError(
+            400, template, "invalid", {"extra_information": [detail]}, count=MAX_EXTRA_INFORMATION_CHARACTERS
+        )
     with transaction(db.session):
         package.extra_information = merged
         answer = {"id": package.id, "extra_information": package.extra_information}

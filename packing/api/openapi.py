@@ -9,7 +9,7 @@ from typing import Any
 from flask import jsonify, render_template
 from pydantic import TypeAdapter
 
-from packing.api.framework import OPERATIONS, Operation, api_blueprint
+from packing.api.framework import FORMATS, OPERATIONS, PRODUCES, Operation, api_blueprint
 from packing.api.schemas import ERROR
 
 bp = api_blueprint("api_docs", __name__, "/api/v1", authenticated=False)
@@ -84,8 +84,61 @@ def _responses(operation: Operation) -> dict[str, Any]:
         if schema is not None or media:
             answer["content"] = {media_type: {"schema": copy.deepcopy(schema) if schema is not None else {}}}
         responses[str(status)] = answer
+    responses["406"] = {
+        "description": "Not Acceptable: the Accept header or `format` asks for a type this operation cannot answer",
+        "content": {"application/json": {"schema": copy.deepcopy(ERROR)}},
+    }
     responses["429"] = copy.deepcopy(THROTTLED)
     return responses
+
+
+# Every operation takes the reference's ``format`` (its lists document it; details honour it too).
+FORMAT_PARAMETER = {
+    "name": "format",
+    "in": "query",
+    "required": False,
+    "description": "Response format; `api` answers the same JSON. Anything else is a 406.",
+    "schema": {"type": "string", "enum": list(FORMATS), "default": "json"},
+}
+
+ACCEPT_LANGUAGE = {
+    "name": "Accept-Language",
+    "in": "header",
+    "required": False,
+    "description": "`tr` or `en` (the default): the language of messages and state names.",
+    "schema": {"type": "string", "maxLength": 64},
+}
+
+# Each documented header form, all accepted on every operation; the tags list first the one
+# their own reference shows.
+SECURITY_SCHEMES = {
+    "Token": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": "`Authorization: Token <key>` (the OMS guide); create keys with `flask tokens create` "
+        "or at API tokens.",
+    },
+    "Bearer": {"type": "http", "scheme": "bearer", "description": "`Authorization: Bearer <key>` (the OpenAPI text)."},
+    "ApiKey": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": "`Authorization: <key>`, the bare key (Seller Center).",
+    },
+    "Authentication": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authentication",
+        "description": "`Authentication: Bearer <key>` (the i1 reference's example).",
+    },
+}
+FIRST_SCHEME = {"oms": "Token", "seller_center": "ApiKey", "integration": "Authentication"}
+
+
+def _security(operation: Operation) -> list[dict[str, list]]:
+    first = FIRST_SCHEME.get(operation.tag, "Token")
+    return [{name: []} for name in sorted(SECURITY_SCHEMES, key=lambda name: name != first)]
 
 
 def openapi_document() -> dict[str, Any]:
@@ -96,14 +149,20 @@ def openapi_document() -> dict[str, Any]:
             {"name": name, "in": "path", "required": True, "schema": schema}
             for name, schema in operation.path_params.items()
         ]
-        parameters += _query_parameters(operation) + copy.deepcopy(operation.headers)
+        query_parameters = _query_parameters(operation)
+        if not any(parameter["name"] == "format" for parameter in query_parameters):
+            query_parameters.append(copy.deepcopy(FORMAT_PARAMETER))
+        headers = copy.deepcopy(operation.headers)
+        if not any(header["name"] == "Accept-Language" for header in headers):
+            headers.append(copy.deepcopy(ACCEPT_LANGUAGE))
+        parameters += query_parameters + headers
         spec: dict[str, Any] = {
             "operationId": operation.endpoint.replace(".", "_"),
             "summary": operation.summary,
             "tags": [TAG_NAMES.get(operation.tag, operation.tag)],
             "parameters": parameters,
             "responses": _responses(operation),
-            "security": [{"Token": []}],
+            "security": _security(operation),
         }
         if operation.body is not None:
             spec["requestBody"] = _body(operation, components)
@@ -114,21 +173,14 @@ def openapi_document() -> dict[str, Any]:
             "title": "Packing station integration API",
             "version": "1.0.0",
             "description": "OMS Package Services, Seller Center Packages (i2) and integration packages (i1). "
-            "Authenticate with the header `Authorization: Token <key>` (or `Bearer <key>`).",
+            "Authenticate with `Authorization: Token <key>`, `Authorization: Bearer <key>`, the bare "
+            "`Authorization: <key>` or `Authentication: Bearer <key>`: each reference's form is accepted everywhere. "
+            "`Accept-Language: tr` answers messages and state names in Turkish.",
         },
         "paths": paths,
         "components": {
             "schemas": components,
-            "securitySchemes": {
-                "Token": {
-                    "type": "apiKey",
-                    "in": "header",
-                    "name": "Authorization",
-                    "description": (
-                        "`Token <key>` or `Bearer <key>`; create keys with `flask tokens create` or at API tokens."
-                    ),
-                }
-            },
+            "securitySchemes": copy.deepcopy(SECURITY_SCHEMES),
         },
     }
 
@@ -146,3 +198,6 @@ def docs():
         for method, spec in methods.items():
             groups.setdefault(spec["tags"][0], []).append({"path": path, "method": method.upper(), **spec})
     return render_template("api/docs.html", document=document, groups=groups)
+
+
+PRODUCES["api_docs.docs"] = ("text/html",)

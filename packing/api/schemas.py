@@ -34,13 +34,20 @@ def _sane_year(value):
     return value
 
 
+def _offset_sign(value: Any) -> Any:
+    """A ``+0000`` offset pasted unencoded into a query string arrives as `` 0000``."""
+    if isinstance(value, str) and len(value) > 19 and value[-5] == " " and value[-4:].isdigit():
+        return value[:-5] + "+" + value[-4:]
+    return value
+
+
 def _aware(value: datetime) -> datetime:
     """A datetime without an offset is UTC, as the API always answers in UTC."""
     return _sane_year(value if value.tzinfo else value.replace(tzinfo=UTC))
 
 
 Day = Annotated[date, AfterValidator(_sane_year)]
-Moment = Annotated[datetime, AfterValidator(_aware)]
+Moment = Annotated[datetime, BeforeValidator(_offset_sign), AfterValidator(_aware)]
 
 
 class Paging(QueryModel):
@@ -49,7 +56,6 @@ class Paging(QueryModel):
 
 
 class PackageListQuery(Paging):
-    format: Optional[Literal["json", "api"]] = Field(None, description="Response format")
     sort: Literal[SORT_CHOICES] = Field("-id", description="Sorting field; prefix with - for descending")  # type: ignore[valid-type]
     state: Optional[Id] = Field(None, description="Filter by state ID")
     state__enum_value: Optional[Text] = Field(None, description="Filter by state enum value")
@@ -105,16 +111,26 @@ class PackageListQuery(Paging):
     order_item__omnitron_id: Optional[Id] = Field(None, description="Filter by order item Omnitron ID")
 
     def filters(self) -> dict[str, Any]:
-        return self.model_dump(exclude={"page", "limit", "sort", "format"}, exclude_none=True)
+        return self.model_dump(exclude={"page", "limit", "sort"}, exclude_none=True)
 
 
 class SimpleListQuery(Paging):
+    count: Optional[WholeNumber] = Field(
+        None,
+        ge=1,
+        le=MAX_PAGE_SIZE,
+        description="Number of items per page, as the guide's links write it (wins over limit)",
+    )
     state: Optional[Id] = Field(None, description="Filter by state ID")
     state__enum_value: Optional[Text] = Field(None, description="Filter by state enum value")
     order_number: Optional[Text] = Field(None, description="Filter by order number (starts with)")
 
     def filters(self) -> dict[str, Any]:
-        return self.model_dump(exclude={"page", "limit"}, exclude_none=True)
+        return self.model_dump(exclude={"page", "limit", "count"}, exclude_none=True)
+
+    @property
+    def page_size(self) -> int:
+        return self.count if self.count is not None else self.limit
 
 
 class DeliveryRangeQuery(Paging):
@@ -196,7 +212,9 @@ class SellerCenterUpdateBody(BodyModel):
     waybill_number: Optional[Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=NO_NUL)]] = None
     tracking_number: Optional[Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=NO_NUL)]] = None
     tracking_url: Optional[Annotated[str, StringConstraints(max_length=500, pattern=r"^https?://[^\x00\s]+$")]] = None
-    shipping_company: Optional[Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_NUL)]] = None
+    shipping_company: Optional[Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_NUL)]] = Field(
+        None, description="The cargo company's name (as the reference, e.g. DHL), ERP code or uuid"
+    )
     shipment_date: Optional[Moment] = None
     delivery_date: Optional[Moment] = None
     invoice_date: Optional[Moment] = None
@@ -209,7 +227,9 @@ ShippingMethod = Annotated[str, StringConstraints(min_length=1, max_length=64, p
 
 
 class ShippingMethodBody(BodyModel):
-    shipping_method: ShippingMethod = Field(description="ERP code of the cargo company that will carry the package")
+    shipping_method: ShippingMethod = Field(
+        description="The cargo company that will carry the package: its uuid (as the reference), ERP code or name"
+    )
 
 
 class SplitGroup(BodyModel):
@@ -243,6 +263,7 @@ NOBJ = {"type": ["object", "null"]}
 ARR = {"type": "array"}
 TIME = {"type": "string", "format": "date-time"}
 NTIME = {"type": ["string", "null"], "format": "date-time"}
+ANY: dict[str, Any] = {}
 
 
 def obj(properties: dict[str, Any], *, nullable: bool = False) -> dict[str, Any]:
@@ -313,7 +334,8 @@ PACKAGE_ITEM = obj(
 )
 STOCK_LOCATION = obj({"id": INT, "name": STR, "erp_code": STR, "address": NOBJ})
 SHIPPING_LABEL = obj({"id": INT, "is_file": BOOL, "preview_url": STR, "uuid": STR, "full_path_url": STR}, nullable=True)
-DELIVERY_RANGE = obj({"lower": NTIME, "upper": NTIME, "bounds": STR})
+RANGE_BOUND = {"type": ["string", "null"], "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+0000$"}
+DELIVERY_RANGE = obj({"lower": RANGE_BOUND, "upper": RANGE_BOUND, "bounds": STR})
 PACKAGE_SHORT_DETAIL_PROPERTIES = {
     "packageitem_set": {"type": "array", "items": PACKAGE_ITEM},
     "order_number": STR,
@@ -333,6 +355,9 @@ PACKAGE_SHORT_DETAIL_PROPERTIES = {
     "delivery_type": NSTR,
     "omnitron_order_id": NINT,
     "id_encrypted": NSTR,
+    # Kept as the import gave them (any JSON; null when it gave none).
+    "scenario": ANY,
+    "rule": ANY,
 }
 PACKAGE_SHORT_DETAIL = obj(PACKAGE_SHORT_DETAIL_PROPERTIES)
 PACKAGE_FULL = obj(
@@ -345,7 +370,7 @@ PACKAGE_FULL = obj(
         "target_packing_date": NTIME,
         "invoice_number": NSTR,
         "remote_id": NSTR,
-        "delivery_range": {"type": ["object", "null"]},
+        "delivery_range": {**DELIVERY_RANGE, "type": ["object", "null"]},
         "order_gift_box_note": NSTR,
         "order_has_gift_box": BOOL,
         "order_retail_store_id": NINT,
@@ -353,6 +378,9 @@ PACKAGE_FULL = obj(
         "created_date": TIME,
         "modified_date": TIME,
         "channel_omnitron_id": NINT,
+        "source": ANY,
+        "origin_address": ANY,
+        "origin_address_id": ANY,
     }
 )
 PACKAGE_SHORT = obj(
@@ -392,7 +420,8 @@ PACKAGE_SIMPLE = obj(
         "tracking_number": NSTR,
         "is_click_and_collect": BOOL,
         "shipment_date": NTIME,
-        "delivery_range": {"type": ["object", "null"]},
+        "delivery_range": {**DELIVERY_RANGE, "type": ["object", "null"]},
+        "plan_item": ANY,
     }
 )
 USER_BRIEF = obj({"id": INT, "username": STR, "email": STR}, nullable=True)

@@ -4,16 +4,17 @@ integration lists (``/api/i1/packages/``, ``/api/i1/package-items/``)."""
 from __future__ import annotations
 
 import base64
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import jsonify
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, false, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from packing.api import schemas as s
 from packing.api.framework import (
     api_blueprint,
+    api_client,
     api_scope,
     api_user,
     in_scope,
@@ -52,16 +53,36 @@ FAILED = {
 }
 WRITE = {**FAILED, 415: ("Unsupported Media Type", s.ERROR)}
 
-_LOOKUPS = {"": "__eq__", "__gt": "__gt__", "__gte": "__ge__", "__lt": "__lt__", "__lte": "__le__"}
+SECOND = timedelta(seconds=1)
+MILLISECOND = timedelta(milliseconds=1)
 
 
-def _timestamps(model, values: dict[str, datetime]) -> list:
-    """``created_at``/``updated_at`` lookups on the model's created/modified dates."""
+def _floor(value: datetime, resolution: timedelta) -> datetime:
+    epoch = datetime(1970, 1, 1, tzinfo=value.tzinfo)
+    return value - (value - epoch) % resolution
+
+
+def _timestamps(model, values: dict[str, datetime], resolution: timedelta) -> list:
+    """``created_at``/``updated_at`` lookups on the model's created/modified dates, compared at
+    the precision the surface writes its times (a listed value found again by ``=``)."""
     conditions = []
     for name, value in values.items():
         field, _, lookup = name.partition("__")
         column = model.created_date if field == "created_at" else model.modified_date
-        conditions.append(getattr(column, _LOOKUPS["__" + lookup if lookup else ""])(value))
+        floor = _floor(value, resolution)
+        ceiling = floor if floor == value else floor + resolution
+        if lookup == "gt":
+            conditions.append(column >= floor + resolution)
+        elif lookup == "gte":
+            conditions.append(column >= ceiling)
+        elif lookup == "lt":
+            conditions.append(column < ceiling)
+        elif lookup == "lte":
+            conditions.append(column < floor + resolution)
+        elif floor == value:
+            conditions.append(and_(column >= floor, column < floor + resolution))
+        else:
+            conditions.append(false())
     return conditions
 
 
@@ -108,7 +129,7 @@ def _by_number(number: str, *options) -> Package:
     responses={200: ("OK", s.page_of(s.SC_PACKAGE)), 400: ("Invalid filter", s.ERROR), **AUTH},
 )
 def package_list(query: s.SellerCenterListQuery):
-    stmt = _scoped(select(Package)).where(*_timestamps(Package, query.timestamp_filters()))
+    stmt = _scoped(select(Package)).where(*_timestamps(Package, query.timestamp_filters(), MILLISECOND))
     if query.number:
         stmt = stmt.where(Package.number == query.number)
     if query.order__number:
@@ -141,7 +162,7 @@ def package_items(number: str, query: s.SellerCenterItemsQuery):
     package = _by_number(number)
     stmt = (
         select(PackageItem)
-        .where(PackageItem.package_id == package.id, *_timestamps(PackageItem, query.timestamp_filters()))
+        .where(PackageItem.package_id == package.id, *_timestamps(PackageItem, query.timestamp_filters(), MILLISECOND))
         .options(joinedload(PackageItem.state), joinedload(PackageItem.order_item).joinedload(OrderItem.product))
         .order_by(PackageItem.id)
     )
@@ -161,7 +182,9 @@ def package_items(number: str, query: s.SellerCenterItemsQuery):
 def package_update(number: str, body: s.SellerCenterUpdateBody):
     package = _by_number(number)
     with transaction(db.session):
-        seller_center.update_package(db.session, package, body.model_dump(exclude_none=True), api_user())
+        seller_center.update_package(
+            db.session, package, body.model_dump(exclude_none=True), api_user(), client=api_client()
+        )
     return jsonify(serializers.seller_center_package(_by_number(number, *_package_options())))
 
 
@@ -288,7 +311,7 @@ I1_RESPONSES: dict[int, Any] = {**AUTH, 400: ("Invalid filter", s.ERROR), 415: (
     responses={200: ("Packages retrieved successfully", s.page_of(s.I1_PACKAGE)), **I1_RESPONSES},
 )
 def integration_packages(query: s.IntegrationListQuery):
-    stmt = _scoped(select(Package)).where(*_timestamps(Package, query.timestamp_filters())).order_by(Package.id)
+    stmt = _scoped(select(Package)).where(*_timestamps(Package, query.timestamp_filters(), SECOND)).order_by(Package.id)
     page = queries.paginate(db.session, stmt, query.page, query.limit, _package_options())
     return paginated(page, [serializers.integration_package(package) for package in page.items])
 
@@ -307,7 +330,7 @@ def integration_package_items(query: s.IntegrationListQuery):
     stmt = (
         select(PackageItem)
         .join(Package, PackageItem.package_id == Package.id)
-        .where(*_timestamps(PackageItem, query.timestamp_filters()))
+        .where(*_timestamps(PackageItem, query.timestamp_filters(), SECOND))
         .order_by(PackageItem.id)
     )
     scope = api_scope()

@@ -36,6 +36,7 @@ from packing.core.models import (
     TransitionLog,
     User,
 )
+from packing.core.observers import observe_commands
 from packing.core.parsing import is_ascii_int, parse_id, parse_text
 
 
@@ -73,6 +74,11 @@ def handles(*command_types: str) -> Callable[[Handler], Handler]:
     return register
 
 
+def command_types() -> list[str]:
+    """The command types a configured transition may name: those with a handler."""
+    return sorted(_HANDLERS)
+
+
 def resolve_transition(session: Session, transition_or_slug: Transition | int | str) -> Transition:
     if isinstance(transition_or_slug, Transition):
         return transition_or_slug
@@ -87,6 +93,7 @@ def resolve_transition(session: Session, transition_or_slug: Transition | int | 
     return transition
 
 
+@observe_commands
 def execute_command(
     session: Session,
     package: Package | int,

@@ -106,8 +106,10 @@ def complete_snapshots(session: Session, package: Package) -> int:
 
 
 def snapshot(session: Session, package: Package) -> dict:
-    """The package in full API shape, as an event's payload carries it."""
-    return serializers.package_full(package, available_commands(session, package))
+    """The package in full API shape, as an event's payload carries it (in English, whatever
+    language the request that changed it reads)."""
+    with serializers.catalogue_language("en-us"):
+        return serializers.package_full(package, available_commands(session, package))
 
 
 def fill_snapshots(session: Session, package_id: int, body: dict) -> int:
@@ -133,12 +135,13 @@ def _awaiting_snapshot(session: Session, package_id: int) -> list[WebhookEvent]:
 
 
 def _state_change(log: TransitionLog) -> dict:
-    return {
-        "transition": serializers.command(log.transition),
-        "old_state": serializers.state_brief(log.old_state),
-        "new_state": serializers.state_brief(log.new_state),
-        "transition_log": log.id,
-    }
+    with serializers.catalogue_language("en-us"):
+        return {
+            "transition": serializers.command(log.transition),
+            "old_state": serializers.state_brief(log.old_state),
+            "new_state": serializers.state_brief(log.new_state),
+            "transition_log": log.id,
+        }
 
 
 def state_changed(

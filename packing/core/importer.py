@@ -44,7 +44,7 @@ from packing.core.models import (
     TransitionLog,
 )
 from packing.core.parsing import INT32_MAX, MAX_JSON_DEPTH, bracketed, has_nul, loads_strict, parse_decimal
-from packing.core.serializers import parse_interval
+from packing.core.serializers import KEPT_FIELDS, parse_interval
 
 _MISSING = object()
 
@@ -238,6 +238,14 @@ def moved_since_import(session: Session, package: Package) -> Optional[str]:
     return None
 
 
+def kept_fields(node: Node, shape: str, current: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
+    """The ``shape``'s kept fields the node carries, over those already kept."""
+    given = {key: node.value[key] for key in KEPT_FIELDS[shape] if key in node.value}
+    if not given:
+        return current
+    return {**(current or {}), **given}
+
+
 class _Importer:
     def __init__(self, session: Session, create_locations: bool = False):
         self.session = session
@@ -274,7 +282,8 @@ class _Importer:
         if found is None:
             found = Country(name=name, code=code)
             self.session.add(found)
-            self.session.flush()
+        found.reference_fields = kept_fields(node, "place", found.reference_fields)
+        self.session.flush()
         return found
 
     def place(self, model: type, node: Optional[Node], **parent: Any) -> Any:
@@ -285,7 +294,8 @@ class _Importer:
         if found is None:
             found = model(name=name, **parent)
             self.session.add(found)
-            self.session.flush()
+        found.reference_fields = kept_fields(node, "place", found.reference_fields)
+        self.session.flush()
         return found
 
     def address(
@@ -323,6 +333,7 @@ class _Importer:
         address.notes = node.text("notes", Address.notes)
         address.e_bill_taxpayer = node.get("e_bill_taxpayer", bool, default=False)
         address.is_active = node.get("is_active", bool, default=True)
+        address.reference_fields = kept_fields(node, "address", address.reference_fields)
         self.session.add(address)
         return address
 
@@ -361,9 +372,37 @@ class _Importer:
                         f"{interval_text!r} is not a duration like '5 00:00:00'", f"{node.path}.target_packing_interval"
                     ) from None
             location.address = self.address(node.obj("address"), None, None)
+            location.omnitron_id = node.get("omnitron_id", int)
+            location.daytime_phone = node.text("daytime_phone", StockLocation.daytime_phone, default="")
+            location.email = node.text("email", StockLocation.email, default="")
+            location.priority = node.get("priority", int, default=10)
+            location.tags = node.get("tags", list, default=[])
+            location.conf = node.get("conf", dict, default={})
+            location.use_as_shipper_location = node.get("use_as_shipper_location", bool, default=True)
+            location.is_active = node.get("is_active", bool, default=True)
             self.session.add(location)
-            self.session.flush()
+        location.reference_fields = kept_fields(node, "stock_location", location.reference_fields)
+        self.session.flush()
         return location
+
+    def retail_store(self, node: Node) -> Optional[StockLocation]:
+        """The order's retail store: ``order_retail_store_id`` is the OMS's id of a stock location."""
+        remote_id = node.get("order_retail_store_id", int)
+        if remote_id is None:
+            return None
+        store = self._one(StockLocation, omnitron_id=remote_id)
+        if store is None:
+            raise ImportFailed(
+                f"no stock location with omnitron_id {remote_id}", node._child_path("order_retail_store_id")
+            )
+        return store
+
+    def shipping_option(self, node: Node) -> Optional[str]:
+        """The order's shipping option slug: ``shipping_option_slug``, or ``shipping_option.slug``."""
+        option = node.obj("shipping_option")
+        if option is not None:
+            return option.text("slug", Order.shipping_option_slug)
+        return node.text("shipping_option_slug", Order.shipping_option_slug)
 
     def product(self, node: Node) -> Product:
         sku = node.text("sku", Product.sku, required=True)
@@ -374,6 +413,7 @@ class _Importer:
         product.omnitron_id = node.get("omnitron_id", int)
         product.attributes = node.get("attributes", dict, default={})
         product.attributes_kwargs = node.get("attributes_kwargs", dict, default={})
+        product.reference_fields = kept_fields(node, "product", product.reference_fields)
         images = node.items("productimage_set")
         if images:
             product.image_url = images[0].text("url", Product.image_url)
@@ -412,6 +452,7 @@ class _Importer:
         package.remote_id = node.text("remote_id", Package.remote_id)
         package.extra_information = node.get("extra_information", dict, default={})
         package.shipment_date = node.datetime("shipment_date")
+        package.reference_fields = kept_fields(node, "package", package.reference_fields)
         package.created_date = node.datetime("created_date") or package.created_date or datetime.now(UTC)
         package.target_packing_date = node.datetime("target_packing_date") or (
             package.created_date + timedelta(seconds=location.target_packing_interval)
@@ -429,6 +470,7 @@ class _Importer:
             item.serial_no = item_node.text("serial_no", PackageItem.serial_no)
             item.unit_weight = item_node.decimal("unit_weight", digits=10, places=3)
             item.unit_type = item_node.text("unit_type", PackageItem.unit_type, default="quantity")
+            item.created_date = item_node.datetime("created_date") or item.created_date or datetime.now(UTC)
             self.session.add(item)
         if not created:
             package.version += 1
@@ -456,6 +498,8 @@ class _Importer:
         order.has_gift_box = node.get("order_has_gift_box", bool, default=False)
         order.gift_box_note = node.text("order_gift_box_note", Order.gift_box_note)
         order.is_click_and_collect = node.get("is_click_and_collect", bool, default=False)
+        order.retail_store = self.retail_store(node)
+        order.shipping_option_slug = self.shipping_option(node)
         delivery_type = node.get("delivery_type", (str, dict))
         if isinstance(delivery_type, dict):
             delivery_type = node.obj("delivery_type").text("value", Order.delivery_type)
@@ -500,6 +544,7 @@ class _Importer:
         order_item.discount_amount = node.decimal("discount_amount", "0")
         order_item.price_currency = node.text("price_currency", OrderItem.price_currency, default="try")
         order_item.attributes = node.get("attributes", dict, default={})
+        order_item.reference_fields = kept_fields(node, "order_item", order_item.reference_fields)
         order.currency = order_item.price_currency
         self.session.add(order_item)
         self.session.flush()

@@ -18,6 +18,7 @@ from packing.core.db import lock_package
 from packing.core.errors import InvalidParameter
 from packing.core.label_content import LABEL_SIZES, LabelContent, label_content
 from packing.core.models import Package, ShippingLabel
+from packing.core.observers import observe_label_rendering
 from packing.core.rendering import fonts, html_to_pdf, language_helpers, stylesheet, templates
 from packing.core.shipping import create_shipment
 
@@ -55,6 +56,7 @@ def render_label_html(package: Package, printed_at: Optional[datetime] = None) -
     return _label_html(label_content(package, printed_at), package.order.currency)
 
 
+@observe_label_rendering
 def render_label_pdf(package: Package, printed_at: Optional[datetime] = None) -> bytes:
     """The label on the carrier's stock (4x6 in or 100x150 mm)."""
     label = label_content(package, printed_at)

@@ -6,6 +6,7 @@ serialise them without renaming.
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -29,6 +30,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy import event as orm_event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAMING_CONVENTION = {
@@ -54,6 +56,36 @@ class Base(DeclarativeBase):
     }
 
 
+# Turkish dotted and dotless I are one letter to a search box: "şahin" finds "Şahin", "isik"
+# finds "IŞIK" and "Işık" alike, on SQLite (whose lower() is ASCII-only) as on PostgreSQL.
+_TURKISH_I = str.maketrans({"İ": "i", "I": "i", "ı": "i"})
+
+
+def fold_case(text: Optional[str]) -> str:
+    """``text`` as case-insensitive filters compare it (stored in the ``*_folded`` columns)."""
+    composed = unicodedata.normalize("NFC", text or "")
+    return composed.translate(_TURKISH_I).casefold().replace("i\u0307", "i")
+
+
+def _keeps_folded(model: type, pairs: dict[str, str]) -> None:
+    """Keep ``model``'s folded columns in step with their source on every insert and update."""
+
+    def refold(_mapper, _connection, target) -> None:
+        for source, folded in pairs.items():
+            setattr(target, folded, fold_case(getattr(target, source)))
+
+    orm_event.listen(model, "before_insert", refold)
+    orm_event.listen(model, "before_update", refold)
+
+
+class ReferenceFields:
+    """The reference's fields the station keeps without acting on them (an engine id, a
+    price list, coordinates...): stored by the importer as it read them, written back by the
+    formats that document them."""
+
+    reference_fields: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+
+
 class Timestamped:
     created_date: Mapped[datetime] = mapped_column(default=utcnow)
     modified_date: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -62,35 +94,38 @@ class Timestamped:
 # --- Places ---------------------------------------------------------------------------
 
 
-class Country(Base):
+class Country(ReferenceFields, Base):
     __tablename__ = "country"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), index=True)
+    name_folded: Mapped[str] = mapped_column(String(100), default="", index=True)
     code: Mapped[str] = mapped_column(String(8), unique=True)
     is_active: Mapped[bool] = mapped_column(default=True)
 
 
-class City(Base):
+class City(ReferenceFields, Base):
     __tablename__ = "city"
     __table_args__ = (UniqueConstraint("country_id", "name", name="uq_city_country_name"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), index=True)
+    name_folded: Mapped[str] = mapped_column(String(100), default="", index=True)
     country_id: Mapped[int] = mapped_column(ForeignKey("country.id"))
     is_active: Mapped[bool] = mapped_column(default=True)
     country: Mapped[Country] = relationship()
 
 
-class Township(Base):
+class Township(ReferenceFields, Base):
     __tablename__ = "township"
     __table_args__ = (UniqueConstraint("city_id", "name", name="uq_township_city_name"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), index=True)
+    name_folded: Mapped[str] = mapped_column(String(100), default="", index=True)
     city_id: Mapped[int] = mapped_column(ForeignKey("city.id"))
     is_active: Mapped[bool] = mapped_column(default=True)
     city: Mapped[City] = relationship()
 
 
-class District(Base):
+class District(ReferenceFields, Base):
     __tablename__ = "district"
     __table_args__ = (UniqueConstraint("township_id", "name", name="uq_district_township_name"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -122,6 +157,8 @@ class Customer(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     first_name: Mapped[str] = mapped_column(String(100), default="")
     last_name: Mapped[str] = mapped_column(String(100), default="")
+    first_name_folded: Mapped[str] = mapped_column(String(100), default="", index=True)
+    last_name_folded: Mapped[str] = mapped_column(String(100), default="", index=True)
     email: Mapped[str] = mapped_column(String(254), default="")
     phone_number: Mapped[str] = mapped_column(String(32), default="")
     erp_code: Mapped[Optional[str]] = mapped_column(String(64))
@@ -129,7 +166,7 @@ class Customer(Base):
     channel_id: Mapped[Optional[int]] = mapped_column(ForeignKey("channel.id"))
 
 
-class Address(Timestamped, Base):
+class Address(ReferenceFields, Timestamped, Base):
     __tablename__ = "address"
     id: Mapped[int] = mapped_column(primary_key=True)
     omnitron_id: Mapped[Optional[int]] = mapped_column(index=True)
@@ -172,6 +209,8 @@ class CargoCompany(Timestamped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     erp_code: Mapped[str] = mapped_column(String(64), unique=True)
+    # Seller Center names a shipping method by uuid.
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid.uuid4()))
     # Which carrier adapter issues its tracking numbers ("builtin" or a plugged-in one).
     shipping_company: Mapped[str] = mapped_column(String(64), default="builtin")
     tracking_url_template: Mapped[str] = mapped_column(String(300), default="")
@@ -183,7 +222,7 @@ class CargoCompany(Timestamped, Base):
     label_size: Mapped[str] = mapped_column(String(16), default="4x6in", server_default="4x6in")
 
 
-class StockLocation(Timestamped, Base):
+class StockLocation(ReferenceFields, Timestamped, Base):
     __tablename__ = "stock_location"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -268,7 +307,7 @@ class DenialReason(Base):
 # --- Products and orders --------------------------------------------------------------
 
 
-class Product(Timestamped, Base):
+class Product(ReferenceFields, Timestamped, Base):
     __tablename__ = "product"
     id: Mapped[int] = mapped_column(primary_key=True)
     sku: Mapped[str] = mapped_column(String(128), unique=True)
@@ -333,7 +372,7 @@ class Order(Timestamped, Base):
     items: Mapped[list[OrderItem]] = relationship(back_populates="order", order_by="OrderItem.id")
 
 
-class OrderItem(Timestamped, Base):
+class OrderItem(ReferenceFields, Timestamped, Base):
     """One unit of one product in an order (as in the OMS, an order item has no quantity)."""
 
     __tablename__ = "order_item"
@@ -359,7 +398,7 @@ class OrderItem(Timestamped, Base):
 # --- Packages -------------------------------------------------------------------------
 
 
-class Package(Timestamped, Base):
+class Package(ReferenceFields, Timestamped, Base):
     __tablename__ = "package"
     __table_args__ = (
         # The queue: a location's packages in a state, by target packing date.
@@ -768,3 +807,8 @@ class ApiToken(Base):
 
     user: Mapped[User] = relationship()
     stock_locations: Mapped[list[StockLocation]] = relationship(secondary=api_token_stock_location)
+
+
+_keeps_folded(Customer, {"first_name": "first_name_folded", "last_name": "last_name_folded"})
+for _place in (Country, City, Township):
+    _keeps_folded(_place, {"name": "name_folded"})

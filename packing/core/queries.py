@@ -30,6 +30,7 @@ from packing.core.models import (
     Transition,
     TransitionLog,
     WebhookEvent,
+    fold_case,
 )
 
 MAX_PAGE_SIZE = 100
@@ -65,6 +66,7 @@ def full_package_options() -> list:
         joinedload(Package.state),
         _address_options(selectinload(Package.order).selectinload(Order.shipping_address)),
         selectinload(Package.order).joinedload(Order.channel),
+        selectinload(Package.order).joinedload(Order.retail_store),
         _address_options(selectinload(Package.stock_location).joinedload(StockLocation.address)),
         selectinload(Package.items).options(*package_item_options()),
         selectinload(Package.shipment).joinedload(Shipment.cargo_company),
@@ -140,9 +142,10 @@ def _shipping(*conditions) -> Select:
     return select(Order.id).join(Address, Order.shipping_address_id == Address.id).where(*conditions)
 
 
-def _lower_equals(column, value: str):
-    """Case-insensitive where the database can fold the case (SQLite folds only ASCII)."""
-    return or_(column == value, func.lower(column) == value.lower())
+def _folded_equals(column, value: str):
+    """Case-insensitive alike on both databases (SQLite's lower() folds only ASCII; Turkish
+    I and İ fold differently per locale): ``column`` is the folded copy the models keep."""
+    return column == fold_case(value)
 
 
 def _state_enum(value: str):
@@ -216,22 +219,22 @@ ORDER_FILTERS: dict[str, Callable[[Any], Any]] = {
         Order.delivery_range_lower < end_of(v), Order.delivery_range_upper > start_of(v)
     ),
     "customer__first_name": lambda v: Order.customer_id.in_(
-        select(Customer.id).where(_lower_equals(Customer.first_name, v))
+        select(Customer.id).where(_folded_equals(Customer.first_name_folded, v))
     ),
     "customer__last_name": lambda v: Order.customer_id.in_(
-        select(Customer.id).where(_lower_equals(Customer.last_name, v))
+        select(Customer.id).where(_folded_equals(Customer.last_name_folded, v))
     ),
     "country": lambda v: Order.id.in_(_shipping(Address.country_id == v)),
     "country__name": lambda v: Order.id.in_(
-        _shipping(Address.country_id.in_(select(Country.id).where(_lower_equals(Country.name, v))))
+        _shipping(Address.country_id.in_(select(Country.id).where(_folded_equals(Country.name_folded, v))))
     ),
     "city": lambda v: Order.id.in_(_shipping(Address.city_id == v)),
     "city__name": lambda v: Order.id.in_(
-        _shipping(Address.city_id.in_(select(City.id).where(_lower_equals(City.name, v))))
+        _shipping(Address.city_id.in_(select(City.id).where(_folded_equals(City.name_folded, v))))
     ),
     "township": lambda v: Order.id.in_(_shipping(Address.township_id == v)),
     "township__name": lambda v: Order.id.in_(
-        _shipping(Address.township_id.in_(select(Township.id).where(_lower_equals(Township.name, v))))
+        _shipping(Address.township_id.in_(select(Township.id).where(_folded_equals(Township.name_folded, v))))
     ),
     "order__retail_store__erp_code": lambda v: Order.retail_store_id.in_(_location_codes(StockLocation.erp_code == v)),
     "shipping_option_slug__in": lambda v: Order.shipping_option_slug.in_(v),

@@ -16,6 +16,7 @@ from typing import Any, Optional
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from packing.core import gs1
 from packing.core.catalogue import CommandType, active_items
 from packing.core.claims import HELD_BY_OTHER, NOT_HELD, check_may_act, holder_name, is_open, refusal_to_act
 from packing.core.commands import CommandResult, execute_command, resolve_transition
@@ -33,12 +34,14 @@ from packing.core.models import (
     User,
     utcnow,
 )
+from packing.core.observers import observe_scans
 
 WRONG_ITEM = "wrong_item"
 UNKNOWN_CODE = "unknown_code"
 OVER_SCAN = "over_scan"
 NOT_OPEN = "not_open"
 NOTHING_TO_UNDO = "nothing_to_undo"
+PACKAGE_LABEL = "package_label"
 # A scan refused because its user may not act on the package (``claims.refusal_to_act``).
 _NOT_YOURS = {
     NOT_HELD: N_("Not counted: nobody holds this package now (it is back in the queue). Open it to scan."),
@@ -196,6 +199,7 @@ def _gate_opens(units: int, scanned: int) -> bool:
     return units > 0 and scanned == units
 
 
+@observe_scans
 def record_scan(
     session: Session, package_id: int, code: str, client_scan_id: str, user: Optional[User] = None
 ) -> ScanOutcome:
@@ -209,9 +213,12 @@ def record_scan(
     package, recorded, repeated = _prepare_count(session, package_id, client_scan_id, user)
     if repeated:
         return repeated
-    items = [item for item in active_items(package) if _matches(item.order_item.product, code)]
+    items = _items_for(package, code)
+    product_code = code
     if not items:
-        known = _known_product(session, code)
+        items, product_code = _items_for_gs1(session, package, code)
+    if not items:
+        known = _known_product(session, product_code)
         if known is not None:
             raise ScanRefused(
                 "Wrong item, not counted: {name} is not in this package.",
@@ -221,6 +228,34 @@ def record_scan(
             )
         raise ScanRefused("Unknown code, not counted: {code} is not a barcode we know.", code=code, kind=UNKNOWN_CODE)
     return _count_one(session, package, recorded, items, client_scan_id, code, is_manual=False, user=user)
+
+
+def _items_for(package: Package, code: str) -> list[PackageItem]:
+    return [item for item in active_items(package) if _matches(item.order_item.product, code)]
+
+
+def _items_for_gs1(session: Session, package: Package, code: str) -> tuple[list[PackageItem], str]:
+    """The package's items a GS1 code's GTIN names, with the form of the GTIN that found
+    them (or a known product); an SSCC labels a package, not an item, and is not counted."""
+    found = gs1.parse(code)
+    if found is None or _known_product(session, code) is not None:
+        return [], code
+    if found.gtin is None:
+        if found.sscc is not None:
+            raise ScanRefused(
+                "{code} is a package label (SSCC), not an item: not counted. Scan it on the queue to open it.",
+                code=code,
+                kind=PACKAGE_LABEL,
+            )
+        raise ScanRefused(
+            "{code} is a GS1 code without a product number (GTIN): not counted.", code=code, kind=gs1.NO_GTIN
+        )
+    forms = gs1.gtin_forms(found.gtin)
+    for form in forms:
+        items = _items_for(package, form)
+        if items:
+            return items, form
+    return [], next((form for form in forms if _known_product(session, form) is not None), found.gtin)
 
 
 def _prepare_count(session: Session, package_id: int, client_scan_id: str, user: Optional[User]):
@@ -234,6 +269,7 @@ def _prepare_count(session: Session, package_id: int, client_scan_id: str, user:
     return package, recorded, repeated
 
 
+@observe_scans
 def record_manual(
     session: Session, package_id: int, product_id: int, client_scan_id: str, user: Optional[User] = None
 ) -> ScanOutcome:

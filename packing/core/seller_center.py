@@ -10,7 +10,8 @@ Choices where the reference is silent:
 - fields with no column of their own (tracking URL, delivery and invoice dates, invoice
   URL, reservation releases, refunds, rejection reasons) are kept under
   ``extra_information["seller_center"]``;
-- a "shipping method" is a cargo company, named by its ERP code.
+- a "shipping method" is a cargo company, named by its uuid (as the reference), its ERP code
+  or its name; a "shipping company" likewise.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from packing.core import commands, invoicing
 from packing.core.catalogue import CommandType, PackageStatus, active_items
 from packing.core.db import lock_package
 from packing.core.errors import InvalidParameter, NotFound
-from packing.core.models import CargoCompany, DenialReason, Package, PackageItem, Shipment, Transition, User
+from packing.core.models import CargoCompany, DenialReason, Package, PackageItem, Shipment, Transition, User, fold_case
 from packing.core.seller_center_terms import (
     CANCELLED,
     DELIVERED,
@@ -42,14 +43,25 @@ from packing.core.seller_center_terms import (
     shipping_company,
 )
 
-# The package state a requested status moves to, and the command types that may do it.
+# The package state a requested status moves to.
 STATUS_TARGETS = {
-    PREPARING: (PackageStatus.PREPARING.value, (CommandType.PREPARE,)),
-    READY_TO_SHIP: (PackageStatus.READY_TO_SHIP.value, (CommandType.READY_TO_SHIP,)),
-    SHIPPED: (PackageStatus.SHIPPED.value, (CommandType.SHIP,)),
-    DELIVERED: (PackageStatus.DELIVERED.value, (CommandType.DELIVER,)),
-    DELIVERY_FAILED: (PackageStatus.DELIVERY_FAILED.value, (CommandType.DELIVERY_FAILED,)),
+    PREPARING: PackageStatus.PREPARING.value,
+    READY_TO_SHIP: PackageStatus.READY_TO_SHIP.value,
+    SHIPPED: PackageStatus.SHIPPED.value,
+    DELIVERED: PackageStatus.DELIVERED.value,
+    DELIVERY_FAILED: PackageStatus.DELIVERY_FAILED.value,
 }
+# The commands a status update may chain to get there: the forward ones that need no
+# choice of items or reason (never a refusal, cancellation, split or put-back).
+FORWARD_COMMANDS = (
+    CommandType.PREPARE,
+    CommandType.STATE_TRANSITION,
+    CommandType.COMPLETE_PACKAGING,
+    CommandType.READY_TO_SHIP,
+    CommandType.SHIP,
+    CommandType.DELIVER,
+    CommandType.DELIVERY_FAILED,
+)
 REFUNDABLE = {SHIPPED, DELIVERED, DELIVERY_FAILED}
 
 
@@ -79,7 +91,7 @@ def _items_by_number(package: Package, numbers: Iterable[str], field: str = "ite
     return chosen
 
 
-def _transition(session: Session, package: Package, command_types: tuple[str, ...], destination: Optional[str] = None):
+def _transition(session: Session, package: Package, command_types: tuple[str, ...]) -> Optional[Transition]:
     stmt = (
         select(Transition)
         .where(
@@ -89,41 +101,66 @@ def _transition(session: Session, package: Package, command_types: tuple[str, ..
         )
         .order_by(Transition.position, Transition.id)
     )
-    for transition in session.scalars(stmt):
-        if destination is None or transition.destination_state.enum_value == destination:
-            return transition
+    return session.scalars(stmt).first()
+
+
+def path_to(session: Session, package: Package, destination: str) -> Optional[list[Transition]]:
+    """The fewest configured forward commands from the package's state to the package state
+    ``destination`` (each the first by position where several leave a state), or None."""
+    transitions = session.scalars(
+        select(Transition)
+        .where(
+            Transition.is_active.is_(True),
+            Transition.command.in_(FORWARD_COMMANDS),
+            Transition.is_packageitem_parameter_required.is_(False),
+        )
+        .order_by(Transition.position, Transition.id)
+    ).all()
+    leaving: dict[int, list[Transition]] = {}
+    for transition in transitions:
+        leaving.setdefault(transition.source_state_id, []).append(transition)
+    paths: dict[int, list[Transition]] = {package.state_id: []}
+    frontier = [package.state_id]
+    while frontier:
+        following = []
+        for state_id in frontier:
+            for transition in leaving.get(state_id, []):
+                if transition.destination_state_id in paths:
+                    continue
+                path = [*paths[state_id], transition]
+                if transition.destination_state.enum_value == destination:
+                    return path
+                paths[transition.destination_state_id] = path
+                following.append(transition.destination_state_id)
+        frontier = following
     return None
 
 
-def _cargo_company(session: Session, code_or_name: str, field: str) -> CargoCompany:
-    wanted = code_or_name.strip().lower()
-    company = session.scalar(
-        select(CargoCompany).where(
-            CargoCompany.is_active.is_(True),
-            (func.lower(CargoCompany.erp_code) == wanted) | (func.lower(CargoCompany.name) == wanted),
-        )
-    )
-    if company is None:
-        raise InvalidParameter("No active cargo company '{company}'.", company=code_or_name, field=field)
-    return company
+def _cargo_company(session: Session, reference: str, field: str) -> CargoCompany:
+    """An active cargo company by its uuid (Seller Center's shipping_method), its ERP code or
+    its name ("DHL"), compared case-insensitively; carriers are few, so in Python, alike on
+    both databases."""
+    wanted = fold_case(reference.strip())
+    companies = session.scalars(
+        select(CargoCompany).where(CargoCompany.is_active.is_(True)).order_by(CargoCompany.id)
+    ).all()
+    for key in ("uuid", "erp_code", "name"):
+        for company in companies:
+            if fold_case(getattr(company, key)) == wanted:
+                return company
+    raise InvalidParameter("No active cargo company '{company}'.", company=reference, field=field)
 
 
-def update_package(session: Session, package: Package, changes: dict[str, Any], user: Optional[User]) -> Package:
-    """PKG103: move to a status through its command, and set shipping and invoice fields."""
+def update_package(
+    session: Session, package: Package, changes: dict[str, Any], user: Optional[User], client: str = ""
+) -> Package:
+    """PKG103: move to a status through the configured commands that lead there (each with
+    its transition log, naming ``client`` beside the user), and set shipping and invoice fields.
+    A package already at the status stays as it is when nothing leads further."""
     package = lock_package(session, package.id)
     status = changes.get("status")
-    if status is not None and status != package_status(package):
-        destination, command_types = STATUS_TARGETS[status]
-        transition = _transition(session, package, command_types, destination)
-        if transition is None:
-            raise InvalidParameter(
-                "Package {number} cannot go from {state} to status {status}.",
-                number=package.number,
-                state=package.state.name,
-                status=status,
-                field="status",
-            )
-        package = commands.execute_command(session, package, transition, {}, user).package
+    if status is not None:
+        package = _move_to_status(session, package, status, user, client)
     if changes.get("shipping_company") and not changes.get("waybill_number") and package.shipment is None:
         change_shipping_method(session, package, changes["shipping_company"], field="shipping_company")
     if changes.get("waybill_number"):
@@ -142,6 +179,29 @@ def update_package(session: Session, package: Package, changes: dict[str, Any], 
     if kept:
         _keep(package, **kept)
     session.flush()
+    return package
+
+
+def _move_to_status(session: Session, package: Package, status: int, user: Optional[User], client: str) -> Package:
+    destination = STATUS_TARGETS[status]
+    if package.state.enum_value == destination:
+        return package
+    path = path_to(session, package, destination)
+    if path is None:
+        if package_status(package) == status:
+            return package
+        raise InvalidParameter(
+            "Package {number} cannot go from {state} to status {status}: no configured command leads there.",
+            number=package.number,
+            state=package.state.name,
+            status=status,
+            field="status",
+        )
+    for transition in path:
+        result = commands.execute_command(session, package, transition, {}, user)
+        if client:
+            result.log.attributes = {**(result.log.attributes or {}), "api_client": client}
+        package = result.package
     return package
 
 

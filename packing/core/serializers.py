@@ -9,6 +9,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Optional
@@ -37,18 +40,105 @@ from packing.core.models import (
     WebhookEvent,
 )
 
+# The reference's fields each row keeps as the import gave them (``reference_fields``), by the
+# shape that carries them, with what the formats write when an import did not give one.
+KEPT_FIELDS: dict[str, dict[str, Any]] = {
+    "place": {"longitude": None, "latitude": None},
+    "address": {"mapping": None, "longitude": None, "latitude": None},
+    "stock_location": {
+        "engine": None,
+        "is_fulfillment_center": False,
+        "is_pickup_location": False,
+        "is_delivery_location": False,
+        "is_return_available": False,
+        "is_fast_delivery_available": False,
+        "evening_phone": "",
+        "fax_number": "",
+        "target_transfer_interval": None,
+    },
+    "product": {"extra_attributes": {}, "remote_modified_date": None},
+    "order_item": {
+        "without_net_amount": None,
+        "installment_interest_amount": None,
+        "attributes_kwargs": {},
+        "image": None,
+        "price_list": None,
+        "stock_list": None,
+        "extra_field": {},
+        "parent_omnitron_id": None,
+    },
+    "package": {
+        "scenario": None,
+        "rule": None,
+        "source": None,
+        "origin_address": None,
+        "origin_address_id": None,
+        "plan_item": None,
+    },
+}
+
+
+def kept(shape: str, row: Any, keys: Optional[tuple[str, ...]] = None) -> dict[str, Any]:
+    """The row's kept reference fields of ``shape`` (only ``keys`` when given), defaults filled in."""
+    defaults = KEPT_FIELDS[shape]
+    if keys is not None:
+        defaults = {key: defaults[key] for key in keys}
+    stored = row.reference_fields
+    if not stored:
+        return dict(defaults)
+    return {key: stored.get(key, default) for key, default in defaults.items()}
+
+
 # The reference's content_type ids are Django's; ours are fixed per model.
 CONTENT_TYPES = {"OrderStatus": 3, "PackageStatus": 4, "PackageItemStatus": 5}
 PACKAGE_CONTENT_TYPE = {"id": 4, "app_label": "packages", "model": "package"}
 
 
-def iso(value: Optional[datetime]) -> Optional[str]:
+# The catalogue language ("en-us", "tr-tr") that state names and command labels are written in:
+# the API answers in the request's language; webhook payloads are always English.
+CATALOGUE_LANGUAGE: ContextVar[str] = ContextVar("catalogue_language", default="en-us")
+
+
+@contextmanager
+def catalogue_language(language: str) -> Iterator[None]:
+    token = CATALOGUE_LANGUAGE.set(language)
+    try:
+        yield
+    finally:
+        CATALOGUE_LANGUAGE.reset(token)
+
+
+def translated(translations: Optional[dict], key: str, default: str) -> str:
+    """``key`` of the catalogue row's translations in the current language, else ``default``
+    (the row's own text, which is the English)."""
+    language = CATALOGUE_LANGUAGE.get()
+    if language == "en-us" or not translations:
+        return default
+    return (translations.get(language) or {}).get(key) or default
+
+
+# Each reference writes its times in UTC with a Z, to its own precision: the OMS guide to the
+# microsecond, Seller Center (i2) to the millisecond, the i1 reference to the second.
+OMS_TIME, SELLER_CENTER_TIME, INTEGRATION_TIME = "microseconds", "milliseconds", "seconds"
+
+
+def iso(value: Optional[datetime], timespec: str = OMS_TIME) -> Optional[str]:
     if value is None:
         return None
-    if value.tzinfo is None:  # SQLite hands back naive datetimes; every stored time is UTC
+    if value.tzinfo is not None and value.utcoffset():
+        value = value.astimezone(UTC)
+    # SQLite hands back naive datetimes; every stored time is UTC.
+    return value.replace(tzinfo=None).isoformat(timespec=timespec) + "Z"
+
+
+def range_bound(value: Optional[datetime]) -> Optional[str]:
+    """A delivery range's bound as the guide writes it: seconds and a ``+0000`` offset
+    (PostgreSQL's tstzrange text as Django REST framework answers it)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    text = value.isoformat()
-    return text.replace("+00:00", "Z")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
 def money(value: Optional[Decimal]) -> Optional[str]:
@@ -84,7 +174,7 @@ def state(value: Optional[State]) -> Optional[dict[str, Any]]:
         "created_date": iso(value.created_date),
         "modified_date": iso(value.modified_date),
         "translations": value.translations,
-        "name": value.name,
+        "name": translated(value.translations, "name", value.name),
         "config": value.config,
         "enum_class": value.enum_class,
         "enum_value": value.enum_value,
@@ -93,25 +183,48 @@ def state(value: Optional[State]) -> Optional[dict[str, Any]]:
 
 
 def state_brief(value: State) -> dict[str, Any]:
-    return {"id": value.id, "name": value.name, "enum_value": value.enum_value, "enum_class": value.enum_class}
+    return {
+        "id": value.id,
+        "name": translated(value.translations, "name", value.name),
+        "enum_value": value.enum_value,
+        "enum_class": value.enum_class,
+    }
 
 
 def country(value: Optional[Country]) -> Optional[dict[str, Any]]:
     if value is None:
         return None
-    return {"pk": value.id, "name": value.name, "code": value.code, "is_active": value.is_active}
+    return {
+        "pk": value.id,
+        "name": value.name,
+        "code": value.code,
+        "is_active": value.is_active,
+        **kept("place", value),
+    }
 
 
 def city(value: Optional[City]) -> Optional[dict[str, Any]]:
     if value is None:
         return None
-    return {"pk": value.id, "name": value.name, "country": value.country_id, "is_active": value.is_active}
+    return {
+        "pk": value.id,
+        "name": value.name,
+        "country": value.country_id,
+        "is_active": value.is_active,
+        **kept("place", value),
+    }
 
 
 def township(value: Optional[Township]) -> Optional[dict[str, Any]]:
     if value is None:
         return None
-    return {"pk": value.id, "name": value.name, "city": value.city_id, "is_active": value.is_active}
+    return {
+        "pk": value.id,
+        "name": value.name,
+        "city": value.city_id,
+        "is_active": value.is_active,
+        **kept("place", value),
+    }
 
 
 def district(value: Optional[District]) -> Optional[dict[str, Any]]:
@@ -123,6 +236,7 @@ def district(value: Optional[District]) -> Optional[dict[str, Any]]:
         "city": value.city_id,
         "township": value.township_id,
         "is_active": value.is_active,
+        **kept("place", value),
     }
 
 
@@ -164,6 +278,7 @@ def address(value: Optional[Address]) -> Optional[dict[str, Any]]:
         "tax_office": value.tax_office,
         "tax_no": value.tax_no,
         "e_bill_taxpayer": value.e_bill_taxpayer,
+        **kept("address", value),
     }
 
 
@@ -185,6 +300,7 @@ def stock_location(value: StockLocation) -> dict[str, Any]:
         "target_packing_interval": interval(value.target_packing_interval),
         "erp_code": value.erp_code,
         "use_as_shipper_location": value.use_as_shipper_location,
+        **kept("stock_location", value),
     }
 
 
@@ -216,6 +332,7 @@ def product(value: Product) -> dict[str, Any]:
         "barcodes": value.barcodes,
         "attributes": value.attributes,
         "attributes_kwargs": value.attributes_kwargs,
+        **kept("product", value),
     }
 
 
@@ -235,6 +352,7 @@ def order_item(value: OrderItem) -> dict[str, Any]:
         "tax_amount": money(value.tax_amount),
         "discount_amount": money(value.discount_amount),
         "attributes": value.attributes,
+        **kept("order_item", value),
         "order": value.order_id,
     }
 
@@ -244,7 +362,7 @@ def denial_reason(value: Optional[DenialReason]) -> Optional[dict[str, Any]]:
         return None
     return {
         "id": value.id,
-        "title": value.title,
+        "title": translated(value.translations, "title", value.title),
         "remote_id": value.remote_id,
         "priority": value.priority,
         "is_active": value.is_active,
@@ -276,7 +394,7 @@ def command(value: Transition) -> dict[str, Any]:
         "configuration": value.configuration,
         "translations": value.translations,
         "command": value.command,
-        "label": value.label,
+        "label": translated(value.translations, "label", value.label),
         "slug": value.slug,
         "ui_visibility": value.ui_visibility,
         "source_state": value.source_state_id,
@@ -333,7 +451,11 @@ def delivery_range(package: Package) -> Optional[dict[str, Any]]:
     order = package.order
     if order.delivery_range_lower is None and order.delivery_range_upper is None:
         return None
-    return {"lower": iso(order.delivery_range_lower), "upper": iso(order.delivery_range_upper), "bounds": "[)"}
+    return {
+        "lower": range_bound(order.delivery_range_lower),
+        "upper": range_bound(order.delivery_range_upper),
+        "bounds": "[)",
+    }
 
 
 def package_full(value: Package, commands: list[Transition], *, secret: str = "", base_url: str = "") -> dict[str, Any]:
@@ -360,7 +482,7 @@ def package_full(value: Package, commands: list[Transition], *, secret: str = ""
         "shipping_label": shipping_label(value.shipping_label, base_url),
         "order_gift_box_note": order.gift_box_note,
         "order_has_gift_box": order.has_gift_box,
-        "order_retail_store_id": order.retail_store_id,
+        "order_retail_store_id": None if order.retail_store is None else order.retail_store.omnitron_id,
         "invoice_number": value.invoice_number,
         "remote_id": value.remote_id,
         "is_click_and_collect": order.is_click_and_collect,
@@ -374,6 +496,7 @@ def package_full(value: Package, commands: list[Transition], *, secret: str = ""
         "delivery_type": order.delivery_type,
         "omnitron_order_id": order.omnitron_id,
         "id_encrypted": id_encrypted(value.id, secret) if secret else None,
+        **kept("package", value, ("scenario", "rule", "source", "origin_address", "origin_address_id")),
     }
 
 
@@ -394,6 +517,9 @@ _NOT_IN_SHORT_DETAIL = (
     "created_date",
     "modified_date",
     "channel_omnitron_id",
+    "source",
+    "origin_address",
+    "origin_address_id",
 )
 
 
@@ -457,6 +583,7 @@ def package_simple(value: Package) -> dict[str, Any]:
         "is_click_and_collect": value.order.is_click_and_collect,
         "shipment_date": iso(value.shipment_date),
         "delivery_range": delivery_range(value),
+        **kept("package", value, ("plan_item",)),
     }
 
 
@@ -467,7 +594,11 @@ def transition_log(value: TransitionLog) -> dict[str, Any]:
         "new_state": state_brief(value.new_state),
         "transition": None
         if value.transition is None
-        else {"id": value.transition.id, "slug": value.transition.slug, "label": value.transition.label},
+        else {
+            "id": value.transition.id,
+            "slug": value.transition.slug,
+            "label": translated(value.transition.translations, "label", value.transition.label),
+        },
         "user": None
         if value.user is None
         else {"id": value.user.id, "username": value.user.username, "email": value.user.email},
@@ -677,20 +808,21 @@ def seller_center_package(value: Package) -> dict[str, Any]:
         "has_gift_box": order.has_gift_box,
         "gift_box_note": order.gift_box_note,
         "notes": order.notes,
-        "date_placed": iso(order.date_placed),
+        "date_placed": iso(order.date_placed, SELLER_CENTER_TIME),
         "shipping_method": None if company is None else company["name"],
         "shipping_company": company,
         "is_requires_manual_entry": company is None,
         "waybill_number": shipment_row.awb_number if shipment_row else None,
         "tracking_number": value.tracking_number,
         "tracking_url": kept.get("tracking_url") or (shipment_row.tracking_url if shipment_row else None) or None,
-        "shipment_date": iso(value.shipment_date),
+        "shipment_date": iso(value.shipment_date, SELLER_CENTER_TIME),
         "delivery_date": kept.get("delivery_date"),
-        "invoice_date": kept.get("invoice_date") or (iso(value.invoice.invoice_date) if value.invoice else None),
+        "invoice_date": kept.get("invoice_date")
+        or (iso(value.invoice.invoice_date, SELLER_CENTER_TIME) if value.invoice else None),
         "invoice_number": value.invoice_number,
         "invoice_url": kept.get("invoice_url"),
-        "updated_at": iso(value.modified_date),
-        "created_at": iso(value.created_date),
+        "updated_at": iso(value.modified_date, SELLER_CENTER_TIME),
+        "created_at": iso(value.created_date, SELLER_CENTER_TIME),
     }
 
 
@@ -704,8 +836,8 @@ def seller_center_item(value: PackageItem, package: Package) -> dict[str, Any]:
         "discount_amount": _number(line.discount_amount),
         "tax_rate": float(Decimal(line.tax_rate) / 100),
         "has_reservation": seller_center_terms.has_reservation(value, package),
-        "updated_at": iso(value.modified_date),
-        "created_at": iso(value.created_date),
+        "updated_at": iso(value.modified_date, SELLER_CENTER_TIME),
+        "created_at": iso(value.created_date, SELLER_CENTER_TIME),
     }
 
 
@@ -720,15 +852,15 @@ def integration_package(value: Package) -> dict[str, Any]:
         "waybill_number": body["waybill_number"],
         "tracking_number": value.tracking_number,
         "tracking_url": body["tracking_url"],
-        "shipment_date": body["shipment_date"],
+        "shipment_date": iso(value.shipment_date, INTEGRATION_TIME),
         "delivery_date": body["delivery_date"],
         "status": body["status"],
         "invoice_date": body["invoice_date"],
         "invoice_number": value.invoice_number,
         "invoice_data": body["invoice_url"],
         "invoice_data_type": "URL" if body["invoice_url"] else None,
-        "created_at": body["created_at"],
-        "updated_at": body["updated_at"],
+        "created_at": iso(value.created_date, INTEGRATION_TIME),
+        "updated_at": iso(value.modified_date, INTEGRATION_TIME),
     }
 
 
@@ -737,6 +869,6 @@ def integration_package_item(value: PackageItem) -> dict[str, Any]:
         "id": value.id,
         "order_item": value.order_item_id,
         "package": value.package_id,
-        "created_at": iso(value.created_date),
-        "updated_at": iso(value.modified_date),
+        "created_at": iso(value.created_date, INTEGRATION_TIME),
+        "updated_at": iso(value.modified_date, INTEGRATION_TIME),
     }

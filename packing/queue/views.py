@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
+from packing.core import gs1
 from packing.core.claims import take_package
 from packing.core.db import transaction
 from packing.core.errors import DomainError
@@ -21,6 +22,7 @@ from packing.core.queue import (
 )
 from packing.core.scanning import is_product_code
 from packing.extensions import db
+from packing.i18n import error_message
 from packing.i18n import gettext as _
 from packing.queue import bp
 from packing.web import (
@@ -94,10 +96,17 @@ def scan():
     """A scanned package or order number: open that package here (claiming it if waiting)."""
     location = require_location()
     code = request.form.get("code", "")[:64]
-    package = find_by_code(db.session, location.id, code, current_user)
+    back = safe_next(request.form.get("back"), url_for("queue.index"))
+    try:
+        label = gs1.parse(code.strip())
+    except DomainError as error:
+        flash(error_message(error), "error")
+        return redirect(back, code=303)
+    # A GS1 code opens the package its SSCC labels; its GTIN names an item.
+    package = find_by_code(db.session, location.id, label.sscc if label and label.sscc else code, current_user)
     if package is None:
         # Said where the scan was made (a result screen sends ``back``), and loudly: not counted.
-        if is_product_code(db.session, code.strip()):
+        if is_product_code(db.session, code.strip()) or (label and label.gtin):
             flash(
                 _(
                     "{code} is an item, not a package: not counted. Open a package to scan its items.",
@@ -107,7 +116,7 @@ def scan():
             )
         else:
             flash(_("No package or order {code} at this store.", code=code.strip()), "error")
-        return redirect(safe_next(request.form.get("back"), url_for("queue.index")), code=303)
+        return redirect(back, code=303)
     return open_for_me(package)
 
 

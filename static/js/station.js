@@ -17,12 +17,15 @@
     sessionEnded: "Not counted: {codes}. Your session has ended: sign in, then scan again.",
     notCountedBefore: "Not counted before you signed in again: {codes}. Scan them again.",
     signInAgain: "Your session has ended: sign in again. Nothing was changed since.",
+    offline: "No connection to the server. Scans wait on this tablet and are sent when it answers; commands need the server and cannot run until then.",
+    waitingOne: "1 scan waiting to send",
+    waitingMany: "{n} scans waiting to send",
+    refusedAfterWaiting: "Sent when the connection came back: {refusals}",
+    commandOffline: "Not done: a command needs the server's answer and is not kept while offline. Try again when the connection is back.",
     ...(messagesBlock ? JSON.parse(messagesBlock.textContent) : {}),
   };
   const say = (key, values = {}) =>
     (MESSAGES[key] || key).replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole));
-  let pending = 0;
-  let chain = Promise.resolve();
 
   const scanField = () => document.querySelector("[data-scan-field]");
   const scanForm = () => document.querySelector("[data-scan-url]");
@@ -56,6 +59,8 @@
     "unknown-code": { wave: "sawtooth", tones: [[330, 0, 0.2], [165, 0.22, 0.35]], vibrate: [400] },
     refused: { wave: "square", tones: [[260, 0, 0.3]], vibrate: [250] },
     error: { wave: "square", tones: [[150, 0, 0.45], [150, 0.55, 0.45]], vibrate: [600, 150, 600] },
+    waiting: { wave: "triangle", tones: [[587, 0, 0.06], [587, 0.1, 0.06]], vibrate: [30, 60, 30] },
+    repeated: { wave: "sine", tones: [[880, 0, 0.05]], vibrate: [20] },
   };
 
   // A running AudioContext renders silence without pause, which costs the tablet's battery
@@ -134,12 +139,81 @@
 
   // --- Scans --------------------------------------------------------------------------
 
-  function showPending(form, delta) {
-    pending += delta;
-    const indicator = form.querySelector(".scan-pending");
-    if (indicator) indicator.hidden = pending === 0;
+  // Scans go out one after another, in the order they were made. One that cannot reach the
+  // server (no network, the server restarting, a proxy's 502) waits on the tablet, in
+  // IndexedDB so that a reload keeps it, and is sent again with the same client scan id
+  // when the server answers: the server counts each id once, however often it arrives.
+  const UNREACHABLE = new Set([502, 503, 504]);
+  const RETRY_MS = 2000;
+  const outbox = [];
+  let sending = false;
+  let offline = false;
+  let retryTimer;
+
+  class Unreachable extends Error {}
+
+  const outboxStore = new Promise((resolve) => {
+    try {
+      const request = indexedDB.open("packing-station", 1);
+      request.onupgradeneeded = () => request.result.createObjectStore("outbox", { keyPath: "id" });
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => resolve(null);
+    } catch (error) {
+      resolve(null); // No IndexedDB (a private window): waiting scans live as long as the page.
+    }
+  });
+
+  async function stored(mode, work) {
+    const database = await outboxStore;
+    if (!database) return [];
+    return new Promise((resolve) => {
+      const transaction = database.transaction("outbox", mode);
+      const request = work(transaction.objectStore("outbox"));
+      transaction.oncomplete = () => resolve(request.result);
+      transaction.onerror = () => resolve([]);
+      transaction.onabort = () => resolve([]);
+    });
+  }
+  const keep = (scan) => (scan.kept = scan.kept || stored("readwrite", (store) => store.put({ ...scan, kept: undefined })));
+  const forget = (scan) => scan.kept && scan.kept.then(() => stored("readwrite", (store) => store.delete(scan.id)));
+
+  function showPending() {
+    const form = scanForm();
+    if (!form) return;
+    const checking = form.querySelector(".scan-pending");
+    if (checking) checking.hidden = !outbox.length || offline;
     const field = form.querySelector("[data-scan-field]");
-    if (field) field.classList.toggle("pending", pending > 0);
+    if (field) field.classList.toggle("pending", outbox.length > 0);
+    const waiting = form.querySelector("[data-scan-waiting]");
+    if (waiting) {
+      waiting.hidden = !offline || !outbox.length;
+      waiting.dataset.waiting = String(offline ? outbox.length : 0);
+      waiting.textContent = say(outbox.length === 1 ? "waitingOne" : "waitingMany", { n: outbox.length });
+    }
+  }
+
+  function goOffline() {
+    if (!offline) {
+      offline = true;
+      const banner = document.getElementById("connection-error");
+      if (banner) {
+        banner.hidden = false;
+        banner.textContent = say("offline");
+      }
+      document.documentElement.dataset.offline = "true";
+      feedback("waiting");
+    }
+    for (const scan of outbox) scan.waited = true;
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(sendWaiting, RETRY_MS);
+  }
+
+  function backOnline() {
+    if (!offline) return;
+    offline = false;
+    delete document.documentElement.dataset.offline;
+    const banner = document.getElementById("connection-error");
+    if (banner) banner.hidden = true;
   }
 
   async function postScan(url, body, attempt = 0) {
@@ -155,7 +229,7 @@
         credentials: "same-origin",
       });
     } catch (error) {
-      if (attempt + 1 >= RETRIES) throw error;
+      if (offline || attempt + 1 >= RETRIES) throw new Unreachable(error.message);
       await new Promise((resolve) => setTimeout(resolve, 300 * (attempt + 1)));
       return postScan(url, body, attempt + 1);
     }
@@ -170,45 +244,117 @@
   }
 
   let signInTimer;
-  function sessionEnded(code, redirect) {
-    const codes = rememberNotCounted(code);
-    showProblem(say("sessionEnded", { codes: codes.join(", ") }));
+  function sessionEnded(codes, redirect) {
+    let all = [];
+    for (const code of codes) all = rememberNotCounted(code);
+    showProblem(say("sessionEnded", { codes: all.join(", ") }));
     if (redirect && !signInTimer) signInTimer = setTimeout(() => window.location.assign(redirect), 1500);
   }
 
-  async function sendScan(form, code) {
-    const body = new FormData(form);
-    body.set("barcode", code);
-    body.set("client_scan_id", newScanId());
-    const banner = document.getElementById("connection-error");
+  // Sends one scan and shows its answer; throws Unreachable when it must wait.
+  async function sendScan(scan) {
+    const body = new FormData();
+    body.set("csrf_token", document.querySelector("meta[name=csrf-token]").content);
+    body.set("barcode", scan.code);
+    body.set("client_scan_id", scan.id);
+    const response = await postScan(scan.url, body);
+    if (UNREACHABLE.has(response.status)) throw new Unreachable(`${response.status}`);
+    if (response.status === 401) {
+      // Nothing more is counted without a session: every waiting code is told as not counted.
+      const codes = outbox.splice(0).map((waiting) => (forget(waiting), waiting.code));
+      sessionEnded(codes, response.headers.get("HX-Redirect"));
+      return;
+    }
+    let answer;
     try {
-      const response = await postScan(form.dataset.scanUrl, body);
-      if (response.status === 401) {
-        sessionEnded(code, response.headers.get("HX-Redirect"));
-        return;
-      }
-      const answer = await response.text();
-      // Only a scan zone is an answer to a scan; anything else (an error page, a proxy's
-      // message) means the scan was not counted.
-      if (!answer.includes('id="scan-zone"')) throw new Error(`${response.status}`);
-      const zone = document.getElementById("scan-zone");
-      if (zone) htmx.swap(zone, answer, { swapStyle: "outerHTML" });
-      if (banner) banner.hidden = true;
+      answer = await response.text();
+    } catch (error) {
+      throw new Unreachable(error.message);
+    }
+    backOnline();
+    // Only a scan zone is an answer to a scan; anything else (an error page) means the
+    // scan was not counted.
+    if (!answer.includes('id="scan-zone"')) {
+      showProblem(say("notSent", { code: scan.code, reason: response.status }));
+      return;
+    }
+    const form = scanForm();
+    const zone = document.getElementById("scan-zone");
+    // A scan made on another package's screen (before a reload) is counted there: this
+    // screen keeps its own lines.
+    if (zone && form && form.dataset.scanUrl === scan.url) {
+      htmx.swap(zone, answer, { swapStyle: "outerHTML" });
       if (response.headers.get("HX-Trigger")) htmx.trigger(document.body, response.headers.get("HX-Trigger"));
       announceOutcome(document.getElementById("scan-zone"));
-    } catch (error) {
-      showProblem(say("notSent", { code, reason: error.message }));
+    }
+    // A backlog's answers replace one another in a blink: its refusals are told again after.
+    if (scan.waited && !response.ok) {
+      const refusal = new DOMParser().parseFromString(answer, "text/html").querySelector("#scan-result");
+      if (refusal) refusedAfterWaiting.push(refusal.textContent.replace(/\s+/g, " ").replace("✖", "").trim());
     }
   }
 
-  function enqueueScan(code) {
+  const refusedAfterWaiting = [];
+  function tellRefusedAfterWaiting() {
+    if (!refusedAfterWaiting.length) return;
+    showProblem(say("refusedAfterWaiting", { refusals: refusedAfterWaiting.splice(0).join(" · ") }), "refused");
+  }
+
+  async function sendWaiting() {
+    if (sending) return;
+    sending = true;
+    clearTimeout(retryTimer);
+    try {
+      while (outbox.length) {
+        const scan = outbox[0];
+        showPending();
+        try {
+          await sendScan(scan);
+        } catch (error) {
+          if (!(error instanceof Unreachable)) throw error;
+          goOffline();
+          return;
+        }
+        if (outbox[0] === scan) outbox.shift();
+        forget(scan);
+      }
+      tellRefusedAfterWaiting();
+    } finally {
+      sending = false;
+      showPending();
+      focusScanField();
+    }
+  }
+
+  // A code read by the camera and by the wedge within the camera's blanking period is one
+  // read of one label: counted once, whichever came first.
+  const lastRead = new Map();
+  function readTwice(code, source) {
+    const section = document.querySelector("[data-camera]");
+    const blankingMs = section ? Number(section.dataset.blankingMs) || 1500 : 0;
+    const now = performance.now();
+    const last = lastRead.get(code);
+    lastRead.set(code, { source, at: now });
+    return Boolean(last && last.source !== source && now - last.at < blankingMs);
+  }
+
+  function enqueueScan(code, source = "wedge") {
     const form = scanForm();
     if (!form || !code) return;
-    showPending(form, 1);
-    chain = chain.then(() => sendScan(form, code)).finally(() => {
-      showPending(scanForm() || form, -1);
-      focusScanField();
-    });
+    if (readTwice(code, source)) {
+      feedback("repeated");
+      return;
+    }
+    const scan = { id: newScanId(), url: form.dataset.scanUrl, code, at: Date.now() };
+    outbox.push(scan);
+    // Kept at once: a reload during the retries must not lose it.
+    keep(scan);
+    if (offline) {
+      scan.waited = true;
+      feedback("waiting");
+    }
+    showPending();
+    if (!offline) sendWaiting();
   }
 
   document.addEventListener("submit", (event) => {
@@ -220,6 +366,57 @@
     field.value = "";
     enqueueScan(code);
   });
+
+  // The camera's reads: counted at the station, a package opened from the queue.
+  document.addEventListener("packing:camera-read", (event) => {
+    const code = event.detail.code;
+    if (scanForm()) {
+      enqueueScan(code, "camera");
+      return;
+    }
+    const field = scanField();
+    if (!field || !field.form) return;
+    field.value = code;
+    field.form.requestSubmit();
+  });
+
+  window.addEventListener("online", () => offline && sendWaiting());
+
+  // Scans kept by an earlier page (a reload while offline) are sent first, in their order.
+  async function resumeWaiting() {
+    const kept = await stored("readonly", (store) => store.getAll());
+    if (!kept.length) return;
+    kept.sort((a, b) => a.at - b.at);
+    const known = new Set(outbox.map((scan) => scan.id));
+    const earlier = kept
+      .filter((scan) => !known.has(scan.id))
+      .map((scan) => ({ ...scan, kept: Promise.resolve(), waited: true }));
+    outbox.unshift(...earlier);
+    offline = false;
+    showPending();
+    sendWaiting();
+  }
+
+  // The page and its assets are kept by a service worker, so the station loads on a flaky
+  // network. It needs a secure page (https, or localhost).
+  async function keepForOffline() {
+    const worker = document.querySelector("meta[name=service-worker]");
+    if (!worker || !("serviceWorker" in navigator) || !window.isSecureContext) return;
+    try {
+      await navigator.serviceWorker.register(worker.content);
+      const registration = await navigator.serviceWorker.ready;
+      const camera = document.querySelector("[data-camera]");
+      const urls = [
+        window.location.href,
+        ...[...document.querySelectorAll("script[src]")].map((script) => script.src),
+        ...[...document.querySelectorAll("link[href][rel=stylesheet], link[href][rel=icon]")].map((link) => link.href),
+        ...(camera ? [camera.dataset.detectorSrc, camera.dataset.wasmSrc] : []),
+      ];
+      registration.active.postMessage({ keep: urls });
+    } catch (error) {
+      // No worker (a browser setting): the station works, only not from a cache.
+    }
+  }
 
   // Forms that record a unit by hand get a fresh scan id for every press.
   document.addEventListener("htmx:configRequest", (event) => {
@@ -374,7 +571,16 @@
   // A panel becomes a dialog as soon as it is in the page, before it could show as a section.
   document.addEventListener("htmx:afterSwap", () => showDialogs(document));
 
-  document.addEventListener("htmx:sendError", () => feedback("error"));
+  // Commands are never kept for later: they need the server's answer (is the package still
+  // open, did the carrier take it), so offline the station says they did not run.
+  const isCommand = (event) => (event.detail.requestConfig || {}).verb !== "get";
+  document.addEventListener("htmx:sendError", (event) => {
+    if (isCommand(event)) showProblem(say("commandOffline"));
+    else feedback("error");
+  });
+  document.addEventListener("htmx:responseError", (event) => {
+    if (isCommand(event) && UNREACHABLE.has(event.detail.xhr.status)) showProblem(say("commandOffline"));
+  });
 
   document.addEventListener("DOMContentLoaded", () => {
     showDialogs(document);
@@ -386,5 +592,7 @@
       feedback("refused");
     }
     focusScanField();
+    resumeWaiting();
+    keepForOffline();
   });
 })();

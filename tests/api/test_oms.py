@@ -241,7 +241,9 @@ def test_delivery_ranges_are_distinct(integrator, session):
     session.commit()
     body = integrator.get(f"{BASE}delivery-ranges/").json
     assert body["count"] == 1
-    assert body["results"] == [{"lower": "2026-05-01T06:00:00Z", "upper": "2026-05-01T15:00:00Z", "bounds": "[)"}]
+    assert body["results"] == [
+        {"lower": "2026-05-01T06:00:00+0000", "upper": "2026-05-01T15:00:00+0000", "bounds": "[)"}
+    ]
 
 
 # --- Commands -------------------------------------------------------------------------
