@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from packing import i18n, security, static_files
 from packing.config import DEFAULT_SECRET_KEY, INSTANCE_DIR, config_from_env
-from packing.core import shipping
+from packing.core import label_content, shipping
 from packing.core.messages import N_
 from packing.extensions import csrf, db, htmx, login_manager, migrate
 from packing.server_timing import ServerTiming
@@ -49,6 +49,7 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
     from packing.dashboard import bp as dashboard_bp
     from packing.documents import bp as documents_bp
     from packing.offline import bp as offline_bp
+    from packing.printers import bp as printers_bp
     from packing.queue import bp as queue_bp
     from packing.station import bp as station_bp
     from packing.tokens import bp as tokens_bp
@@ -59,6 +60,7 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
     app.register_blueprint(queue_bp)
     app.register_blueprint(station_bp)
     app.register_blueprint(documents_bp)
+    app.register_blueprint(printers_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(tokens_bp)
     app.register_blueprint(dashboard_bp)
@@ -71,6 +73,7 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
     cli.register(app)
     jobs.init_app(app)
     shipping.register_carrier("builtin", shipping.BuiltinCarrier(app.config["TRACKING_URL_TEMPLATE"]))
+    label_content.set_default_time_zone(app.config["DEFAULT_TIME_ZONE"])
     static_files.init_app(app)
     _template_globals(app)
     login_manager.login_view = "auth.login"

@@ -47,7 +47,8 @@ def _carrier_form(**changes) -> dict:
         "uuid": "",
         "tracking_url_template": "https://track.example.com/{tracking_number}",
         "label_format": "zpl",
-        "label_size": "100x100",
+        "label_size": "100x150mm",
+        "label_dpi": "300",
     }
     form.update(changes)
     return form
@@ -178,7 +179,7 @@ def test_admin_creates_and_deactivates_a_carrier(client, auth, session):
     token = csrf_token_from(client.get("/admin/carriers/new").text)
     assert client.post("/admin/carriers/new", data={**_carrier_form(), "csrf_token": token}).status_code == 303
     carrier = session.scalars(select(CargoCompany).where(CargoCompany.erp_code == "yurtici")).one()
-    assert (carrier.label_format, carrier.label_size) == ("zpl", "100x100")
+    assert (carrier.label_format, carrier.label_size) == ("zpl", "100x150mm")
     bad = client.post(
         f"/admin/carriers/{carrier.id}/edit",
         data={**_carrier_form(tracking_url_template="https://x.example/"), "csrf_token": token},

@@ -18,7 +18,7 @@ def upgrade():
         batch_op.add_column(sa.Column("must_change_password", sa.Boolean(), nullable=False, server_default=sa.false()))
     with op.batch_alter_table("cargo_company", schema=None) as batch_op:
         batch_op.add_column(sa.Column("label_format", sa.String(length=8), nullable=False, server_default="pdf"))
-        batch_op.add_column(sa.Column("label_size", sa.String(length=16), nullable=False, server_default="100x150"))
+        batch_op.add_column(sa.Column("label_size", sa.String(length=16), nullable=False, server_default="4x6in"))
     op.create_table(
         "audit_entry",
         sa.Column("id", sa.Integer(), nullable=False),

@@ -10,9 +10,10 @@ from wtforms.validators import Optional as Blank
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from packing.core.errors import DomainError
+from packing.core.label_content import LABEL_DPIS, LABEL_FORMATS, LABEL_SIZES
 from packing.core.messages import N_
 from packing.core.models import Role
-from packing.core.stores import LABEL_FORMATS, LABEL_SIZES, LOCATION_TYPES
+from packing.core.stores import LOCATION_TYPES
 from packing.forms import WholeNumberField
 from packing.i18n import error_message
 
@@ -83,6 +84,7 @@ class CarrierForm(DomainErrorsForm):
     tracking_url_template = StringField("Tracking link", validators=[Length(max=300)])
     label_format = SelectField("Label format", choices=[(value, value.upper()) for value in LABEL_FORMATS])
     label_size = SelectField("Label size", choices=[(value, value) for value in LABEL_SIZES])
+    label_dpi = SelectField("Print resolution (ZPL)", choices=[(dpi, f"{dpi} dpi") for dpi in LABEL_DPIS], coerce=int)
 
 
 class ImportForm(FlaskForm):

@@ -398,6 +398,7 @@ def carrier_form(carrier_id: int | None = None):
             tracking_url_template=form.tracking_url_template.data or "",
             label_format=form.label_format.data,
             label_size=form.label_size.data,
+            label_dpi=form.label_dpi.data,
         )
         try:
             with transaction(db.session):

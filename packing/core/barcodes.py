@@ -75,9 +75,9 @@ def code128_svg(value: str, height_mm: float = BARCODE_HEIGHT_MM) -> str:
     return out.getvalue().decode("utf-8")
 
 
-def code128_inline(value: str) -> Markup:
+def code128_inline(value: str, height_mm: float = BARCODE_HEIGHT_MM) -> Markup:
     """``value``'s Code128 as an ``<svg>`` element to place in a document's HTML."""
-    return Markup(code128_svg(value))
+    return Markup(code128_svg(value, height_mm))
 
 
 def qr_inline(data: str, module_mm: float = QR_MODULE_MM) -> Markup:

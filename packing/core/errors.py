@@ -74,3 +74,10 @@ class ImportFailed(DomainError):
     def __init__(self, reason: str, path: str):
         super().__init__(f"{path}: {reason}", field=path)
         self.path = path
+
+
+class PrinterUnreachable(DomainError):
+    """A registered printer did not take the document (no answer, refused, or an IPP error)."""
+
+    code = "printer_unreachable"
+    http_status = 503

@@ -13,12 +13,13 @@ from weasyprint import CSS
 
 from packing.core import events
 from packing.core.barcodes import code128_inline, qr_inline
-from packing.core.catalogue import PACKED_STATES, active_items
+from packing.core.catalogue import PACKED_STATES
 from packing.core.db import lock_package
-from packing.core.errors import InvalidParameter, NotFound
-from packing.core.models import Package, ShippingLabel, utcnow
+from packing.core.errors import InvalidParameter
+from packing.core.label_content import LABEL_SIZES, LabelContent, label_content
+from packing.core.models import Package, ShippingLabel
 from packing.core.observers import observe_label_rendering
-from packing.core.rendering import address_lines, html_to_pdf, language_helpers, stylesheet, templates
+from packing.core.rendering import fonts, html_to_pdf, language_helpers, stylesheet, templates
 from packing.core.shipping import create_shipment
 
 
@@ -29,32 +30,37 @@ def _label_stylesheet() -> CSS:
     return stylesheet("label.css")
 
 
-def render_label_html(package: Package, printed_at: Optional[datetime] = None) -> str:
-    shipment = package.shipment
-    if shipment is None:
-        raise NotFound("Package {number} has no shipment, so it has no label.", number=package.number, field="package")
-    location = package.stock_location
-    order = package.order
+# Bar heights on the label: room for the service, parcel and cash-on-delivery lines on 6 in.
+LABEL_TRACKING_BARCODE_MM = 20.0
+LABEL_PACKAGE_BARCODE_MM = 15.0
+
+
+def _label_html(label: LabelContent, currency: str) -> str:
+    # What the label says is label_content's (shared with the ZPL label); this draws the barcodes.
     return templates.get_template("label.html").render(
-        package=package,
-        order=order,
-        shipment=shipment,
-        sender=location,
-        sender_lines=address_lines(location.address),
-        recipient=order.shipping_address,
-        recipient_lines=address_lines(order.shipping_address),
-        item_count=len(active_items(package)),
-        tracking_barcode=code128_inline(shipment.awb_number),
-        package_barcode=code128_inline(package.number),
-        tracking_qr=qr_inline(shipment.tracking_url or shipment.awb_number),
-        printed_at=printed_at or utcnow(),
-        **language_helpers(order.channel.locale or "en", order.currency),
+        label=label,
+        tracking_barcode=code128_inline(label.tracking_number, LABEL_TRACKING_BARCODE_MM),
+        package_barcode=code128_inline(label.package_number, LABEL_PACKAGE_BARCODE_MM),
+        tracking_qr=qr_inline(label.qr_data),
+        **language_helpers(label.locale, currency),
     )
+
+
+@cache
+def _label_page(size: str) -> CSS:
+    width, height = LABEL_SIZES[size]
+    return CSS(string=f"@page {{ size: {width}mm {height}mm; margin: 0; }}", font_config=fonts)
+
+
+def render_label_html(package: Package, printed_at: Optional[datetime] = None) -> str:
+    return _label_html(label_content(package, printed_at), package.order.currency)
 
 
 @observe_label_rendering
 def render_label_pdf(package: Package, printed_at: Optional[datetime] = None) -> bytes:
-    return html_to_pdf(render_label_html(package, printed_at), (_label_stylesheet(),))
+    """The label on the carrier's stock (4x6 in or 100x150 mm)."""
+    label = label_content(package, printed_at)
+    return html_to_pdf(_label_html(label, package.order.currency), (_label_stylesheet(), _label_page(label.size)))
 
 
 def store_label(session: Session, package: Package, pdf: bytes) -> ShippingLabel:

@@ -44,6 +44,7 @@ EXTRACT_KEYWORDS = (
     "WrongCurrentPassword",
     "OwnAccountChange",
     "DuplicateCode",
+    "PrinterUnreachable",
     # Form fields' labels, which templates/_forms.html translates.
     "BooleanField",
     "CheckboxesField",

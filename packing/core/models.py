@@ -216,8 +216,11 @@ class CargoCompany(Timestamped, Base):
     shipping_company: Mapped[str] = mapped_column(String(64), default="builtin")
     tracking_url_template: Mapped[str] = mapped_column(String(300), default="")
     is_active: Mapped[bool] = mapped_column(default=True)
+    # How the carrier wants its labels: "pdf" (every printer) or "zpl" (ZPL II for its
+    # thermal printers, at label_dpi); label_size is "4x6in" or "100x150mm".
     label_format: Mapped[str] = mapped_column(String(8), default="pdf", server_default="pdf")
-    label_size: Mapped[str] = mapped_column(String(16), default="100x150", server_default="100x150")
+    label_dpi: Mapped[int] = mapped_column(default=203, server_default="203")
+    label_size: Mapped[str] = mapped_column(String(16), default="4x6in", server_default="4x6in")
 
 
 class StockLocation(ReferenceFields, Timestamped, Base):
@@ -606,6 +609,45 @@ class PrintRecord(Base):
     user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
     batch_id: Mapped[Optional[int]] = mapped_column(ForeignKey("print_batch.id"))
     created_date: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Printer(Timestamped, Base):
+    """A printer a store registered: the only addresses print jobs are ever sent to."""
+
+    __tablename__ = "printer"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stock_location_id: Mapped[int] = mapped_column(ForeignKey("stock_location.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # "raw": ZPL labels over a raw TCP socket (port 9100); "ipp": PDFs by IPP Print-Job.
+    kind: Mapped[str] = mapped_column(String(8))
+    host: Mapped[str] = mapped_column(String(253))
+    port: Mapped[int]
+    ipp_path: Mapped[str] = mapped_column(String(200), default="/ipp/print")
+    dpi: Mapped[int] = mapped_column(default=203)
+    # Every package packed at the store has its label sent here, once, when it is rendered.
+    print_on_pack: Mapped[bool] = mapped_column(default=False)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    stock_location: Mapped[StockLocation] = relationship()
+
+
+class PrintJob(Base):
+    """One document sent (or being sent) to a printer by the worker, and how it went."""
+
+    __tablename__ = "print_job"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    printer_id: Mapped[int] = mapped_column(ForeignKey("printer.id"), index=True)
+    package_id: Mapped[int] = mapped_column(ForeignKey("package.id"), index=True)
+    document_type: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+    # queued -> sent, or retrying -> ... -> failed when the printer does not answer.
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(default=0)
+    error: Mapped[Optional[str]] = mapped_column(Text)
+    created_date: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_date: Mapped[Optional[datetime]]
+
+    printer: Mapped[Printer] = relationship()
 
 
 # --- Audit ----------------------------------------------------------------------------

@@ -83,13 +83,13 @@ def retry_print_batch(session: Session, location_id: int, batch_id: int) -> Prin
 
 
 # PDFium is not thread-safe, and the worker runs tasks on threads.
-_pdfium_lock = threading.Lock()
+PDFIUM_LOCK = threading.Lock()
 
 
 def join_pdfs(pdfs: Iterable[bytes]) -> bytes:
     """One PDF of all the pages of ``pdfs``, in order. PDFium copies pages without
     re-parsing them in Python: a tenth of pypdf's time for a batch of labels."""
-    with _pdfium_lock:
+    with PDFIUM_LOCK:
         joined = pdfium.PdfDocument.new()
         try:
             for pdf in pdfs:

@@ -15,11 +15,10 @@ from sqlalchemy.orm import Session
 
 from packing.core.dashboard import time_zone
 from packing.core.errors import InvalidParameter, NotFound
+from packing.core.label_content import DEFAULT_LABEL_SIZE, LABEL_DPIS, LABEL_FORMATS, LABEL_SIZES
 from packing.core.models import Address, CargoCompany, StockLocation
 
 LOCATION_TYPES = ("store", "warehouse")
-LABEL_FORMATS = ("pdf", "zpl")
-LABEL_SIZES = ("100x150", "100x100", "A6", "A4")
 # An ERP code travels in URLs, file names and the OMS export: letters, digits and - _ . only.
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -50,7 +49,8 @@ class CarrierFields:
     uuid: str = ""
     tracking_url_template: str = ""
     label_format: str = "pdf"
-    label_size: str = "100x150"
+    label_size: str = DEFAULT_LABEL_SIZE
+    label_dpi: int = 203
 
 
 def _code(value: str) -> str:
@@ -188,6 +188,8 @@ def save_carrier(session: Session, fields: CarrierFields, carrier: Optional[Carg
         raise InvalidParameter("Unknown label format.", field="label_format")
     if fields.label_size not in LABEL_SIZES:
         raise InvalidParameter("Unknown label size.", field="label_size")
+    if fields.label_dpi not in LABEL_DPIS:
+        raise InvalidParameter("Unknown print resolution.", field="label_dpi")
     if carrier is None:
         carrier = CargoCompany()
         session.add(carrier)
@@ -196,6 +198,7 @@ def save_carrier(session: Session, fields: CarrierFields, carrier: Optional[Carg
     carrier.uuid = carrier_uuid or carrier.uuid or str(uuid_module.uuid4())
     carrier.tracking_url_template = template
     carrier.label_format, carrier.label_size = fields.label_format, fields.label_size
+    carrier.label_dpi = fields.label_dpi
     session.flush()
     return carrier
 
@@ -208,5 +211,6 @@ def carrier_snapshot(carrier: CargoCompany) -> dict[str, Any]:
         "tracking_url_template": carrier.tracking_url_template,
         "label_format": carrier.label_format,
         "label_size": carrier.label_size,
+        "label_dpi": carrier.label_dpi,
         "is_active": carrier.is_active,
     }

@@ -26,7 +26,7 @@ from packing.core.print_room import (
     print_counts,
     record_print,
 )
-from packing.documents import bp, tasks
+from packing.documents import bp, printing, tasks
 from packing.documents.forms import BatchForm, CargoCompanyForm, InvoiceNumberForm, PlainForm, ShipmentForm
 from packing.extensions import db
 from packing.i18n import error_message
@@ -106,7 +106,8 @@ PRINTABLE = {
 @bp.post("/packages/<int:package_id>/print/<document>")
 @roles_required(Role.PICKER, Role.LEAD)
 def print_document(package_id: int, document: str):
-    """Record that the document is printed, then show it to print (303 to its PDF)."""
+    """Record that the document is printed, then show it to print (303 to its PDF); or,
+    asked ``to_printer``, send it to the store's printer from the worker."""
     if document not in PRINTABLE:
         abort(404)
     document_type, view = PRINTABLE[document]
@@ -117,10 +118,14 @@ def print_document(package_id: int, document: str):
     package = package_at_my_location(package_id)
     if (document_type == LABEL and package.shipment is None) or (document_type == INVOICE and package.invoice is None):
         abort(404)
+    if request.form.get("to_printer"):
+        return printing.send_to_printer(package, document_type)
     with transaction(db.session):
         if document_type == LABEL:
             label_pdf(db.session, package)  # a label that cannot be made is not printed
         record_print(db.session, [package.id], document_type, current_user)
+    if document_type == LABEL and printing.carrier_wants_zpl(package):
+        view = ".label_zpl"
     return redirect(url_for(view, package_id=package.id), code=303)
 
 

@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from packing.core import invoicing, labels, print_batches, print_room, shipping
+from packing.core import invoicing, labels, print_batches, print_room, printers, shipping
 from packing.core.api_tokens import create_token
 from packing.core.catalogue import PackageStatus
-from packing.core.models import Webhook, WebhookEvent
+from packing.core.models import PrintJob, Webhook, WebhookEvent
 from packing.documents import tasks
 from tests import factories
 from tests.e2e.floor import floor_problems
@@ -88,8 +88,29 @@ def store_day(session):
     )
     integrator = factories.user(session, role="picker", locations=[store, other], username="erp-integration")
     create_token(session, integrator, [store.erp_code, other.erp_code], name="ERP nightly sync")
+    printer = printers.save_printer(
+        session, store.id, name="Zebra ZD421 packing bench", kind=printers.RAW, host="10.20.30.41", print_on_pack=True
+    )
+    session.add(
+        PrintJob(
+            printer_id=printer.id,
+            package_id=packed[0].id,
+            document_type=print_room.LABEL,
+            status=printers.FAILED,
+            attempts=3,
+            error="Zebra ZD421 packing bench at 10.20.30.41:9100 did not take the document: Connection refused",
+        )
+    )
     session.commit()
-    return {"store": store, "other": other, "picker": picker, "packed": packed, "batch": batch, "hook": hook}
+    return {
+        "store": store,
+        "other": other,
+        "picker": picker,
+        "packed": packed,
+        "batch": batch,
+        "hook": hook,
+        "printer": printer,
+    }
 
 
 def _screens(role: str, day: dict) -> list[str]:
@@ -103,6 +124,8 @@ def _screens(role: str, day: dict) -> list[str]:
             f"/documents/print-room?q={package.number}",
             f"/documents/packages/{package.id}",
             f"/documents/print-room/batches/{day['batch'].id}",
+            "/printers/",
+            f"/printers/{day['printer'].id}",
             "/auth/account",
         ]
     return [
