@@ -36,6 +36,7 @@ EXTRACT_KEYWORDS = (
     "ConcurrentUpdate",
     "ScanRefused",
     "SignInRefused",
+    "ImportFailed",
     # Form fields' labels, which templates/_forms.html translates.
     "BooleanField",
     "CheckboxesField",

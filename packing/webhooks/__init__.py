@@ -17,6 +17,7 @@ from packing.core import webhooks
 from packing.core.db import transaction
 from packing.core.errors import DomainError
 from packing.core.events import EVENT_TYPES
+from packing.core.messages import N_
 from packing.core.models import Role
 from packing.core.parsing import optional_id
 from packing.extensions import db
@@ -31,7 +32,7 @@ register_nav("Webhooks", "webhooks.index", (Role.ADMIN,), order=90)
 
 # No retry number a form may carry is larger (a year of seconds).
 MAX_RETRY_NUMBER = 366 * 86400
-RETRY_CHOICES = [("exponential", "Exponential"), ("linear", "Linear"), ("fixed", "Fixed")]
+RETRY_CHOICES = [("exponential", N_("Exponential")), ("linear", N_("Linear")), ("fixed", N_("Fixed"))]
 EVENTS_PER_PAGE = 50
 
 
@@ -45,7 +46,8 @@ class WebhookForm(FlaskForm):
     event_types = CheckboxesField("Event types", choices=[(name, name) for name in EVENT_TYPES])
     secret_key = StringField("Secret key")
     additional_headers = TextAreaField("Additional headers")
-    retry_choice = SelectField("Retry strategy", choices=RETRY_CHOICES)
+    # A callable: WTForms calls it as each form is made, so the labels are in the user's language.
+    retry_choice = SelectField("Retry strategy", choices=lambda: [(value, _(label)) for value, label in RETRY_CHOICES])
     # Malformed numbers (text, NaN, 1e308) are the form's own error; what the numbers may be
     # is the domain's rule.
     retry_base = StringField("Base", validators=[Seconds(MAX_RETRY_NUMBER)])
@@ -308,7 +310,6 @@ def list_command() -> None:
         )
 
 
-@bp.app_template_filter("retry_summary")
 def retry_summary(config: dict) -> str:
     kwargs = ", ".join(f"{name}={value}" for name, value in config.get("kwargs", {}).items())
     return f"{config.get('choice')}({kwargs})"
