@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from packing.core.api_tokens import scope_location_ids, verify_token
 from packing.core.db import transaction
 from packing.core.errors import DomainError, InvalidParameter
+from packing.core.messages import N_
 from packing.core.models import ApiToken, Package, User
 from packing.core.parsing import MAX_ID, has_nul, loads_strict
 from packing.core.queries import Page
@@ -59,9 +60,13 @@ OPERATIONS: list[Operation] = []
 
 
 class ApiError(Exception):
-    """An answer other than success, with a JSON body naming the field at fault."""
+    """An answer other than success, with a JSON body naming the field at fault. ``detail``
+    is a catalogue template filled with ``values`` (as a domain error's reason), so it can
+    be answered in the client's language."""
 
-    def __init__(self, status: int, detail: str, code: str = "invalid", field_errors: Optional[dict] = None):
+    def __init__(self, status: int, detail: str, code: str = "invalid", field_errors: Optional[dict] = None, **values):
+        self.template, self.values = detail, values
+        detail = detail.format(**values) if values else detail
         super().__init__(detail)
         self.status, self.detail, self.code, self.field_errors = status, detail, code, field_errors or {}
 
@@ -96,7 +101,8 @@ def _rate_limit_key() -> str:
 
 def _throttled(error: RateLimitExceeded):
     """The reference's 429; Flask-Limiter adds Retry-After and the X-RateLimit-* headers."""
-    return jsonify(detail=f"Request was throttled: at most {error.limit.limit}.", code="throttled"), 429
+    detail = N_("Request was throttled: at most {limit}.").format(limit=error.limit.limit)
+    return jsonify(detail=detail, code="throttled"), 429
 
 
 def _domain_error(error: DomainError):
@@ -107,13 +113,13 @@ def _authenticate() -> None:
     header = request.headers.get("Authorization", "")
     scheme, _, key = header.partition(" ")
     if scheme.lower() not in ("token", "bearer") or not key.strip():
-        raise ApiError(401, "Authentication credentials were not provided.", "not_authenticated")
+        raise ApiError(401, N_("Authentication credentials were not provided."), "not_authenticated")
     with transaction(db.session):
         token = verify_token(db.session, key.strip())
         # Read before the commit expires the token: reading it after would load it again.
         scope = None if token is None else scope_location_ids(db.session, token)
     if token is None:
-        raise ApiError(401, "Invalid token.", "authentication_failed")
+        raise ApiError(401, N_("Invalid token."), "authentication_failed")
     g.api_token = token
     g.api_scope = scope
 
@@ -131,12 +137,12 @@ def in_scope(package: Package) -> Package:
     """403 for a package outside the token's stock locations (the issue's rule for tokens)."""
     scope = api_scope()
     if scope is not None and package.stock_location_id not in scope:
-        raise ApiError(403, "This token may not access packages at this stock location.", "permission_denied")
+        raise ApiError(403, N_("This token may not access packages at this stock location."), "permission_denied")
     return package
 
 
-def not_found(what: str = "package") -> ApiError:
-    return ApiError(404, f"No such {what}.", "not_found")
+def not_found(detail: str = N_("No such package.")) -> ApiError:
+    return ApiError(404, detail, "not_found")
 
 
 # --- Request parsing ------------------------------------------------------------------
@@ -190,11 +196,11 @@ def parse_body(schema: Any, required: bool) -> Any:
         raw_value: Any = {}
     else:
         if request.mimetype != JSON:
-            raise ApiError(415, f"Send the body as {JSON}.", "unsupported_media_type")
+            raise ApiError(415, N_("Send the body as {media_type}."), "unsupported_media_type", media_type=JSON)
         try:
             raw_value = loads_strict(raw)
         except InvalidParameter as error:
-            raise ApiError(400, error.reason, "parse_error", {error.field: [error.reason]}) from None
+            raise ApiError(400, error.template, "parse_error", {error.field: [error.reason]}, **error.values) from None
     adapter = schema if isinstance(schema, TypeAdapter) else TypeAdapter(schema)
     try:
         return adapter.validate_python(raw_value)
@@ -222,7 +228,9 @@ def operation(
         @wraps(view)
         def wrapped(**path_args):
             if require_json_content_type and request.mimetype != JSON:
-                raise ApiError(415, f"Send the Content-Type header {JSON}.", "unsupported_media_type")
+                raise ApiError(
+                    415, N_("Send the Content-Type header {media_type}."), "unsupported_media_type", media_type=JSON
+                )
             # Ids were range-checked by the route's converter; a number with NUL names nothing.
             if any(isinstance(value, str) and has_nul(value) for value in path_args.values()):
                 raise not_found()

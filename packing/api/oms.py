@@ -160,9 +160,9 @@ def package_command(package_id: int, body: s.CommandBody):
     if body.transition is None and not body.slug:
         raise ApiError(
             400,
-            "Give the command's transition id or its slug.",
+            N_("Give the command's transition id or its slug."),
             "invalid",
-            {"transition": ["Either transition or slug is required."]},
+            {"transition": [N_("Either transition or slug is required.")]},
         )
     _package(package_id)
     with transaction(db.session):
@@ -254,8 +254,9 @@ def package_extra_information(package_id: int, body: s.ExtraInformationBody):
     package = _package(package_id)
     merged = {**(package.extra_information or {}), **body.extra_information}
     if len(json.dumps(merged)) > MAX_EXTRA_INFORMATION_CHARACTERS:
-        detail = f"extra_information may hold at most {MAX_EXTRA_INFORMATION_CHARACTERS} characters of JSON."
-        raise ApiError(400, detail, "invalid", {"extra_information": [detail]})
+        detail = N_("extra_information may hold at most {limit} characters of JSON.")
+        limit = MAX_EXTRA_INFORMATION_CHARACTERS
+        raise ApiError(400, detail, "invalid", {"extra_information": [detail.format(limit=limit)]}, limit=limit)
     with transaction(db.session):
         package.extra_information = merged
         answer = {"id": package.id, "extra_information": package.extra_information}
@@ -287,7 +288,7 @@ def _log(package_id: int, log_id: int) -> TransitionLog:
     _package(package_id)
     log = db.session.scalar(queries.transition_logs(package_id).where(TransitionLog.id == log_id))
     if log is None:
-        raise not_found("transition log")
+        raise not_found(N_("No such transition log."))
     return log
 
 
@@ -347,7 +348,7 @@ def _event(package_id: int, event_id: int) -> WebhookEvent:
     _package(package_id)
     event = db.session.scalar(queries.webhook_events(package_id).where(WebhookEvent.id == event_id))
     if event is None:
-        raise not_found("webhook event")
+        raise not_found(N_("No such webhook event."))
     return event
 
 
@@ -409,7 +410,7 @@ def shipping_label_preview(label_id: int):
         select(ShippingLabel).where(ShippingLabel.id == label_id).options(joinedload(ShippingLabel.package))
     )
     if label is None:
-        raise not_found("shipping label")
+        raise not_found(N_("No such shipping label."))
     in_scope(label.package)
     return Response(
         label.pdf,
