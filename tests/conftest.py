@@ -60,7 +60,7 @@ def pytest_collection_modifyitems(config, items):
 
 def postgres_url() -> str:
     """This process's PostgreSQL test database: TEST_DATABASE_URL's, or under pytest-xdist
-    the worker's own (``<name>_gw0``, ...), created when missing, so workers never truncate
+    the worker's own (``<name>_gw0``, ...), created when missing, so workers never empty
     each other's tables."""
     url = make_url(database_url(os.environ["TEST_DATABASE_URL"]))
     worker = os.environ.get("PYTEST_XDIST_WORKER")
