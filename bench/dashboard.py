@@ -16,36 +16,27 @@ packages at BENCH-1 are part done: some waiting, some held, some packed without 
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
 import statistics
 import time
 from datetime import UTC, datetime, timedelta, timezone
-from decimal import Decimal
 
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
-from bench.dataset import migrate
+from bench.dataset import analyze, build_world, fresh_schema, insert_rows, order_item_row, package_item_row
 from packing.app import create_app
 from packing.config import database_url
-from packing.core.catalogue import PackageItemStatus, PackageStatus, seed_catalogue
+from packing.core.catalogue import PackageItemStatus, PackageStatus
 from packing.core.models import (
-    Address,
-    CargoCompany,
-    Channel,
-    City,
-    Country,
     Order,
     OrderItem,
     Package,
     PackageItem,
     PrintRecord,
-    Product,
     Scan,
     Shipment,
-    State,
     StockLocation,
     Transition,
     TransitionLog,
@@ -55,26 +46,11 @@ from packing.core.users import create_user
 from packing.extensions import db
 
 LEAD, LEAD_PASSWORD = "bench-lead", "bench-lead-password"
-LOCATIONS, PRODUCTS, PICKERS = 50, 500, 6
+PICKERS = 6
 STORE_SHARE = 0.3
 SCANS_PER_PACKAGE = 10
 CHUNK = 5000
 ISTANBUL = timezone(timedelta(hours=3))  # no DST since 2016: fixed offset is exact here
-
-
-def _fresh_schema(url: str) -> None:
-    engine = create_engine(database_url(url))
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    else:
-        path = url.split("sqlite:///", 1)[1]
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(path + suffix):
-                os.remove(path + suffix)
-    engine.dispose()
-    migrate(url)
 
 
 def build(url: str, packages: int, seed: int = 1) -> dict:
@@ -82,58 +58,16 @@ def build(url: str, packages: int, seed: int = 1) -> dict:
     engine = create_engine(database_url(url))
     now = datetime.now(UTC)
     with Session(engine) as session:
-        seed_catalogue(session)
-        states = {(s.enum_class, s.enum_value): s.id for s in session.scalars(select(State))}
+        world = build_world(session, now, time_zone="Europe/Istanbul")
         transitions = {t.slug: t.id for t in session.scalars(select(Transition))}
-        country = Country(name="Türkiye", code="tr")
-        city = City(name="İstanbul", country=country)
-        cargo = CargoCompany(name="Bench Kargo", erp_code="bench-cargo")
-        channel = Channel(name="Bench Shop", legal_name="Bench Retail A.Ş.")
-        session.add_all([country, city, cargo, channel])
-        stores = [
-            StockLocation(
-                erp_code=f"BENCH-{i + 1}",
-                name=f"Bench Store {i + 1}",
-                default_cargo_company=cargo,
-                address=Address(line=f"Bench Street {i + 1}", city=city, country=country),
-                time_zone="Europe/Istanbul",
-            )
-            for i in range(LOCATIONS)
-        ]
-        session.add_all(stores)
-        address = Address(first_name="Ayşe", last_name="Yılmaz", line="Moda Cd. 12", city=city, country=country)
-        session.add(address)
-        session.flush()
-        session.execute(
-            insert(Product),
-            [
-                {
-                    "sku": f"BENCH-{i:05d}",
-                    "barcode": f"2{i:011d}0",
-                    "name": f"Bench product {i}",
-                    "attributes": {},
-                    "attributes_kwargs": {},
-                    "created_date": now,
-                    "modified_date": now,
-                }
-                for i in range(PRODUCTS)
-            ],
-        )
-        product_ids = list(session.scalars(select(Product.id).order_by(Product.id)))
         create_user(session, LEAD, LEAD_PASSWORD, "lead", ["BENCH-1"])
         pickers = [
             create_user(session, f"bench-picker-{i}", "bench-password", "picker", ["BENCH-1"]).id
             for i in range(PICKERS)
         ]
         session.commit()
-        store_ids = [store.id for store in stores]
-        ids = {"channel": channel.id, "address": address.id, "cargo": cargo.id}
-
-    def package_state(status):
-        return states[("PackageStatus", status.value)]
-
-    def item_state(status):
-        return states[("PackageItemStatus", status.value)]
+    store_ids, product_ids = world.store_ids, world.product_ids
+    package_state, item_state = world.package_state, world.item_state
 
     slug = {
         "prepare": "package__prepare_package_command__waiting__preparing",
@@ -192,23 +126,7 @@ def build(url: str, packages: int, seed: int = 1) -> dict:
                 placed = claimed - timedelta(hours=rng.randint(1, 30))
                 picker = rng.choice(pickers) if at_store else None
                 store_id = store_ids[0] if at_store else rng.choice(store_ids[1:])
-                orders.append(
-                    {
-                        "id": package_id,
-                        "number": f"88{n:014d}",
-                        "date_placed": placed,
-                        "channel_id": ids["channel"],
-                        "shipping_address_id": ids["address"],
-                        "billing_address_id": ids["address"],
-                        "payment_type": "credit_card",
-                        "currency": "try",
-                        "has_gift_box": False,
-                        "delivery_type": "standard",
-                        "is_click_and_collect": False,
-                        "created_date": placed,
-                        "modified_date": placed,
-                    }
-                )
+                orders.append(world.order_row(package_id, f"88{n:014d}", placed))
                 # The story: today's last few wait or are held; else claimed and packed (or refused).
                 age = now - claimed
                 draw = rng.random()
@@ -269,35 +187,21 @@ def build(url: str, packages: int, seed: int = 1) -> dict:
                 live_scans = []
                 for k in range(units):
                     item_id += 1
-                    order_items.append(
-                        {
-                            "id": item_id,
-                            "order_id": package_id,
-                            "product_id": rng.choice(product_ids),
-                            "price": Decimal("199.90"),
-                            "net_amount": Decimal("199.90"),
-                            "tax_rate": Decimal("20.00"),
-                            "discount_amount": Decimal("0.00"),
-                            "price_currency": "try",
-                            "attributes": {},
-                            "created_date": placed,
-                            "modified_date": placed,
-                        }
-                    )
+                    order_items.append(order_item_row(item_id, package_id, rng.choice(product_ids), placed))
                     oos = "oos" in story and k == 0
+                    item_state_id = (
+                        item_state(PackageItemStatus.OUT_OF_STOCK)
+                        if oos
+                        else item_after.get(state, item_state(PackageItemStatus.PACKED))
+                    )
                     item_rows.append(
-                        {
-                            "id": item_id,
-                            "package_id": package_id,
-                            "order_item_id": item_id,
-                            "state_id": item_state(PackageItemStatus.OUT_OF_STOCK)
-                            if oos
-                            else item_after.get(state, item_state(PackageItemStatus.PACKED)),
-                            "discrepancy_reason": "out_of_stock" if oos else None,
-                            "unit_type": "quantity",
-                            "created_date": placed,
-                            "modified_date": placed,
-                        }
+                        package_item_row(
+                            item_id,
+                            package_id,
+                            item_state_id,
+                            placed,
+                            discrepancy_reason="out_of_stock" if oos else None,
+                        )
                     )
                     live_scans.append(item_id)
                 if "prepare" in story:
@@ -324,7 +228,7 @@ def build(url: str, packages: int, seed: int = 1) -> dict:
                         {
                             "id": shipment_id,
                             "package_id": package_id,
-                            "cargo_company_id": ids["cargo"],
+                            "cargo_company_id": world.cargo,
                             "awb_number": f"BN{package_id:012d}",
                             "tracking_url": "",
                             "state": 1,
@@ -342,26 +246,22 @@ def build(url: str, packages: int, seed: int = 1) -> dict:
                                 "created_date": moment,
                             }
                         )
-            connection.execute(insert(Order), orders)
-            connection.execute(insert(OrderItem), order_items)
-            connection.execute(insert(Package), package_rows)
-            connection.execute(insert(PackageItem), item_rows)
-            connection.execute(insert(TransitionLog), logs)
-            if scans:
-                connection.execute(insert(Scan), scans)
-            if shipments:
-                connection.execute(insert(Shipment), shipments)
-            if prints:
-                connection.execute(insert(PrintRecord), prints)
+            insert_rows(
+                connection,
+                [
+                    (Order, orders),
+                    (OrderItem, order_items),
+                    (Package, package_rows),
+                    (PackageItem, item_rows),
+                    (TransitionLog, logs),
+                    (Scan, scans),
+                    (Shipment, shipments),
+                    (PrintRecord, prints),
+                ],
+            )
             counts["logs"] += len(logs)
             counts["scans"] += len(scans)
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            for table in ("order", "order_item", "package", "package_item", "transition_log", "scan", "shipment"):
-                connection.exec_driver_sql(
-                    f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), (SELECT MAX(id) FROM \"{table}\"))"
-                )
-        connection.exec_driver_sql("ANALYZE")
+    analyze(engine, ("order", "order_item", "package", "package_item", "transition_log", "scan", "shipment"))
     engine.dispose()
     return {"packages": packages, **counts, "seconds": round(time.perf_counter() - started, 1)}
 
@@ -414,7 +314,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=40)
     args = parser.parse_args()
     if args.fresh:
-        _fresh_schema(args.url)
+        fresh_schema(args.url)
         print("built", build(args.url, args.packages))
     engine = create_engine(database_url(args.url))
     with engine.connect() as connection:

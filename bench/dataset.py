@@ -15,11 +15,12 @@ import random
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, select
+from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.orm import Session
 
 from packing.config import database_url
@@ -53,33 +54,119 @@ def migrate(url: str) -> None:
     subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=ROOT, env=env, check=True)
 
 
-def build(url: str, packages: int, at_location: int, seed: int = 1) -> dict:
-    rng = random.Random(seed)
+def fresh_schema(url: str) -> None:
+    """Empty the database (PostgreSQL's public schema is dropped, a SQLite file deleted) and migrate it."""
     engine = create_engine(database_url(url))
-    now = datetime.now(UTC)
-    with Session(engine) as session:
-        seed_catalogue(session)
-        states = {(s.enum_class, s.enum_value): s.id for s in session.scalars(select(State))}
-        country = Country(name="Türkiye", code="tr")
-        city = City(name="İstanbul", country=country)
-        cargo = CargoCompany(name="Bench Cargo", erp_code="bench-cargo")
-        channel = Channel(name="Bench Shop", legal_name="Bench Retail A.Ş.")
-        session.add_all([country, city, cargo, channel])
-        locations = [
-            StockLocation(
-                erp_code=f"BENCH-{i + 1}",
-                name=f"Bench Store {i + 1}",
-                address=Address(line=f"Bench Street {i + 1}", city=city, country=country),
-                default_cargo_company=cargo,
-            )
-            for i in range(LOCATIONS)
-        ]
-        session.add_all(locations)
-        session.flush()
-        address = Address(first_name="Ayşe", last_name="Yılmaz", line="Moda Cd. 12", city=city, country=country)
-        session.add(address)
-        session.flush()
-        products = [
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    elif engine.url.database:
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(engine.url.database + suffix):
+                os.remove(engine.url.database + suffix)
+    engine.dispose()
+    migrate(url)
+
+
+@dataclass
+class World:
+    """The ids the bulk rows point at; ``store_ids[0]`` is BENCH-1."""
+
+    states: dict[tuple[str, str], int]
+    channel: int
+    address: int
+    cargo: int
+    store_ids: list[int]
+    product_ids: list[int]
+
+    def package_state(self, status: PackageStatus) -> int:
+        return self.states[("PackageStatus", status.value)]
+
+    def item_state(self, status: PackageItemStatus) -> int:
+        return self.states[("PackageItemStatus", status.value)]
+
+    def order_row(self, order_id: int, number: str, placed: datetime, **columns) -> dict:
+        """An order by the one customer at the bench shop, a standard delivery unless ``columns`` say else."""
+        return {
+            "id": order_id,
+            "number": number,
+            "date_placed": placed,
+            "channel_id": self.channel,
+            "shipping_address_id": self.address,
+            "billing_address_id": self.address,
+            "payment_type": "credit_card",
+            "currency": "try",
+            "has_gift_box": False,
+            "delivery_type": "standard",
+            "is_click_and_collect": False,
+            "created_date": placed,
+            "modified_date": placed,
+            **columns,
+        }
+
+
+def order_item_row(item_id: int, order_id: int, product_id: int, placed: datetime) -> dict:
+    return {
+        "id": item_id,
+        "order_id": order_id,
+        "product_id": product_id,
+        "price": Decimal("199.90"),
+        "net_amount": Decimal("199.90"),
+        "tax_rate": Decimal("20.00"),
+        "discount_amount": Decimal("0.00"),
+        "price_currency": "try",
+        "attributes": {},
+        "created_date": placed,
+        "modified_date": placed,
+    }
+
+
+def package_item_row(item_id: int, package_id: int, state_id: int, placed: datetime, **columns) -> dict:
+    """The package's unit for order item ``item_id`` (the same id: one unit an item here)."""
+    return {
+        "id": item_id,
+        "package_id": package_id,
+        "order_item_id": item_id,
+        "state_id": state_id,
+        "unit_type": "quantity",
+        "created_date": placed,
+        "modified_date": placed,
+        **columns,
+    }
+
+
+def insert_rows(connection, rows_by_model: list[tuple[type, list[dict]]]) -> None:
+    """Bulk inserts, in the order given (parents first); a model without rows is passed over."""
+    for model, rows in rows_by_model:
+        if rows:
+            connection.execute(insert(model), rows)
+
+
+def build_world(session: Session, now: datetime, time_zone: str | None = None) -> World:
+    """The catalogue, a cargo company and channel, LOCATIONS stores (BENCH-1, BENCH-2, ...),
+    one customer address and PRODUCTS products; the caller adds its users and commits."""
+    seed_catalogue(session)
+    country = Country(name="Türkiye", code="tr")
+    city = City(name="İstanbul", country=country)
+    cargo = CargoCompany(name="Bench Cargo", erp_code="bench-cargo")
+    channel = Channel(name="Bench Shop", legal_name="Bench Retail A.Ş.")
+    stores = [
+        StockLocation(
+            erp_code=f"BENCH-{i + 1}",
+            name=f"Bench Store {i + 1}",
+            address=Address(line=f"Bench Street {i + 1}", city=city, country=country),
+            default_cargo_company=cargo,
+            time_zone=time_zone,
+        )
+        for i in range(LOCATIONS)
+    ]
+    address = Address(first_name="Ayşe", last_name="Yılmaz", line="Moda Cd. 12", city=city, country=country)
+    session.add_all([country, city, cargo, channel, *stores, address])
+    session.flush()
+    session.execute(
+        insert(Product),
+        [
             {
                 "sku": f"BENCH-{i:05d}",
                 "barcode": f"2{i:011d}0",
@@ -90,21 +177,43 @@ def build(url: str, packages: int, at_location: int, seed: int = 1) -> dict:
                 "modified_date": now,
             }
             for i in range(PRODUCTS)
-        ]
-        session.execute(insert(Product), products)
-        product_ids = list(session.scalars(select(Product.id).order_by(Product.id)))
+        ],
+    )
+    return World(
+        states={(s.enum_class, s.enum_value): s.id for s in session.scalars(select(State))},
+        channel=channel.id,
+        address=address.id,
+        cargo=cargo.id,
+        store_ids=[store.id for store in stores],
+        product_ids=list(session.scalars(select(Product.id).order_by(Product.id))),
+    )
+
+
+def analyze(engine, bulk_tables: tuple[str, ...]) -> None:
+    """After bulk inserts with explicit ids: move PostgreSQL's sequences past them, and
+    gather the planner's statistics."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            for table in bulk_tables:
+                connection.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), (SELECT MAX(id) FROM \"{table}\"))"
+                )
+        connection.exec_driver_sql("ANALYZE")
+
+
+def build(url: str, packages: int, at_location: int, seed: int = 1) -> dict:
+    rng = random.Random(seed)
+    engine = create_engine(database_url(url))
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        world = build_world(session, now)
         create_user(session, PICKER, PICKER_PASSWORD, "picker", [PICKER_LOCATION])
         session.commit()
-        ids = {
-            "channel": channel.id,
-            "address": address.id,
-            "picker_location": locations[0].id,
-            "others": [loc.id for loc in locations[1:]],
-        }
+    product_ids = world.product_ids
 
-    waiting = states[("PackageStatus", PackageStatus.WAITING.value)]
-    packed = states[("PackageStatus", PackageStatus.PACKED.value)]
-    item_waiting = states[("PackageItemStatus", PackageItemStatus.WAITING.value)]
+    waiting = world.package_state(PackageStatus.WAITING)
+    packed = world.package_state(PackageStatus.PACKED)
+    item_waiting = world.item_state(PackageItemStatus.WAITING)
     started = time.perf_counter()
     with engine.begin() as connection:
         for start in range(0, packages, CHUNK):
@@ -114,28 +223,20 @@ def build(url: str, packages: int, at_location: int, seed: int = 1) -> dict:
                 placed = now - timedelta(minutes=rng.randint(0, 60 * 24 * 30))
                 at_picker = n < at_location
                 orders.append(
-                    {
-                        "id": order_id,
-                        "number": f"77{n:014d}",
-                        "date_placed": placed,
-                        "channel_id": ids["channel"],
-                        "shipping_address_id": ids["address"],
-                        "billing_address_id": ids["address"],
-                        "payment_type": "credit_card",
-                        "currency": "try",
-                        "has_gift_box": n % 9 == 0,
-                        "delivery_type": "standard",
-                        "is_click_and_collect": n % 13 == 0,
-                        "created_date": placed,
-                        "modified_date": placed,
-                    }
+                    world.order_row(
+                        order_id,
+                        f"77{n:014d}",
+                        placed,
+                        has_gift_box=n % 9 == 0,
+                        is_click_and_collect=n % 13 == 0,
+                    )
                 )
                 package_rows.append(
                     {
                         "id": order_id,
                         "number": f"77{n:014d}P1",
                         "order_id": order_id,
-                        "stock_location_id": ids["picker_location"] if at_picker else rng.choice(ids["others"]),
+                        "stock_location_id": world.store_ids[0] if at_picker else rng.choice(world.store_ids[1:]),
                         "state_id": waiting if at_picker or rng.random() < 0.3 else packed,
                         "target_packing_date": placed + timedelta(days=1),
                         "extra_information": {},
@@ -146,46 +247,13 @@ def build(url: str, packages: int, at_location: int, seed: int = 1) -> dict:
                 )
                 for _ in range(rng.randint(1, 4)):
                     item_id = len(order_items) + start * 4 + 1
-                    order_items.append(
-                        {
-                            "id": item_id,
-                            "order_id": order_id,
-                            "product_id": rng.choice(product_ids),
-                            "price": Decimal("199.90"),
-                            "net_amount": Decimal("199.90"),
-                            "tax_rate": Decimal("20.00"),
-                            "discount_amount": Decimal("0.00"),
-                            "price_currency": "try",
-                            "attributes": {},
-                            "created_date": placed,
-                            "modified_date": placed,
-                        }
-                    )
-                    item_rows.append(
-                        {
-                            "id": item_id,
-                            "package_id": order_id,
-                            "order_item_id": item_id,
-                            "state_id": item_waiting,
-                            "unit_type": "quantity",
-                            "created_date": placed,
-                            "modified_date": placed,
-                        }
-                    )
-            connection.execute(insert(Order), orders)
-            connection.execute(insert(OrderItem), order_items)
-            connection.execute(insert(Package), package_rows)
-            connection.execute(insert(PackageItem), item_rows)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            for table in ("order", "order_item", "package", "package_item"):
-                connection.exec_driver_sql(
-                    f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), (SELECT MAX(id) FROM \"{table}\"))"
-                )
-            connection.exec_driver_sql("ANALYZE")
-    else:
-        with engine.begin() as connection:
-            connection.exec_driver_sql("ANALYZE")
+                    order_items.append(order_item_row(item_id, order_id, rng.choice(product_ids), placed))
+                    item_rows.append(package_item_row(item_id, order_id, item_waiting, placed))
+            insert_rows(
+                connection,
+                [(Order, orders), (OrderItem, order_items), (Package, package_rows), (PackageItem, item_rows)],
+            )
+    analyze(engine, ("order", "order_item", "package", "package_item"))
     with Session(engine) as session:
         picker_id = session.scalar(select(User.id).where(User.username == PICKER))
     engine.dispose()

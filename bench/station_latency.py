@@ -26,10 +26,10 @@ import time
 import uuid
 
 import requests
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from bench.dataset import PICKER, PICKER_LOCATION, PICKER_PASSWORD, ROOT, build, migrate
+from bench.dataset import PICKER, PICKER_LOCATION, PICKER_PASSWORD, ROOT, build, fresh_schema
 from packing.config import database_url
 from packing.core.catalogue import PackageStatus
 from packing.core.models import OrderItem, Package, PackageItem, Product, State, StockLocation
@@ -48,17 +48,6 @@ def summary(name: str, millis: list[float]) -> str:
         f"{name:<44} n={len(millis):>4}  median {statistics.median(millis):6.1f} ms"
         f"  p95 {percentile(millis, 0.95):6.1f} ms  max {max(millis):6.1f} ms"
     )
-
-
-def fresh_database(url: str) -> None:
-    engine = create_engine(database_url(url))
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    elif engine.url.database and os.path.exists(engine.url.database):
-        os.remove(engine.url.database)
-    engine.dispose()
 
 
 def free_port() -> int:
@@ -262,8 +251,7 @@ def main() -> None:
     parser.add_argument("--queue-loads", type=int, default=200)
     args = parser.parse_args()
     if args.fresh:
-        fresh_database(args.url)
-        migrate(args.url)
+        fresh_schema(args.url)
         print("dataset:", build(args.url, args.packages, args.at_location))
     port = free_port()
     server = start_gunicorn(args.url, port)

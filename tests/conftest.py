@@ -9,11 +9,13 @@ from __future__ import annotations
 import contextvars
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, insert, make_url, select, text
+from sqlalchemy.orm import Session
 
 from packing.app import create_app
 from packing.config import database_url
@@ -38,24 +40,27 @@ E2E_DIR = Path(__file__).parent / "e2e"
 
 
 def pytest_collection_modifyitems(config, items):
-    """The browser tests run on SQLite only: they prove what a person sees and does, and the
-    SQL under them (queries, locking, commands, the importer, the API) is proven on both
-    databases by the tests outside tests/e2e."""
-    browser_on_postgres = [
+    """Some tests run on SQLite only: the browser tests, which prove what a person sees and
+    does while the SQL under them (queries, locking, commands, the importer, the API) is
+    proven on both databases by the tests outside tests/e2e; and tests marked
+    ``sqlite_only``, which need an app but no SQL of their own (headers, static files,
+    translations), so a second database would prove nothing new."""
+    sqlite_only = [
         item
         for item in items
-        if E2E_DIR in item.path.parents
-        and getattr(item, "callspec", None)
+        if getattr(item, "callspec", None)
         and item.callspec.params.get("backend") == "postgresql"
+        and (E2E_DIR in item.path.parents or item.get_closest_marker("sqlite_only"))
     ]
-    if browser_on_postgres:
-        config.hook.pytest_deselected(items=browser_on_postgres)
-        items[:] = [item for item in items if item not in set(browser_on_postgres)]
+    if sqlite_only:
+        config.hook.pytest_deselected(items=sqlite_only)
+        left_out = set(sqlite_only)
+        items[:] = [item for item in items if item not in left_out]
 
 
 def postgres_url() -> str:
     """This process's PostgreSQL test database: TEST_DATABASE_URL's, or under pytest-xdist
-    the worker's own (``<name>_gw0``, ...), created when missing, so workers never truncate
+    the worker's own (``<name>_gw0``, ...), created when missing, so workers never empty
     each other's tables."""
     url = make_url(database_url(os.environ["TEST_DATABASE_URL"]))
     worker = os.environ.get("PYTEST_XDIST_WORKER")
@@ -73,21 +78,67 @@ def postgres_url() -> str:
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request):
-    """The database kind this run of the suite uses; PostgreSQL gets its schema once."""
-    if request.param == "postgresql":
-        engine = create_engine(postgres_url())
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        Base.metadata.create_all(engine)
-        engine.dispose()
+    """The database kind this run of the suite uses."""
     return request.param
 
 
-def _empty_postgres() -> None:
-    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
-    db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    db.session.commit()
+@pytest.fixture(scope="session")
+def fresh_database(backend, tmp_path_factory):
+    """How a test gets an empty database with the catalogue seeded: built once per worker,
+    then a copy of the SQLite file, or on PostgreSQL every table emptied with DELETE (a
+    TRUNCATE of every table costs a second here: it writes each table's files anew) and the
+    catalogue's rows put back as they were seeded, sequences and all."""
+    if backend == "sqlite":
+        template = tmp_path_factory.mktemp("catalogue") / "template.db"
+        engine = create_engine(f"sqlite:///{template}")
+        Base.metadata.create_all(engine)
+        _seed(engine)
+        engine.dispose()
+
+        def copy_of_the_template(tmp_path: Path) -> str:
+            shutil.copyfile(template, tmp_path / "test.db")
+            return f"sqlite:///{tmp_path / 'test.db'}"
+
+        yield copy_of_the_template
+        return
+
+    url = postgres_url()
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    Base.metadata.create_all(engine)
+    _seed(engine)
+    with engine.connect() as connection:
+        seeded = {table: [dict(row._mapping) for row in connection.execute(select(table))] for table in TABLES}
+    seeded = {table: rows for table, rows in seeded.items() if rows}
+    sequences = [(table, table.autoincrement_column.name) for table in TABLES if table.autoincrement_column is not None]
+    restart_sequences = "SELECT " + ", ".join(
+        f"setval(pg_get_serial_sequence('\"{table.name}\"', '{column}'), "
+        f'COALESCE((SELECT MAX("{column}") FROM "{table.name}"), 0) + 1, false)'
+        for table, column in sequences
+    )
+
+    def emptied_and_seeded(_tmp_path: Path) -> str:
+        with engine.begin() as connection:
+            for table in reversed(TABLES):
+                connection.execute(table.delete())
+            for table, rows in seeded.items():
+                connection.execute(insert(table), rows)
+            connection.execute(text(restart_sequences))
+        return url
+
+    yield emptied_and_seeded
+    engine.dispose()
+
+
+TABLES = Base.metadata.sorted_tables
+
+
+def _seed(engine) -> None:
+    with Session(engine) as session:
+        seed_catalogue(session)
+        session.commit()
 
 
 class RequestIsolatedClient(FlaskClient):
@@ -127,16 +178,12 @@ def app_config(request):
 
 
 @pytest.fixture
-def app(backend, tmp_path, app_config):
-    if backend == "postgresql":
-        url = postgres_url()
-    else:
-        url = f"sqlite:///{tmp_path / 'test.db'}"
+def app(fresh_database, tmp_path, app_config):
     app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test-secret",
-            "SQLALCHEMY_DATABASE_URI": url,
+            "SQLALCHEMY_DATABASE_URI": fresh_database(tmp_path),
             "HUEY_IMMEDIATE": True,
             # A test's quick run of calls is not an integrator's flood: a fast machine made the
             # filter tests' 30 calls in a second into 429s. The limit's own tests set theirs.
@@ -146,12 +193,6 @@ def app(backend, tmp_path, app_config):
     )
     app.test_client_class = RequestIsolatedClient
     with app.app_context():
-        if backend == "postgresql":
-            _empty_postgres()
-        else:
-            db.create_all()
-        seed_catalogue(db.session)
-        db.session.commit()
         yield app
         db.session.remove()
         db.engine.dispose()

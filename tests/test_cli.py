@@ -1,4 +1,5 @@
-"""The command line: demo seeding, user creation and package import, as an operator runs them."""
+"""The command line: user creation and package import, as an operator runs them (seed-demo's
+own test is in test_dashboard_demo.py)."""
 
 from __future__ import annotations
 
@@ -7,29 +8,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
-from packing.core.models import Package, StockLocation, User
+from packing.core.models import Package, User
 from tests import factories
 
 REFERENCE = Path(__file__).parent / "data" / "reference_package_list.json"
-
-
-def test_seed_demo_is_idempotent_and_prints_the_logins(app, session):
-    """seed-demo creates two stores, a user per role and 50+ waiting packages; a rerun adds nothing."""
-    runner = app.test_cli_runner()
-    first = runner.invoke(args=["seed-demo"])
-    assert first.exit_code == 0, first.output
-    for username, password in (("picker", "picker-demo-1"), ("lead", "lead-demo-1"), ("admin", "admin-demo-1")):
-        assert username in first.output and password in first.output
-    packages = session.scalar(select(func.count(Package.id)))
-    at_demo_store = session.scalar(
-        select(func.count(Package.id)).join(StockLocation).where(StockLocation.erp_code == "DEMO-IST")
-    )
-    assert at_demo_store >= 50
-    assert session.scalar(select(func.count(StockLocation.id))) == 2
-    second = runner.invoke(args=["seed-demo"])
-    assert second.exit_code == 0, second.output
-    assert session.scalar(select(func.count(Package.id))) == packages
-    assert {u.role for u in session.scalars(select(User))} == {"picker", "lead", "admin"}
 
 
 def test_users_create_hashes_the_password_and_binds_the_location(app, session):

@@ -1,4 +1,7 @@
-"""seed-demo makes a day worth a dashboard: every chart and tile has something on first run."""
+"""seed-demo makes a day worth a dashboard: every chart and tile has something on first run.
+
+The demo is the suite's largest build (two weeks of history through the real commands), so
+one test makes it once per database and proves all that is asked of it."""
 
 from __future__ import annotations
 
@@ -8,14 +11,19 @@ from sqlalchemy import func, select
 
 from packing.core import dashboard as metrics
 from packing.core.catalogue import OPEN_PACKAGE_STATES
-from packing.core.demo import seed_demo
 from packing.core.models import Package, State, StockLocation, User
 
 
-def test_demo_has_a_believable_day_and_two_weeks_of_history(session):
-    """A few overdue, labels waiting, packs today by several pickers, 14 days timed, reasons; leads start at DEMO-IST."""
-    seed_demo(session)
+def test_seed_demo_makes_a_believable_day_prints_the_logins_and_adds_nothing_when_rerun(app, session):
+    """Logins printed, 50+ waiting; a few overdue, labels waiting, packs today, 14 days timed, reasons; a rerun adds nothing."""
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    for username, password in (("picker", "picker-demo-1"), ("lead", "lead-demo-1"), ("admin", "admin-demo-1")):
+        assert username in first.output and password in first.output
+    assert session.scalar(select(func.count(StockLocation.id))) == 2
     store = session.scalar(select(StockLocation).where(StockLocation.erp_code == "DEMO-IST"))
+    assert session.scalar(select(func.count(Package.id)).where(Package.stock_location_id == store.id)) >= 50
     assert store.time_zone == "Europe/Istanbul"
     clock = metrics.StoreClock(metrics.time_zone(store.time_zone, "UTC"), datetime.now(UTC))
     tiles = metrics.tiles(session, store.id, clock)
@@ -37,3 +45,9 @@ def test_demo_has_a_believable_day_and_two_weeks_of_history(session):
     for username in ("lead", "admin"):
         user = session.scalar(select(User).where(User.username == username))
         assert [location.erp_code for location in user.stock_locations] == ["DEMO-IST", "DEMO-ANK"]
+    assert {user.role for user in session.scalars(select(User))} == {"picker", "lead", "admin"}
+
+    packages = session.scalar(select(func.count(Package.id)))
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0, second.output
+    assert session.scalar(select(func.count(Package.id))) == packages

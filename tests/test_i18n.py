@@ -8,6 +8,8 @@ from flask import g
 
 from packing.i18n import ngettext
 
+pytestmark = pytest.mark.sqlite_only
+
 
 @pytest.mark.parametrize(
     ("locale", "count", "expected"),

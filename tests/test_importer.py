@@ -13,6 +13,7 @@ from packing.core.commands import execute_command
 from packing.core.db import transaction
 from packing.core.errors import ImportFailed
 from packing.core.importer import import_packages
+from packing.core.messages import translate, translations_for
 from packing.core.models import (
     DenialReason,
     Order,
@@ -81,41 +82,14 @@ def test_reimporting_updates_instead_of_duplicating(session):
     assert package.state.enum_value == "200"
 
 
-@pytest.mark.parametrize(
-    "breakage, path",
-    [
-        (
-            lambda doc: doc["results"][1]["packageitem_set"][0].pop("order_item"),
-            "results[1].packageitem_set[0].order_item",
-        ),
-        (lambda doc: doc["results"][1].pop("number"), "results[1].number"),
-        (lambda doc: doc["results"][1]["stock_location"].pop("erp_code"), "results[1].stock_location.erp_code"),
-        (
-            lambda doc: doc["results"][1]["packageitem_set"][0]["state"].update(enum_value="123"),
-            "results[1].packageitem_set[0].state.enum_value",
-        ),
-        (
-            lambda doc: doc["results"][1]["packageitem_set"][0]["order_item"]["product"].pop("sku"),
-            "results[1].packageitem_set[0].order_item.product.sku",
-        ),
-        (
-            lambda doc: doc["results"][1]["packageitem_set"][0]["order_item"].update(price="lots"),
-            "results[1].packageitem_set[0].order_item.price",
-        ),
-        (lambda doc: doc["results"][1].update(date_placed="yesterday"), "results[1].date_placed"),
-        (lambda doc: doc["results"][1].update(packageitem_set={}), "results[1].packageitem_set"),
-    ],
-)
-def test_one_broken_package_changes_nothing_and_names_the_field(session, breakage, path):
-    """A document with one broken package writes nothing and the error names the field's path."""
+def test_a_refusal_reads_in_turkish_naming_the_same_path_and_value(session):
+    """An import refusal is a catalogue template: in Turkish it names the same path and value."""
     broken = copy.deepcopy(REFERENCE)
-    breakage(broken)
-    before = _counts(session)
-    with pytest.raises(ImportFailed) as failure, transaction(session):
+    broken["results"][1].update(date_placed="yesterday")
+    with pytest.raises(ImportFailed) as failure:
         import_packages(session, broken, create_locations=True)
-    assert failure.value.path == path
-    assert path in failure.value.reason
-    assert _counts(session) == before
+    turkish = translate(translations_for("tr"), failure.value.template, **failure.value.values)
+    assert turkish == "results[1].date_placed: 'yesterday' bir ISO 8601 tarih-saati değil."
 
 
 def test_a_single_package_object_imports_too(session):
@@ -192,29 +166,58 @@ def _order_item(doc) -> dict:
     return doc["results"][1]["packageitem_set"][0]["order_item"]
 
 
+ITEM = "results[1].packageitem_set[0]"
+
+
 @pytest.mark.parametrize(
     ("breakage", "path"),
     [
-        (lambda doc: _order_item(doc).update(price="-1.00"), "results[1].packageitem_set[0].order_item.price"),
-        (lambda doc: _order_item(doc).update(price="1" * 5000), "results[1].packageitem_set[0].order_item.price"),
-        (lambda doc: _order_item(doc).update(price="12\x00"), "results[1].packageitem_set[0].order_item.price"),
+        (lambda doc: doc["results"][1]["packageitem_set"][0].pop("order_item"), f"{ITEM}.order_item"),
+        (lambda doc: doc["results"][1].pop("number"), "results[1].number"),
+        (lambda doc: doc["results"][1]["stock_location"].pop("erp_code"), "results[1].stock_location.erp_code"),
         (
-            lambda doc: _order_item(doc).update(omnitron_id=10**30),
-            "results[1].packageitem_set[0].order_item.omnitron_id",
+            lambda doc: doc["results"][1]["packageitem_set"][0]["state"].update(enum_value="123"),
+            f"{ITEM}.state.enum_value",
         ),
+        (lambda doc: _order_item(doc)["product"].pop("sku"), f"{ITEM}.order_item.product.sku"),
+        (lambda doc: _order_item(doc).update(price="lots"), f"{ITEM}.order_item.price"),
+        (lambda doc: doc["results"][1].update(date_placed="yesterday"), "results[1].date_placed"),
+        (lambda doc: doc["results"][1].update(packageitem_set={}), "results[1].packageitem_set"),
+        (lambda doc: _order_item(doc).update(price="-1.00"), f"{ITEM}.order_item.price"),
+        (lambda doc: _order_item(doc).update(price="1" * 5000), f"{ITEM}.order_item.price"),
+        (lambda doc: _order_item(doc).update(price="12\x00"), f"{ITEM}.order_item.price"),
+        (lambda doc: _order_item(doc).update(omnitron_id=10**30), f"{ITEM}.order_item.omnitron_id"),
         (lambda doc: doc["results"][1].update(number="P" * 5000), "results[1].number"),
         (lambda doc: doc["results"][1].update(remote_id="a\x00b"), "results[1].remote_id"),
     ],
-    ids=["negative-price", "5000-digit-price", "nul-in-price", "omnitron-id-10**30", "5000-char-number", "nul-in-text"],
+    ids=[
+        "no-order-item",
+        "no-number",
+        "no-erp-code",
+        "unknown-state",
+        "no-sku",
+        "price-not-a-number",
+        "date-not-a-date",
+        "items-not-a-list",
+        "negative-price",
+        "5000-digit-price",
+        "nul-in-price",
+        "omnitron-id-10**30",
+        "5000-char-number",
+        "nul-in-text",
+    ],
 )
-def test_values_the_columns_cannot_hold_are_refused_by_path(session, breakage, path):
-    """Negative or oversized prices, NUL, ids past 32 bits and overlong text name their path; nothing is written."""
+def test_one_broken_package_changes_nothing_and_names_the_field(session, breakage, path):
+    """A missing field, a wrong type or state, a value its column cannot hold (negative or
+    oversized price, NUL, an id past 32 bits, overlong text): nothing is written and the
+    error names the field's path."""
     broken = copy.deepcopy(REFERENCE)
     breakage(broken)
     before = _counts(session)
     with pytest.raises(ImportFailed) as failure, transaction(session):
         import_packages(session, broken, create_locations=True)
     assert failure.value.path == path
+    assert failure.value.reason.startswith(path)
     assert _counts(session) == before
 
 

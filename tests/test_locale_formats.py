@@ -10,6 +10,8 @@ from flask import g
 
 from packing.web import store_datetime, store_day_and_clock, store_time_of_day
 
+pytestmark = pytest.mark.sqlite_only
+
 # 06:21 UTC is 09:21 in Istanbul (UTC+3 all year).
 MOMENT = datetime(2026, 12, 3, 6, 21, tzinfo=UTC)
 

@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.orm import Session
 
+from packing.config import database_url
+from packing.core.catalogue import seed_catalogue
 from tests.conftest import postgres_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +49,11 @@ def test_upgrade_from_empty_matches_the_models(empty_database_url, tmp_path):
     assert upgrade.returncode == 0, upgrade.stderr
     check = _flask(["db", "check"], empty_database_url, tmp_path)
     assert check.returncode == 0, check.stdout + check.stderr
-    seeded = _flask(["seed-catalogue"], empty_database_url, tmp_path)
-    assert seeded.returncode == 0, seeded.stderr
-    # The upgrade's data migration already seeded the catalogue, as seed-catalogue would.
-    assert "Catalogue is already up to date." in seeded.stdout
+    # The upgrade's data migration already seeded the catalogue, as seed-catalogue would
+    # (whose report of that is tested with the other commands).
+    engine = create_engine(database_url(empty_database_url))
+    try:
+        with Session(engine) as session:
+            assert not seed_catalogue(session).added_anything
+    finally:
+        engine.dispose()

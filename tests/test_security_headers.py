@@ -13,6 +13,8 @@ from packing.security import CONTENT_SECURITY_POLICY
 from tests import factories
 from tests.api.conftest import Integrator
 
+pytestmark = pytest.mark.sqlite_only
+
 ROOT = Path(__file__).resolve().parent.parent
 LIST = "/api/v1/oms/packages/"
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from packing.app import create_app
+
+pytestmark = pytest.mark.sqlite_only
 
 
 def test_every_response_says_how_long_the_app_took(client):

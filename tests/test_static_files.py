@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from bs4 import BeautifulSoup
 from flask import url_for
+
+pytestmark = pytest.mark.sqlite_only
 
 
 def test_static_urls_carry_the_files_content_hash(app):

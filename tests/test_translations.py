@@ -7,6 +7,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
 from babel.messages.pofile import read_po
 from bs4 import BeautifulSoup
 from flask import g
@@ -14,6 +15,8 @@ from flask import g
 from packing.core.errors import InvalidParameter, ScanRefused
 from packing.core.messages import TRANSLATIONS_DIR
 from packing.i18n import error_message
+
+pytestmark = pytest.mark.sqlite_only
 
 ROOT = Path(__file__).resolve().parent.parent
 POT = TRANSLATIONS_DIR / "messages.pot"

@@ -60,7 +60,19 @@ def test_an_admin_creates_a_subscription_through_the_form(client, auth, session)
     assert hook.retry_countdown_config == {"choice": "linear", "kwargs": {"base": 30, "limit": 600}}
     assert (hook.max_retries, hook.timeout_seconds, hook.is_active) == (5, 4, True)
     listing = client.get("/webhooks/").text
-    assert "https://erp.example.com/packing-hooks" in listing and "linear(base=30, limit=600)" in listing
+    assert "https://erp.example.com/packing-hooks" in listing and "Linear (base 30, longest wait 600 s)" in listing
+
+
+def test_a_turkish_admin_reads_the_retry_strategies_in_turkish(client, auth, session):
+    """The form offers the retry strategies in Turkish and the list says a subscription's retries in Turkish."""
+    admin = auth.login(role="admin")
+    admin.locale = "tr"
+    hook = factories.webhook(session, PACKED)
+    hook.retry_countdown_config = {"choice": "linear", "kwargs": {"base": 30, "limit": 600}}
+    session.commit()
+    form = client.get("/webhooks/new").text
+    assert ">Üstel</option>" in form and ">Doğrusal</option>" in form and ">Sabit</option>" in form
+    assert "Doğrusal (taban 30, en uzun bekleme 600 sn)" in client.get("/webhooks/").text
 
 
 @pytest.mark.parametrize(

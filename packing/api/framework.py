@@ -174,7 +174,7 @@ def _authenticate() -> None:
         # Read before the commit expires the token: reading it after would load it again.
         scope = None if token is None else scope_location_ids(db.session, token)
     if token is None:
-        raise ApiError(401, "Invalid token.", "authentication_failed")
+        raise ApiError(401, N_("Invalid token."), "authentication_failed")
     g.api_token = token
     g.api_scope = scope
 
@@ -198,7 +198,7 @@ def in_scope(package: Package) -> Package:
     """403 for a package outside the token's stock locations (the issue's rule for tokens)."""
     scope = api_scope()
     if scope is not None and package.stock_location_id not in scope:
-        raise ApiError(403, "This token may not access packages at this stock location.", "permission_denied")
+        raise ApiError(403, N_("This token may not access packages at this stock location."), "permission_denied")
     return package
 
 

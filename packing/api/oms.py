@@ -39,14 +39,14 @@ bp = api_blueprint("oms", __name__, "/api/v1/oms")
 # Merged PATCHes must not grow a package without bound: every list answer carries it.
 MAX_EXTRA_INFORMATION_CHARACTERS = 64 * 1024
 
-AUTH = {401: ("Unauthorized", s.ERROR), 403: ("Forbidden", s.ERROR)}
-LIST = {200: ("Successful operation", None), 400: ("Bad Request", s.ERROR), **AUTH}
-ONE = {**AUTH, 404: ("Not Found", s.ERROR)}
-WRITE = {400: ("Bad Request", s.ERROR), **ONE, 415: ("Unsupported Media Type", s.ERROR)}
+AUTH = {401: (N_("Unauthorized"), s.ERROR), 403: (N_("Forbidden"), s.ERROR)}
+LIST = {200: (N_("Successful operation"), None), 400: (N_("Bad Request"), s.ERROR), **AUTH}
+ONE = {**AUTH, 404: (N_("Not Found"), s.ERROR)}
+WRITE = {400: (N_("Bad Request"), s.ERROR), **ONE, 415: (N_("Unsupported Media Type"), s.ERROR)}
 
 
 def _page_of(schema):
-    return {**LIST, 200: ("Successful operation", s.page_of(schema))}
+    return {**LIST, 200: (N_("Successful operation"), s.page_of(schema))}
 
 
 def _package(package_id: int, *options) -> Package:
@@ -61,7 +61,7 @@ def _full(package: Package, commands) -> dict:
 
 
 @operation(
-    bp, "/packages/", "GET", summary="List packages", query=s.PackageListQuery, responses=_page_of(s.PACKAGE_FULL)
+    bp, "/packages/", "GET", summary=N_("List packages"), query=s.PackageListQuery, responses=_page_of(s.PACKAGE_FULL)
 )
 def package_list(query: s.PackageListQuery):
     stmt = queries.package_query(api_scope(), query.filters(), query.sort)
@@ -74,7 +74,7 @@ def package_list(query: s.PackageListQuery):
     bp,
     "/packages/short/",
     "GET",
-    summary="List packages with short format",
+    summary=N_("List packages with short format"),
     query=s.PackageListQuery,
     responses=_page_of(s.PACKAGE_SHORT),
 )
@@ -89,7 +89,7 @@ def package_short_list(query: s.PackageListQuery):
     bp,
     "/packages/list-simple/",
     "GET",
-    summary="List packages in simplified format",
+    summary=N_("List packages in simplified format"),
     query=s.SimpleListQuery,
     responses=_page_of(s.PACKAGE_SIMPLE),
 )
@@ -104,7 +104,7 @@ def package_simple_list(query: s.SimpleListQuery):
     bp,
     "/packages/delivery-ranges/",
     "GET",
-    summary="Get delivery ranges",
+    summary=N_("Get delivery ranges"),
     query=s.DeliveryRangeQuery,
     responses=_page_of(s.DELIVERY_RANGE),
 )
@@ -122,8 +122,8 @@ def delivery_ranges(query: s.DeliveryRangeQuery):
     bp,
     "/packages/<int:package_id>/",
     "GET",
-    summary="Get a package",
-    responses={200: ("Successful operation", s.PACKAGE_FULL), **ONE},
+    summary=N_("Get a package"),
+    responses={200: (N_("Successful operation"), s.PACKAGE_FULL), **ONE},
 )
 def package_detail(package_id: int):
     package = _package(package_id, *queries.full_package_options())
@@ -134,8 +134,8 @@ def package_detail(package_id: int):
     bp,
     "/packages/<int:package_id>/short/",
     "GET",
-    summary="Get a package with short format",
-    responses={200: ("Successful operation", s.PACKAGE_SHORT_DETAIL), **ONE},
+    summary=N_("Get a package with short format"),
+    responses={200: (N_("Successful operation"), s.PACKAGE_SHORT_DETAIL), **ONE},
 )
 def package_short_detail(package_id: int):
     package = _package(package_id, *queries.full_package_options())
@@ -147,13 +147,13 @@ def package_short_detail(package_id: int):
     bp,
     "/packages/<int:package_id>/command/",
     "POST",
-    summary="Execute command for package",
+    summary=N_("Execute command for package"),
     body=s.CommandBody,
     responses={
-        200: ("Command executed; the command answers with a body", s.COMMAND_RESPONSE),
-        204: ("Command executed successfully (no content)", None),
-        406: ("The command does not start from the package's current state", s.ERROR),
-        409: ("The package changed meanwhile", s.ERROR),
+        200: (N_("Command executed; the command answers with a body"), s.COMMAND_RESPONSE),
+        204: (N_("Command executed successfully (no content)"), None),
+        406: (N_("The command does not start from the package's current state"), s.ERROR),
+        409: (N_("The package changed meanwhile"), s.ERROR),
         **WRITE,
     },
 )
@@ -161,7 +161,7 @@ def package_command(package_id: int, body: s.CommandBody):
     if body.transition is None and not body.slug:
         raise ApiError(
             400,
-            "Give the command's transition id or its slug.",
+            N_("Give the command's transition id or its slug."),
             "invalid",
             {"transition": [gettext("Either transition or slug is required.")]},
         )
@@ -182,8 +182,8 @@ def package_command(package_id: int, body: s.CommandBody):
     bp,
     "/packages/<int:package_id>/invoice/",
     "POST",
-    summary="Create invoice for package",
-    responses={201: ("Invoice created successfully", s.INVOICE), **WRITE},
+    summary=N_("Create invoice for package"),
+    responses={201: (N_("Invoice created successfully"), s.INVOICE), **WRITE},
 )
 def package_invoice(package_id: int):
     package = _package(package_id)
@@ -197,8 +197,12 @@ def package_invoice(package_id: int):
     bp,
     "/packages/<int:package_id>/invoice_document/",
     "GET",
-    summary="Get invoice document",
-    responses={200: ("The invoice as HTML", s.INVOICE_DOCUMENT), 400: ("The package has no invoice", s.ERROR), **ONE},
+    summary=N_("Get invoice document"),
+    responses={
+        200: (N_("The invoice as HTML"), s.INVOICE_DOCUMENT),
+        400: (N_("The package has no invoice"), s.ERROR),
+        **ONE,
+    },
 )
 def package_invoice_document(package_id: int):
     package = _package(package_id)
@@ -213,9 +217,9 @@ def package_invoice_document(package_id: int):
     bp,
     "/packages/<int:package_id>/set_invoice_number/",
     "POST",
-    summary="Set invoice number",
+    summary=N_("Set invoice number"),
     body=s.InvoiceNumberBody,
-    responses={204: ("Invoice number set successfully", None), **WRITE},
+    responses={204: (N_("Invoice number set successfully"), None), **WRITE},
 )
 def package_set_invoice_number(package_id: int, body: s.InvoiceNumberBody):
     package = _package(package_id)
@@ -228,9 +232,9 @@ def package_set_invoice_number(package_id: int, body: s.InvoiceNumberBody):
     bp,
     "/packages/<int:package_id>/set_remote_id/",
     "POST",
-    summary="Set remote ID",
+    summary=N_("Set remote ID"),
     body=s.RemoteIdBody,
-    responses={204: ("Remote ID set successfully", None), **WRITE},
+    responses={204: (N_("Remote ID set successfully"), None), **WRITE},
 )
 def package_set_remote_id(package_id: int, body: s.RemoteIdBody):
     package = _package(package_id)
@@ -243,9 +247,9 @@ def package_set_remote_id(package_id: int, body: s.RemoteIdBody):
     bp,
     "/packages/<int:package_id>/extra_information/",
     "PATCH",
-    summary="Update extra information (merged key by key)",
+    summary=N_("Update extra information (merged key by key)"),
     body=s.ExtraInformationBody,
-    responses={200: ("Extra information updated successfully", s.EXTRA_INFORMATION), **WRITE},
+    responses={200: (N_("Extra information updated successfully"), s.EXTRA_INFORMATION), **WRITE},
 )
 def package_extra_information(package_id: int, body: s.ExtraInformationBody):
     package = _package(package_id)
@@ -266,9 +270,9 @@ def package_extra_information(package_id: int, body: s.ExtraInformationBody):
     bp,
     "/packages/<int:package_id>/package-items/",
     "GET",
-    summary="Get package items",
+    summary=N_("Get package items"),
     query=s.Paging,
-    responses={**_page_of(s.PACKAGE_ITEM_ROW), 404: ("Not Found", s.ERROR)},
+    responses={**_page_of(s.PACKAGE_ITEM_ROW), 404: (N_("Not Found"), s.ERROR)},
 )
 def package_items(package_id: int, query: s.Paging):
     _package(package_id)
@@ -295,9 +299,9 @@ def _log(package_id: int, log_id: int) -> TransitionLog:
     bp,
     "/packages/<int:package_id>/transition_logs/",
     "GET",
-    summary="List package transition logs",
+    summary=N_("List package transition logs"),
     query=s.Paging,
-    responses={**_page_of(s.TRANSITION_LOG), 404: ("Not Found", s.ERROR)},
+    responses={**_page_of(s.TRANSITION_LOG), 404: (N_("Not Found"), s.ERROR)},
 )
 def transition_log_list(package_id: int, query: s.Paging):
     return _log_list(package_id, query, serializers.transition_log)
@@ -307,9 +311,9 @@ def transition_log_list(package_id: int, query: s.Paging):
     bp,
     "/packages/<int:package_id>/transition_logs/short/",
     "GET",
-    summary="List package transition logs (short format)",
+    summary=N_("List package transition logs (short format)"),
     query=s.Paging,
-    responses={**_page_of(s.TRANSITION_LOG_SHORT), 404: ("Not Found", s.ERROR)},
+    responses={**_page_of(s.TRANSITION_LOG_SHORT), 404: (N_("Not Found"), s.ERROR)},
 )
 def transition_log_short_list(package_id: int, query: s.Paging):
     return _log_list(package_id, query, serializers.transition_log_short)
@@ -319,8 +323,8 @@ def transition_log_short_list(package_id: int, query: s.Paging):
     bp,
     "/packages/<int:package_id>/transition_logs/<int:log_id>/",
     "GET",
-    summary="Get package transition log",
-    responses={200: ("Successful operation", s.TRANSITION_LOG), **ONE},
+    summary=N_("Get package transition log"),
+    responses={200: (N_("Successful operation"), s.TRANSITION_LOG), **ONE},
 )
 def transition_log_detail(package_id: int, log_id: int):
     return jsonify(serializers.transition_log(_log(package_id, log_id)))
@@ -330,8 +334,8 @@ def transition_log_detail(package_id: int, log_id: int):
     bp,
     "/packages/<int:package_id>/transition_logs/short/<int:log_id>/",
     "GET",
-    summary="Get package transition log (short format)",
-    responses={200: ("Successful operation", s.TRANSITION_LOG_SHORT), **ONE},
+    summary=N_("Get package transition log (short format)"),
+    responses={200: (N_("Successful operation"), s.TRANSITION_LOG_SHORT), **ONE},
 )
 def transition_log_short_detail(package_id: int, log_id: int):
     return jsonify(serializers.transition_log_short(_log(package_id, log_id)))
@@ -355,9 +359,9 @@ def _event(package_id: int, event_id: int) -> WebhookEvent:
     bp,
     "/packages/<int:package_id>/webhook_events/",
     "GET",
-    summary="List package webhook events",
+    summary=N_("List package webhook events"),
     query=s.Paging,
-    responses={**_page_of(s.WEBHOOK_EVENT), 404: ("Not Found", s.ERROR)},
+    responses={**_page_of(s.WEBHOOK_EVENT), 404: (N_("Not Found"), s.ERROR)},
 )
 def webhook_event_list(package_id: int, query: s.Paging):
     return _event_list(package_id, query, serializers.webhook_event)
@@ -367,9 +371,9 @@ def webhook_event_list(package_id: int, query: s.Paging):
     bp,
     "/packages/<int:package_id>/webhook_events/short/",
     "GET",
-    summary="List package webhook events (short format)",
+    summary=N_("List package webhook events (short format)"),
     query=s.Paging,
-    responses={**_page_of(s.WEBHOOK_EVENT_SHORT), 404: ("Not Found", s.ERROR)},
+    responses={**_page_of(s.WEBHOOK_EVENT_SHORT), 404: (N_("Not Found"), s.ERROR)},
 )
 def webhook_event_short_list(package_id: int, query: s.Paging):
     return _event_list(package_id, query, serializers.webhook_event_short)
@@ -379,8 +383,8 @@ def webhook_event_short_list(package_id: int, query: s.Paging):
     bp,
     "/packages/<int:package_id>/webhook_events/<int:event_id>/",
     "GET",
-    summary="Get package webhook event",
-    responses={200: ("Successful operation", s.WEBHOOK_EVENT), **ONE},
+    summary=N_("Get package webhook event"),
+    responses={200: (N_("Successful operation"), s.WEBHOOK_EVENT), **ONE},
 )
 def webhook_event_detail(package_id: int, event_id: int):
     return jsonify(serializers.webhook_event(_event(package_id, event_id)))
@@ -390,8 +394,8 @@ def webhook_event_detail(package_id: int, event_id: int):
     bp,
     "/packages/<int:package_id>/webhook_events/short/<int:event_id>/",
     "GET",
-    summary="Get package webhook event (short format)",
-    responses={200: ("Successful operation", s.WEBHOOK_EVENT_SHORT), **ONE},
+    summary=N_("Get package webhook event (short format)"),
+    responses={200: (N_("Successful operation"), s.WEBHOOK_EVENT_SHORT), **ONE},
 )
 def webhook_event_short_detail(package_id: int, event_id: int):
     return jsonify(serializers.webhook_event_short(_event(package_id, event_id)))
@@ -401,8 +405,8 @@ def webhook_event_short_detail(package_id: int, event_id: int):
     bp,
     "/shipping-label/<int:label_id>/preview/",
     "GET",
-    summary="Shipping label PDF (the packages' preview_url)",
-    responses={200: ("The label as PDF", None, "application/pdf"), **ONE},
+    summary=N_("Shipping label PDF (the packages' preview_url)"),
+    responses={200: (N_("The label as PDF"), None, "application/pdf"), **ONE},
 )
 def shipping_label_preview(label_id: int):
     label = db.session.scalar(

@@ -11,14 +11,16 @@ from pydantic import TypeAdapter
 
 from packing.api.framework import FORMATS, OPERATIONS, PRODUCES, Operation, api_blueprint
 from packing.api.schemas import ERROR
+from packing.core.messages import N_
+from packing.i18n import gettext as _
 
 bp = api_blueprint("api_docs", __name__, "/api/v1", authenticated=False)
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 TAG_NAMES = {
-    "oms": "OMS Package Services",
-    "seller_center": "Seller Center Packages (i2)",
-    "integration": "Integration Packages (i1)",
+    "oms": N_("OMS Package Services"),
+    "seller_center": N_("Seller Center Packages (i2)"),
+    "integration": N_("Integration Packages (i1)"),
 }
 
 
@@ -65,12 +67,12 @@ def _body(operation: Operation, components: dict[str, Any]) -> dict[str, Any]:
 _INTEGER_HEADER = {"schema": {"type": "integer"}}
 # Every token-authenticated operation may answer the reference's 429 (API_RATE_LIMIT).
 THROTTLED = {
-    "description": "Too Many Requests: this token's rate limit is spent; try again after Retry-After seconds",
+    "description": N_("Too Many Requests: this token's rate limit is spent; try again after Retry-After seconds"),
     "headers": {
-        "Retry-After": {**_INTEGER_HEADER, "description": "seconds until a request is accepted again"},
-        "X-RateLimit-Limit": {**_INTEGER_HEADER, "description": "requests allowed in the window"},
-        "X-RateLimit-Remaining": {**_INTEGER_HEADER, "description": "requests left in the window"},
-        "X-RateLimit-Reset": {**_INTEGER_HEADER, "description": "when the window ends (Unix time)"},
+        "Retry-After": {**_INTEGER_HEADER, "description": N_("seconds until a request is accepted again")},
+        "X-RateLimit-Limit": {**_INTEGER_HEADER, "description": N_("requests allowed in the window")},
+        "X-RateLimit-Remaining": {**_INTEGER_HEADER, "description": N_("requests left in the window")},
+        "X-RateLimit-Reset": {**_INTEGER_HEADER, "description": N_("when the window ends (Unix time)")},
     },
     "content": {"application/json": {"schema": ERROR}},
 }
@@ -170,12 +172,15 @@ def openapi_document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {
-            "title": "Packing station integration API",
+            "title": N_("Packing station integration API"),
             "version": "1.0.0",
-            "description": "OMS Package Services, Seller Center Packages (i2) and integration packages (i1). "
-            "Authenticate with `Authorization: Token <key>`, `Authorization: Bearer <key>`, the bare "
-            "`Authorization: <key>` or `Authentication: Bearer <key>`: each reference's form is accepted everywhere. "
-            "`Accept-Language: tr` answers messages and state names in Turkish.",
+            "description": N_(
+                "OMS Package Services, Seller Center Packages (i2) and integration packages (i1). "
+                "Authenticate with `Authorization: Token <key>`, `Authorization: Bearer <key>`, the bare "
+                "`Authorization: <key>` or `Authentication: Bearer <key>`: each reference's form is accepted "
+                "everywhere. "
+                "`Accept-Language: tr` answers messages and state names in Turkish."
+            ),
         },
         "paths": paths,
         "components": {
@@ -192,12 +197,35 @@ def openapi_json():
 
 @bp.route("/docs/")
 def docs():
+    """The document for people, in their language; the JSON stays as it is, for machines."""
     document = openapi_document()
     groups: dict[str, list[dict[str, Any]]] = {}
     for path, methods in document["paths"].items():
         for method, spec in methods.items():
-            groups.setdefault(spec["tags"][0], []).append({"path": path, "method": method.upper(), **spec})
-    return render_template("api/docs.html", document=document, groups=groups)
+            groups.setdefault(_(spec["tags"][0]), []).append(
+                {"path": path, "method": method.upper(), **_in_language(spec)}
+            )
+    return render_template("api/docs.html", title=_(document["info"]["title"]), document=document, groups=groups)
+
+
+def _translated(text: str) -> str:
+    # gettext("") is the catalogue's header, not an empty description.
+    return _(text) if text else text
+
+
+def _in_language(spec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **spec,
+        "summary": _translated(spec["summary"]),
+        "parameters": [
+            {**parameter, "description": _translated(parameter.get("description", ""))}
+            for parameter in spec["parameters"]
+        ],
+        "responses": {
+            status: {**answer, "description": _translated(answer["description"])}
+            for status, answer in spec["responses"].items()
+        },
+    }
 
 
 PRODUCES["api_docs.docs"] = ("text/html",)

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal, Optional
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 from packing.api.framework import BodyModel, QueryModel
+from packing.core.messages import N_
 from packing.core.parsing import MAX_ID, is_ascii_int
 from packing.core.queries import MAX_PAGE_SIZE, SORT_CHOICES
 
@@ -51,64 +52,68 @@ Moment = Annotated[datetime, BeforeValidator(_offset_sign), AfterValidator(_awar
 
 
 class Paging(QueryModel):
-    page: WholeNumber = Field(1, ge=1, le=1_000_000, description="Page number")
-    limit: WholeNumber = Field(20, ge=1, le=MAX_PAGE_SIZE, description="Number of items per page")
+    page: WholeNumber = Field(1, ge=1, le=1_000_000, description=N_("Page number"))
+    limit: WholeNumber = Field(20, ge=1, le=MAX_PAGE_SIZE, description=N_("Number of items per page"))
 
 
 class PackageListQuery(Paging):
-    sort: Literal[SORT_CHOICES] = Field("-id", description="Sorting field; prefix with - for descending")  # type: ignore[valid-type]
-    state: Optional[Id] = Field(None, description="Filter by state ID")
-    state__enum_value: Optional[Text] = Field(None, description="Filter by state enum value")
-    state__enum_value__neq: Optional[Text] = Field(None, description="Filter by state enum value not equal")
-    order: Optional[Id] = Field(None, description="Filter by order ID")
-    stock_location: Optional[Id] = Field(None, description="Filter by stock location ID")
-    stock_location__erp_code: Optional[Text] = Field(None, description="Filter by stock location ERP code")
+    sort: Literal[SORT_CHOICES] = Field("-id", description=N_("Sorting field; prefix with - for descending"))  # type: ignore[valid-type]
+    state: Optional[Id] = Field(None, description=N_("Filter by state ID"))
+    state__enum_value: Optional[Text] = Field(None, description=N_("Filter by state enum value"))
+    state__enum_value__neq: Optional[Text] = Field(None, description=N_("Filter by state enum value not equal"))
+    order: Optional[Id] = Field(None, description=N_("Filter by order ID"))
+    stock_location: Optional[Id] = Field(None, description=N_("Filter by stock location ID"))
+    stock_location__erp_code: Optional[Text] = Field(None, description=N_("Filter by stock location ERP code"))
     stock_location__erp_code__in: Optional[list[Text]] = Field(
-        None, description="Filter by multiple stock location ERP codes (comma separated)"
+        None, description=N_("Filter by multiple stock location ERP codes (comma separated)")
     )
-    stock_location__stock_location_type: Optional[Text] = Field(None, description="Filter by stock location type")
-    order_number: Optional[Text] = Field(None, description="Filter by order number (starts with)")
-    order_omnitron_id: Optional[Id] = Field(None, description="Filter by order Omnitron ID")
-    start_date: Optional[Day] = Field(None, description="Filter by created date (from)")
-    end_date: Optional[Day] = Field(None, description="Filter by created date (to, inclusive)")
-    modified_start_date: Optional[Day] = Field(None, description="Filter by modified date (from)")
-    modified_end_date: Optional[Day] = Field(None, description="Filter by modified date (to, inclusive)")
-    shipment_created_start_date: Optional[Moment] = Field(None, description="Filter by shipment created date (from)")
-    shipment_created_end_date: Optional[Moment] = Field(None, description="Filter by shipment created date (to)")
-    product__sku: Optional[Text] = Field(None, description="Filter by product SKU")
-    product__barcode: Optional[Text] = Field(None, description="Filter by product barcode")
-    delivery_range_lower: Optional[Moment] = Field(None, description="Filter by delivery range lower bound")
-    delivery_range_upper: Optional[Moment] = Field(None, description="Filter by delivery range upper bound")
-    delivery_range_date: Optional[Day] = Field(None, description="Filter by a day the delivery range covers")
-    channel: Optional[Id] = Field(None, description="Filter by channel ID")
-    customer__first_name: Optional[Text] = Field(None, description="Filter by customer first name")
-    customer__last_name: Optional[Text] = Field(None, description="Filter by customer last name")
-    order__date: Optional[Day] = Field(None, description="Filter by order date")
-    order__date_placed__gte: Optional[Day] = Field(None, description="Filter by order date placed (from)")
-    order__date_placed__lte: Optional[Day] = Field(None, description="Filter by order date placed (to)")
-    shipment__cargo_company: Optional[Id] = Field(None, description="Filter by shipment cargo company ID")
+    stock_location__stock_location_type: Optional[Text] = Field(None, description=N_("Filter by stock location type"))
+    order_number: Optional[Text] = Field(None, description=N_("Filter by order number (starts with)"))
+    order_omnitron_id: Optional[Id] = Field(None, description=N_("Filter by order Omnitron ID"))
+    start_date: Optional[Day] = Field(None, description=N_("Filter by created date (from)"))
+    end_date: Optional[Day] = Field(None, description=N_("Filter by created date (to, inclusive)"))
+    modified_start_date: Optional[Day] = Field(None, description=N_("Filter by modified date (from)"))
+    modified_end_date: Optional[Day] = Field(None, description=N_("Filter by modified date (to, inclusive)"))
+    shipment_created_start_date: Optional[Moment] = Field(
+        None, description=N_("Filter by shipment created date (from)")
+    )
+    shipment_created_end_date: Optional[Moment] = Field(None, description=N_("Filter by shipment created date (to)"))
+    product__sku: Optional[Text] = Field(None, description=N_("Filter by product SKU"))
+    product__barcode: Optional[Text] = Field(None, description=N_("Filter by product barcode"))
+    delivery_range_lower: Optional[Moment] = Field(None, description=N_("Filter by delivery range lower bound"))
+    delivery_range_upper: Optional[Moment] = Field(None, description=N_("Filter by delivery range upper bound"))
+    delivery_range_date: Optional[Day] = Field(None, description=N_("Filter by a day the delivery range covers"))
+    channel: Optional[Id] = Field(None, description=N_("Filter by channel ID"))
+    customer__first_name: Optional[Text] = Field(None, description=N_("Filter by customer first name"))
+    customer__last_name: Optional[Text] = Field(None, description=N_("Filter by customer last name"))
+    order__date: Optional[Day] = Field(None, description=N_("Filter by order date"))
+    order__date_placed__gte: Optional[Day] = Field(None, description=N_("Filter by order date placed (from)"))
+    order__date_placed__lte: Optional[Day] = Field(None, description=N_("Filter by order date placed (to)"))
+    shipment__cargo_company: Optional[Id] = Field(None, description=N_("Filter by shipment cargo company ID"))
     packageitem__order_item__omnitron_id__in: Optional[list[Id]] = Field(
-        None, description="Filter by multiple package item order item Omnitron IDs"
+        None, description=N_("Filter by multiple package item order item Omnitron IDs")
     )
-    is_click_and_collect: Optional[bool] = Field(None, description="Filter by click and collect status")
-    id__gt: Optional[WholeNumber] = Field(None, ge=0, le=MAX_ID, description="Filter by ID greater than")
-    id__gte: Optional[WholeNumber] = Field(None, ge=0, le=MAX_ID, description="Filter by ID greater than or equal")
-    id__lt: Optional[WholeNumber] = Field(None, ge=0, le=MAX_ID, description="Filter by ID less than")
-    id__lte: Optional[WholeNumber] = Field(None, ge=0, le=MAX_ID, description="Filter by ID less than or equal")
-    pk__in: Optional[list[Id]] = Field(None, max_length=MAX_PAGE_SIZE * 10, description="Filter by multiple IDs")
-    order__delivery_type: Optional[Text] = Field(None, description="Filter by order delivery type")
-    country: Optional[Id] = Field(None, description="Filter by shipping country ID")
-    country__name: Optional[Text] = Field(None, description="Filter by shipping country name")
-    city: Optional[Id] = Field(None, description="Filter by shipping city ID")
-    city__name: Optional[Text] = Field(None, description="Filter by shipping city name")
-    township: Optional[Id] = Field(None, description="Filter by shipping township ID")
-    township__name: Optional[Text] = Field(None, description="Filter by shipping township name")
-    has_cancellation_failure: Optional[bool] = Field(None, description="Filter by cancellation failure status")
-    order__retail_store__erp_code: Optional[Text] = Field(None, description="Filter by order retail store ERP code")
-    sl_rs__erp_code: Optional[Text] = Field(None, description="Filter by stock location or retail store ERP code")
-    shipping_option_slug__in: Optional[list[Text]] = Field(None, description="Filter by shipping option slugs")
-    shipping_option_slug__exclude: Optional[list[Text]] = Field(None, description="Exclude by shipping option slugs")
-    order_item__omnitron_id: Optional[Id] = Field(None, description="Filter by order item Omnitron ID")
+    is_click_and_collect: Optional[bool] = Field(None, description=N_("Filter by click and collect status"))
+    id__gt: Optional[WholeNumber] = Field(None, ge=0, le=MAX_ID, description=N_("Filter by ID greater than"))
+    id__gte: Optional[WholeNumber] = Field(None, ge=0, le=MAX_ID, description=N_("Filter by ID greater than or equal"))
+    id__lt: Optional[WholeNumber] = Field(None, ge=0, le=MAX_ID, description=N_("Filter by ID less than"))
+    id__lte: Optional[WholeNumber] = Field(None, ge=0, le=MAX_ID, description=N_("Filter by ID less than or equal"))
+    pk__in: Optional[list[Id]] = Field(None, max_length=MAX_PAGE_SIZE * 10, description=N_("Filter by multiple IDs"))
+    order__delivery_type: Optional[Text] = Field(None, description=N_("Filter by order delivery type"))
+    country: Optional[Id] = Field(None, description=N_("Filter by shipping country ID"))
+    country__name: Optional[Text] = Field(None, description=N_("Filter by shipping country name"))
+    city: Optional[Id] = Field(None, description=N_("Filter by shipping city ID"))
+    city__name: Optional[Text] = Field(None, description=N_("Filter by shipping city name"))
+    township: Optional[Id] = Field(None, description=N_("Filter by shipping township ID"))
+    township__name: Optional[Text] = Field(None, description=N_("Filter by shipping township name"))
+    has_cancellation_failure: Optional[bool] = Field(None, description=N_("Filter by cancellation failure status"))
+    order__retail_store__erp_code: Optional[Text] = Field(None, description=N_("Filter by order retail store ERP code"))
+    sl_rs__erp_code: Optional[Text] = Field(None, description=N_("Filter by stock location or retail store ERP code"))
+    shipping_option_slug__in: Optional[list[Text]] = Field(None, description=N_("Filter by shipping option slugs"))
+    shipping_option_slug__exclude: Optional[list[Text]] = Field(
+        None, description=N_("Exclude by shipping option slugs")
+    )
+    order_item__omnitron_id: Optional[Id] = Field(None, description=N_("Filter by order item Omnitron ID"))
 
     def filters(self) -> dict[str, Any]:
         return self.model_dump(exclude={"page", "limit", "sort"}, exclude_none=True)
@@ -119,11 +124,11 @@ class SimpleListQuery(Paging):
         None,
         ge=1,
         le=MAX_PAGE_SIZE,
-        description="Number of items per page, as the guide's links write it (wins over limit)",
+        description=N_("Number of items per page, as the guide's links write it (wins over limit)"),
     )
-    state: Optional[Id] = Field(None, description="Filter by state ID")
-    state__enum_value: Optional[Text] = Field(None, description="Filter by state enum value")
-    order_number: Optional[Text] = Field(None, description="Filter by order number (starts with)")
+    state: Optional[Id] = Field(None, description=N_("Filter by state ID"))
+    state__enum_value: Optional[Text] = Field(None, description=N_("Filter by state enum value"))
+    order_number: Optional[Text] = Field(None, description=N_("Filter by order number (starts with)"))
 
     def filters(self) -> dict[str, Any]:
         return self.model_dump(exclude={"page", "limit", "count"}, exclude_none=True)
@@ -134,11 +139,11 @@ class SimpleListQuery(Paging):
 
 
 class DeliveryRangeQuery(Paging):
-    date: Optional[Moment] = Field(None, description="Filter by exact date within delivery range")
-    lower_start_date: Optional[Moment] = Field(None, description="Filter by lower bound start date")
-    lower_end_date: Optional[Moment] = Field(None, description="Filter by lower bound end date")
-    upper_start_date: Optional[Moment] = Field(None, description="Filter by upper bound start date")
-    upper_end_date: Optional[Moment] = Field(None, description="Filter by upper bound end date")
+    date: Optional[Moment] = Field(None, description=N_("Filter by exact date within delivery range"))
+    lower_start_date: Optional[Moment] = Field(None, description=N_("Filter by lower bound start date"))
+    lower_end_date: Optional[Moment] = Field(None, description=N_("Filter by lower bound end date"))
+    upper_start_date: Optional[Moment] = Field(None, description=N_("Filter by upper bound start date"))
+    upper_end_date: Optional[Moment] = Field(None, description=N_("Filter by upper bound end date"))
 
     def filters(self) -> dict[str, Any]:
         return self.model_dump(exclude={"page", "limit"}, exclude_none=True)
@@ -163,16 +168,16 @@ class TimestampFilters(QueryModel):
 
 
 class SellerCenterPaging(QueryModel):
-    page: WholeNumber = Field(1, ge=1, le=1_000_000, description="Page number")
-    limit: WholeNumber = Field(10, ge=1, le=MAX_PAGE_SIZE, description="Rows per page")
+    page: WholeNumber = Field(1, ge=1, le=1_000_000, description=N_("Page number"))
+    limit: WholeNumber = Field(10, ge=1, le=MAX_PAGE_SIZE, description=N_("Rows per page"))
 
 
 class SellerCenterListQuery(SellerCenterPaging, TimestampFilters):
-    number: Optional[Text] = Field(None, description="Filter by exact package number")
-    order__number: Optional[Text] = Field(None, description="Filter by exact order number")
-    waybill_number: Optional[Text] = Field(None, description="Filter by exact waybill number")
+    number: Optional[Text] = Field(None, description=N_("Filter by exact package number"))
+    order__number: Optional[Text] = Field(None, description=N_("Filter by exact order number"))
+    waybill_number: Optional[Text] = Field(None, description=N_("Filter by exact waybill number"))
     status: Optional[WholeNumber] = Field(
-        None, ge=1, le=6, description="Filter by Seller Center status (1 cancelled … 6 delivery failed)"
+        None, ge=1, le=6, description=N_("Filter by Seller Center status (1 cancelled … 6 delivery failed)")
     )
 
 
@@ -188,11 +193,11 @@ class IntegrationListQuery(Paging, TimestampFilters):
 
 
 class CommandBody(BodyModel):
-    transition: Optional[Id] = Field(None, description="ID of the state transition to execute")
+    transition: Optional[Id] = Field(None, description=N_("ID of the state transition to execute"))
     slug: Optional[Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)]] = Field(
-        None, description="Unique slug of the transition (instead of its ID)"
+        None, description=N_("Unique slug of the transition (instead of its ID)")
     )
-    input_parameters: dict[str, Any] = Field(default_factory=dict, description="Parameters of the command")
+    input_parameters: dict[str, Any] = Field(default_factory=dict, description=N_("Parameters of the command"))
 
 
 class InvoiceNumberBody(BodyModel):
@@ -228,7 +233,7 @@ ShippingMethod = Annotated[str, StringConstraints(min_length=1, max_length=64, p
 
 class ShippingMethodBody(BodyModel):
     shipping_method: ShippingMethod = Field(
-        description="The cargo company that will carry the package: its uuid (as the reference), ERP code or name"
+        description=N_("The cargo company that will carry the package: its uuid (as the reference), ERP code or name")
     )
 
 

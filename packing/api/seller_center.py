@@ -26,6 +26,7 @@ from packing.api.framework import (
 from packing.core import queries, seller_center, seller_center_terms, serializers
 from packing.core.db import transaction
 from packing.core.labels import label_pdf
+from packing.core.messages import N_
 from packing.core.models import Address, Order, OrderItem, Package, PackageItem, Shipment, State, StockLocation
 from packing.extensions import db
 
@@ -43,15 +44,15 @@ JSON_CONTENT_TYPE = {
     "in": "header",
     "required": True,
     "schema": {"type": "string", "enum": ["application/json"]},
-    "description": "The integration API answers only requests declared as JSON (415 otherwise).",
+    "description": N_("The integration API answers only requests declared as JSON (415 otherwise)."),
 }
-AUTH = {401: ("Unauthorized", s.ERROR), 403: ("Outside the token's stock locations", s.ERROR)}
+AUTH = {401: (N_("Unauthorized"), s.ERROR), 403: (N_("Outside the token's stock locations"), s.ERROR)}
 FAILED = {
-    400: ("Missing required field(s), invalid data or invalid action.", s.ERROR),
+    400: (N_("Missing required field(s), invalid data or invalid action."), s.ERROR),
     **AUTH,
-    404: ("Not found", s.ERROR),
+    404: (N_("Not found"), s.ERROR),
 }
-WRITE = {**FAILED, 415: ("Unsupported Media Type", s.ERROR)}
+WRITE = {**FAILED, 415: (N_("Unsupported Media Type"), s.ERROR)}
 
 SECOND = timedelta(seconds=1)
 MILLISECOND = timedelta(milliseconds=1)
@@ -123,10 +124,10 @@ def _by_number(number: str, *options) -> Package:
     bp,
     "/packages/",
     "GET",
-    summary="PKG101: Get Packages",
+    summary=N_("PKG101: Get Packages"),
     query=s.SellerCenterListQuery,
     headers=[ACCEPT_LANGUAGE],
-    responses={200: ("OK", s.page_of(s.SC_PACKAGE)), 400: ("Invalid filter", s.ERROR), **AUTH},
+    responses={200: (N_("OK"), s.page_of(s.SC_PACKAGE)), 400: (N_("Invalid filter"), s.ERROR), **AUTH},
 )
 def package_list(query: s.SellerCenterListQuery):
     stmt = _scoped(select(Package)).where(*_timestamps(Package, query.timestamp_filters(), MILLISECOND))
@@ -153,10 +154,10 @@ def package_list(query: s.SellerCenterListQuery):
     bp,
     "/packages/<number>/items/",
     "GET",
-    summary="PKG102: Get Package Items",
+    summary=N_("PKG102: Get Package Items"),
     query=s.SellerCenterItemsQuery,
     headers=[ACCEPT_LANGUAGE],
-    responses={200: ("OK", s.page_of(s.SC_ITEM)), **FAILED},
+    responses={200: (N_("OK"), s.page_of(s.SC_ITEM)), **FAILED},
 )
 def package_items(number: str, query: s.SellerCenterItemsQuery):
     package = _by_number(number)
@@ -174,10 +175,10 @@ def package_items(number: str, query: s.SellerCenterItemsQuery):
     bp,
     "/packages/<number>/",
     "PUT",
-    summary="PKG103: Update Package",
+    summary=N_("PKG103: Update Package"),
     body=s.SellerCenterUpdateBody,
     headers=[ACCEPT_LANGUAGE],
-    responses={200: ("OK", s.SC_PACKAGE), **WRITE},
+    responses={200: (N_("OK"), s.SC_PACKAGE), **WRITE},
 )
 def package_update(number: str, body: s.SellerCenterUpdateBody):
     package = _by_number(number)
@@ -192,9 +193,9 @@ def package_update(number: str, body: s.SellerCenterUpdateBody):
     bp,
     "/packages/<number>/label/",
     "GET",
-    summary="PKG104: Get Cargo Label",
+    summary=N_("PKG104: Get Cargo Label"),
     headers=[ACCEPT_LANGUAGE],
-    responses={200: ("OK: the label PDF, base64 encoded", s.SC_LABEL), **FAILED},
+    responses={200: (N_("OK: the label PDF, base64 encoded"), s.SC_LABEL), **FAILED},
 )
 def package_label(number: str):
     package = _by_number(number)
@@ -207,10 +208,10 @@ def package_label(number: str):
     bp,
     "/packages/<number>/change-shipping-method/",
     "POST",
-    summary="PKG105: Change Shipping Method",
+    summary=N_("PKG105: Change Shipping Method"),
     body=s.ShippingMethodBody,
     headers=[ACCEPT_LANGUAGE],
-    responses={204: ("No Content", None), **WRITE},
+    responses={204: (N_("No Content"), None), **WRITE},
 )
 def package_change_shipping_method(number: str, body: s.ShippingMethodBody):
     package = _by_number(number)
@@ -223,10 +224,10 @@ def package_change_shipping_method(number: str, body: s.ShippingMethodBody):
     bp,
     "/packages/<number>/split/",
     "POST",
-    summary="PKG106: Split Package",
+    summary=N_("PKG106: Split Package"),
     body=s.SplitBody,
     headers=[ACCEPT_LANGUAGE],
-    responses={204: ("No Content", None), **WRITE},
+    responses={204: (N_("No Content"), None), **WRITE},
 )
 def package_split(number: str, body: list[s.SplitGroup]):
     package = _by_number(number)
@@ -239,10 +240,10 @@ def package_split(number: str, body: list[s.SplitGroup]):
     bp,
     "/packages/<number>/reject/",
     "POST",
-    summary="PKG107: Reject Package",
+    summary=N_("PKG107: Reject Package"),
     body=s.RejectBody,
     headers=[ACCEPT_LANGUAGE],
-    responses={204: ("No Content", None), **WRITE},
+    responses={204: (N_("No Content"), None), **WRITE},
 )
 def package_reject(number: str, body: s.RejectBody):
     package = _by_number(number)
@@ -255,9 +256,9 @@ def package_reject(number: str, body: s.RejectBody):
     bp,
     "/packages/<number>/reservations/<item_number>",
     "DELETE",
-    summary="PKG108: Release Stock Reservation by Package Item",
+    summary=N_("PKG108: Release Stock Reservation by Package Item"),
     headers=[ACCEPT_LANGUAGE],
-    responses={204: ("No Content", None), **FAILED},
+    responses={204: (N_("No Content"), None), **FAILED},
 )
 def package_item_release_reservation(number: str, item_number: str):
     package = _by_number(number)
@@ -270,10 +271,10 @@ def package_item_release_reservation(number: str, item_number: str):
     bp,
     "/packages/<number>/refund/",
     "POST",
-    summary="PKG109: Refund Package",
+    summary=N_("PKG109: Refund Package"),
     body=s.RefundBody,
     headers=[ACCEPT_LANGUAGE],
-    responses={204: ("No Content", None), **WRITE},
+    responses={204: (N_("No Content"), None), **WRITE},
 )
 def package_refund(number: str, body: s.RefundBody):
     package = _by_number(number)
@@ -286,9 +287,9 @@ def package_refund(number: str, body: s.RefundBody):
     bp,
     "/packages/<number>/reservations/",
     "DELETE",
-    summary="PKG110: Release Stock Reservations by Package Number",
+    summary=N_("PKG110: Release Stock Reservations by Package Number"),
     headers=[ACCEPT_LANGUAGE],
-    responses={204: ("No Content", None), **FAILED},
+    responses={204: (N_("No Content"), None), **FAILED},
 )
 def package_release_reservations(number: str):
     package = _by_number(number)
@@ -297,18 +298,22 @@ def package_release_reservations(number: str):
     return no_content()
 
 
-I1_RESPONSES: dict[int, Any] = {**AUTH, 400: ("Invalid filter", s.ERROR), 415: ("Unsupported Media Type", s.ERROR)}
+I1_RESPONSES: dict[int, Any] = {
+    **AUTH,
+    400: (N_("Invalid filter"), s.ERROR),
+    415: (N_("Unsupported Media Type"), s.ERROR),
+}
 
 
 @operation(
     integration_bp,
     "/packages/",
     "GET",
-    summary="ORI04: Packages",
+    summary=N_("ORI04: Packages"),
     query=s.IntegrationListQuery,
     headers=[JSON_CONTENT_TYPE],
     require_json_content_type=True,
-    responses={200: ("Packages retrieved successfully", s.page_of(s.I1_PACKAGE)), **I1_RESPONSES},
+    responses={200: (N_("Packages retrieved successfully"), s.page_of(s.I1_PACKAGE)), **I1_RESPONSES},
 )
 def integration_packages(query: s.IntegrationListQuery):
     stmt = _scoped(select(Package)).where(*_timestamps(Package, query.timestamp_filters(), SECOND)).order_by(Package.id)
@@ -320,11 +325,11 @@ def integration_packages(query: s.IntegrationListQuery):
     integration_bp,
     "/package-items/",
     "GET",
-    summary="ORI05: Package Items",
+    summary=N_("ORI05: Package Items"),
     query=s.IntegrationListQuery,
     headers=[JSON_CONTENT_TYPE],
     require_json_content_type=True,
-    responses={200: ("Package items retrieved successfully", s.page_of(s.I1_PACKAGE_ITEM)), **I1_RESPONSES},
+    responses={200: (N_("Package items retrieved successfully"), s.page_of(s.I1_PACKAGE_ITEM)), **I1_RESPONSES},
 )
 def integration_package_items(query: s.IntegrationListQuery):
     stmt = (

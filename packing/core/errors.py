@@ -71,8 +71,9 @@ class ImportFailed(DomainError):
 
     code = "import_failed"
 
-    def __init__(self, reason: str, path: str):
-        super().__init__(f"{path}: {reason}", field=path)
+    def __init__(self, reason: str, path: str, **values):
+        # ``reason`` names the path as ``{path}``, so a translation may put it where it reads well.
+        super().__init__(reason, field=path, **{"path": path, **values})
         self.path = path
 
 

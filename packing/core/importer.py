@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from packing.core import events
 from packing.core.errors import ImportFailed, InvalidParameter
+from packing.core.messages import N_
 from packing.core.models import (
     Address,
     Channel,
@@ -48,6 +49,10 @@ from packing.core.parsing import INT32_MAX, MAX_JSON_DEPTH, bracketed, has_nul, 
 from packing.core.serializers import KEPT_FIELDS, parse_interval
 
 _MISSING = object()
+
+# Every refusal names the field's path first, so one line of output says where to look.
+REQUIRED = N_("{path}: this field is required.")
+WRONG_TYPE = N_("{path}: expected {expected}, got {given}.")
 
 
 class Node:
@@ -77,19 +82,21 @@ class Node:
         value = self.value.get(key, _MISSING)
         if value is _MISSING or value is None:
             if required:
-                raise ImportFailed("this field is required", path)
+                raise ImportFailed(REQUIRED, path)
             return default
         if kind is str and isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, kind) or (isinstance(value, bool) and kind in (int, (int, float))):
-            expected = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-            raise ImportFailed(f"expected {_json_name(expected)}, got {type(value).__name__}", path)
+            expected = "/".join(_json_name(k.__name__) for k in (kind if isinstance(kind, tuple) else (kind,)))
+            raise ImportFailed(WRONG_TYPE, path, expected=expected, given=_json_name(type(value).__name__))
         if kind is str and required and not value.strip():
-            raise ImportFailed("this field may not be blank", path)
+            raise ImportFailed("{path}: this field may not be blank.", path)
         if isinstance(value, str):
             _check_text(value, path, column)
         if isinstance(value, int) and kind in (int, (int, float)) and not -INT32_MAX - 1 <= value <= INT32_MAX:
-            raise ImportFailed(f"must be between {-INT32_MAX - 1} and {INT32_MAX}", path)
+            raise ImportFailed(
+                "{path}: must be between {minimum} and {maximum}.", path, minimum=-INT32_MAX - 1, maximum=INT32_MAX
+            )
         return value
 
     def text(self, key: str, column: Any, *, required: bool = False, default: Any = None) -> Any:
@@ -106,7 +113,7 @@ class Node:
         for index, value in enumerate(values):
             node_path = f"{child}[{index}]"
             if not isinstance(value, dict):
-                raise ImportFailed(f"expected object, got {type(value).__name__}", node_path)
+                raise ImportFailed(WRONG_TYPE, node_path, expected="object", given=_json_name(type(value).__name__))
             nodes.append(Node(value, node_path))
         return nodes
 
@@ -121,7 +128,7 @@ class Node:
         try:
             return parse_decimal(raw, path, digits=digits, places=places, minimum=Decimal(0))
         except InvalidParameter as error:
-            raise ImportFailed(_reason_without_path(error, path), path) from None
+            raise ImportFailed(error.template, path, **error.values) from None
 
     def datetime(self, key: str, *, required: bool = False) -> Optional[datetime]:
         raw = self.get(key, str, required=required)
@@ -132,14 +139,10 @@ class Node:
 
 def _check_text(value: str, path: str, column: Any) -> None:
     if has_nul(value):
-        raise ImportFailed("contains a NUL character", path)
+        raise ImportFailed("{path}: contains a NUL character.", path)
     length = column.property.columns[0].type.length if column is not None else None
     if length is not None and len(value) > length:
-        raise ImportFailed(f"at most {length} characters", path)
-
-
-def _reason_without_path(error: InvalidParameter, path: str) -> str:
-    return error.reason.removeprefix(f"{path}: ").removeprefix(path).strip()
+        raise ImportFailed("{path}: at most {length} characters.", path, length=length)
 
 
 def read_document(text: str | bytes) -> Any:
@@ -147,7 +150,7 @@ def read_document(text: str | bytes) -> Any:
     try:
         return loads_strict(text, max_depth=MAX_JSON_DEPTH, name=bracketed)
     except InvalidParameter as error:
-        raise ImportFailed(_reason_without_path(error, error.field), error.field) from None
+        raise ImportFailed(error.template, error.field, **error.values) from None
 
 
 def _json_name(python_name: str) -> str:
@@ -163,7 +166,7 @@ def parse_datetime(raw: str, path: str) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise ImportFailed(f"{raw!r} is not an ISO 8601 date-time", path) from None
+        raise ImportFailed("{path}: {value!r} is not an ISO 8601 date-time.", path, value=raw) from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
@@ -184,19 +187,21 @@ def package_nodes(document: Any) -> list[Node]:
     if isinstance(document, dict) and "results" in document:
         results = document["results"]
         if not isinstance(results, list):
-            raise ImportFailed("expected array", "results")
+            raise ImportFailed(WRONG_TYPE, "results", expected="array", given=_json_name(type(results).__name__))
         nodes = Node(document, "").items("results")
     elif isinstance(document, list):
         nodes = [Node(value, f"[{i}]") for i, value in enumerate(document)]
         for node in nodes:
             if not isinstance(node.value, dict):
-                raise ImportFailed(f"expected object, got {type(node.value).__name__}", node.path)
+                raise ImportFailed(
+                    WRONG_TYPE, node.path, expected="object", given=_json_name(type(node.value).__name__)
+                )
     elif isinstance(document, dict):
         nodes = [Node(document, "")]
     else:
-        raise ImportFailed("expected a package object or a list of them", "$")
+        raise ImportFailed("{path}: expected a package object or a list of them.", "$")
     if not nodes:
-        raise ImportFailed("there are no packages in the document", "results")
+        raise ImportFailed("{path}: there are no packages in the document.", "results")
     return nodes
 
 
@@ -226,7 +231,12 @@ def import_packages(
 def _import_one(session: Session, importer: _Importer, node: Node, seen: dict[str, str], result: ImportResult) -> None:
     number = node.text("number", Package.number, required=True)
     if number in seen:
-        raise ImportFailed(f"package {number} is also at {seen[number] or 'the top'}", f"{node.path}.number")
+        raise ImportFailed(
+            "{path}: package {number} is also at {first}.",
+            node._child_path("number"),
+            number=number,
+            first=seen[number] or "$",
+        )
     seen[number] = node.path
     existing = session.scalar(select(Package).where(Package.number == number))
     moved = existing is not None and moved_since_import(session, existing)
@@ -279,15 +289,25 @@ class _Importer:
     def state(self, node: Optional[Node], enum_class: str, path: str, *, required: bool = True) -> Optional[State]:
         if node is None:
             if required:
-                raise ImportFailed("this field is required", path)
+                raise ImportFailed(REQUIRED, path)
             return None
         given_class = node.get("enum_class", str, default=enum_class)
         if given_class != enum_class:
-            raise ImportFailed(f"expected a {enum_class} state, got {given_class}", f"{node.path}.enum_class")
+            raise ImportFailed(
+                "{path}: expected a {expected} state, got {given}.",
+                node._child_path("enum_class"),
+                expected=enum_class,
+                given=given_class,
+            )
         value = node.get("enum_value", str, required=True)
         state = self._states.get((enum_class, value))
         if state is None:
-            raise ImportFailed(f"{enum_class} {value} is not in the state catalogue", f"{node.path}.enum_value")
+            raise ImportFailed(
+                "{path}: {enum_class} {value} is not in the state catalogue.",
+                node._child_path("enum_value"),
+                enum_class=enum_class,
+                value=value,
+            )
         return state
 
     def _one(self, model: type, **where: Any) -> Any:
@@ -373,16 +393,23 @@ class _Importer:
     def stock_location(self, node: Node) -> StockLocation:
         erp_code = node.text("erp_code", StockLocation.erp_code, required=True)
         if self.allowed_locations is not None and erp_code not in self.allowed_locations:
-            raise ImportFailed(f"stock location {erp_code!r} is not one of yours", f"{node.path}.erp_code")
+            raise ImportFailed(
+                "{path}: stock location {erp_code!r} is not one of yours.",
+                node._child_path("erp_code"),
+                erp_code=erp_code,
+            )
         location = self._one(StockLocation, erp_code=erp_code)
         if location is not None and not location.is_active:
             raise ImportFailed(
-                f"stock location {erp_code!r} is deactivated and takes no new packages", f"{node.path}.erp_code"
+                "{path}: stock location {erp_code!r} is deactivated and takes no new packages.",
+                node._child_path("erp_code"),
+                erp_code=erp_code,
             )
         if location is None and not self.create_locations:
             raise ImportFailed(
-                f"no stock location {erp_code!r}; create it first or import with --create-locations",
-                f"{node.path}.erp_code",
+                "{path}: no stock location {erp_code!r}; create it first or import with --create-locations.",
+                node._child_path("erp_code"),
+                erp_code=erp_code,
             )
         if location is None:
             location = StockLocation(erp_code=erp_code, name=node.text("name", StockLocation.name, default=erp_code))
@@ -395,7 +422,9 @@ class _Importer:
                     location.target_packing_interval = parse_interval(interval_text)
                 except ValueError:
                     raise ImportFailed(
-                        f"{interval_text!r} is not a duration like '5 00:00:00'", f"{node.path}.target_packing_interval"
+                        "{path}: {value!r} is not a duration like '5 00:00:00'.",
+                        node._child_path("target_packing_interval"),
+                        value=interval_text,
                     ) from None
             location.address = self.address(node.obj("address"), None, None)
             location.omnitron_id = node.get("omnitron_id", int)
@@ -419,7 +448,9 @@ class _Importer:
         store = self._one(StockLocation, omnitron_id=remote_id)
         if store is None:
             raise ImportFailed(
-                f"no stock location with omnitron_id {remote_id}", node._child_path("order_retail_store_id")
+                "{path}: no stock location with omnitron_id {remote_id}.",
+                node._child_path("order_retail_store_id"),
+                remote_id=remote_id,
             )
         return store
 
@@ -446,9 +477,10 @@ class _Importer:
         extra = node.get("barcodes", list, default=[])
         known = set(product.barcodes)
         for index, code in enumerate(extra):
+            barcode_path = f"{node.path}.barcodes[{index}]"
             if not isinstance(code, str) or not code.strip():
-                raise ImportFailed("expected a non-empty string", f"{node.path}.barcodes[{index}]")
-            _check_text(code, f"{node.path}.barcodes[{index}]", ProductBarcode.barcode)
+                raise ImportFailed("{path}: expected a non-empty string.", barcode_path)
+            _check_text(code, barcode_path, ProductBarcode.barcode)
             if code not in known:
                 product.extra_barcodes.append(ProductBarcode(barcode=code))
                 known.add(code)
@@ -465,7 +497,7 @@ class _Importer:
         order = self.order(node)
         item_nodes = node.items("packageitem_set", required=True)
         if not item_nodes:
-            raise ImportFailed("a package needs at least one item", f"{node.path}.packageitem_set")
+            raise ImportFailed("{path}: a package needs at least one item.", node._child_path("packageitem_set"))
 
         created = package is None
         if created:
@@ -557,7 +589,10 @@ class _Importer:
         order_item = self._one(OrderItem, omnitron_id=remote_id)
         if order_item is not None and order_item.order_id != order.id:
             raise ImportFailed(
-                f"order item {remote_id} belongs to order {order_item.order.number}", f"{node.path}.omnitron_id"
+                "{path}: order item {remote_id} belongs to order {order}.",
+                node._child_path("omnitron_id"),
+                remote_id=remote_id,
+                order=order_item.order.number,
             )
         order_item = order_item or OrderItem(omnitron_id=remote_id, order=order)
         order_item.product = product

@@ -45,6 +45,7 @@ EXTRACT_KEYWORDS = (
     "OwnAccountChange",
     "DuplicateCode",
     "PrinterUnreachable",
+    "ImportFailed",
     # Form fields' labels, which templates/_forms.html translates.
     "BooleanField",
     "CheckboxesField",

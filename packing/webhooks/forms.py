@@ -14,12 +14,14 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from packing.core import webhooks
 from packing.core.errors import DomainError
 from packing.core.events import EVENT_TYPES
+from packing.core.messages import N_
 from packing.forms import Seconds, WholeNumberField
 from packing.i18n import error_message
+from packing.i18n import gettext as _
 
 # No retry number a form may carry is larger (a year of seconds).
 MAX_RETRY_NUMBER = 366 * 86400
-RETRY_CHOICES = [("exponential", "Exponential"), ("linear", "Linear"), ("fixed", "Fixed")]
+RETRY_CHOICES = [("exponential", N_("Exponential")), ("linear", N_("Linear")), ("fixed", N_("Fixed"))]
 
 
 class CheckboxesField(SelectMultipleField):
@@ -32,7 +34,8 @@ class WebhookForm(FlaskForm):
     event_types = CheckboxesField("Event types", choices=[(name, name) for name in EVENT_TYPES])
     secret_key = StringField("Secret key")
     additional_headers = TextAreaField("Additional headers")
-    retry_choice = SelectField("Retry strategy", choices=RETRY_CHOICES)
+    # A callable: WTForms calls it as each form is made, so the labels are in the user's language.
+    retry_choice = SelectField("Retry strategy", choices=lambda: [(value, _(label)) for value, label in RETRY_CHOICES])
     # Malformed numbers (text, NaN, 1e308) are the form's own error; what the numbers may be
     # is the domain's rule.
     retry_base = StringField("Base", validators=[Seconds(MAX_RETRY_NUMBER)])

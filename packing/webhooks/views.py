@@ -13,11 +13,9 @@ from packing.extensions import db
 from packing.i18n import gettext as _
 from packing.web import render, roles_required, safe_next, wants_partial
 from packing.webhooks import bp, tasks
-from packing.webhooks.forms import WebhookForm, allowed_hosts, retry_summary
+from packing.webhooks.forms import WebhookForm, allowed_hosts
 
 EVENTS_PER_PAGE = 50
-
-bp.add_app_template_filter(retry_summary, "retry_summary")
 
 
 @bp.route("/", methods=["GET"])
