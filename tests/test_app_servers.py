@@ -18,7 +18,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from packing.core import documents, webhooks
+from packing.core import labels, webhooks
 from packing.core.db import transaction
 from packing.core.events import PACKED
 from packing.core.models import Scan, Transition, TransitionLog, WebhookEvent
@@ -125,7 +125,7 @@ def servers(app, backend, tmp_path, redis_url):
 @pytest.fixture
 def no_label_rendering(monkeypatch):
     """Packs in the test process skip WeasyPrint: labels are not what these tests are about."""
-    monkeypatch.setattr(documents, "render_pending_label", lambda session, package_id: None)
+    monkeypatch.setattr(labels, "render_pending_label", lambda session, package_id: None)
 
 
 def _sign_in(base_url: str, user) -> requests.Session:

@@ -8,7 +8,7 @@ from sqlalchemy import create_engine, make_url, select, text
 from sqlalchemy.orm import Session
 
 from packing.app import create_app
-from packing.core import documents, scanning
+from packing.core import labels, scanning
 from packing.core.db import transaction
 from packing.core.models import Package, Scan, TransitionLog
 from packing.extensions import db
@@ -46,7 +46,7 @@ def test_a_backup_during_a_scan_burst_restores_every_acknowledged_scan_and_trans
     fresh database, holds every scan and pack acknowledged (committed) before it began, and
     nothing half-done: each restored pack's package has all its scans."""
     # Labels are not what a backup is about; rendering them would only slow the burst.
-    monkeypatch.setattr(documents, "render_pending_label", lambda session, package_id: None)
+    monkeypatch.setattr(labels, "render_pending_label", lambda session, package_id: None)
     store = factories.location(session)
     picker = factories.user(session, locations=[store])
     shirt = factories.product(session)

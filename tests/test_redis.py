@@ -9,7 +9,7 @@ import time
 import pytest
 from huey.storage import RedisStorage, SqliteStorage
 
-from packing.core import documents
+from packing.core import labels
 from packing.core.models import ShippingLabel
 from packing.jobs import huey
 from tests import factories
@@ -37,7 +37,7 @@ def queue_worker(request, app, tmp_path):
 def test_a_pack_queues_its_label_and_a_worker_renders_it(app, session, queue_worker, monkeypatch):
     """Packing enqueues the label (after the commit) on the shared queue; the worker thread
     takes it from there and stores the rendered label."""
-    monkeypatch.setattr(documents, "render_label_pdf", lambda package, printed_at=None: b"%PDF-1.7 label")
+    monkeypatch.setattr(labels, "render_label_pdf", lambda package, printed_at=None: b"%PDF-1.7 label")
     package = factories.packed_package(session)
     session.commit()
     package_id = package.id
