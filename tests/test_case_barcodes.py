@@ -221,3 +221,15 @@ def test_a_broken_case_entry_is_refused_by_path(session, entry, field):
     path = "results[1].packageitem_set[0].order_item.product.attributes.packaging_barcodes[0]"
     assert failure.value.path == f"{path}.{field}"
     assert session.scalar(select(func.count(ProductPackaging.id))) == 0
+
+
+def test_a_case_scanned_on_the_queue_is_an_item_not_a_package(client, session, auth):
+    """The queue's field tells a case barcode from a package number: it is an item, not counted."""
+    store = factories.location(session)
+    _shirts_with_case(session)
+    session.commit()
+    auth.login(location=store)
+    token = csrf_token_from(client.get("/queue/").text)
+    response = client.post("/queue/scan", data={"code": CASE, "csrf_token": token})
+    assert response.status_code == 303
+    assert f"{CASE} is an item, not a package: not counted." in client.get("/queue/").text

@@ -409,8 +409,12 @@ def _matches(product: Product, code: str) -> bool:
 
 
 def is_product_code(session: Session, code: str) -> bool:
-    """Whether ``code`` is a product's barcode or SKU (not a package or order number)."""
-    return bool(code) and _known_product(session, code) is not None
+    """Whether ``code`` is a product's barcode, SKU or case barcode (not a package or order number)."""
+    if not code:
+        return False
+    if _known_product(session, code) is not None:
+        return True
+    return session.scalar(select(ProductPackaging.id).where(ProductPackaging.barcode == code)) is not None
 
 
 def _known_product(session: Session, code: str) -> Optional[Product]:
