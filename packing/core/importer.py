@@ -40,6 +40,7 @@ from packing.core.models import (
     PackageItem,
     Product,
     ProductBarcode,
+    ProductPackaging,
     State,
     StockLocation,
     Township,
@@ -486,7 +487,39 @@ class _Importer:
                 known.add(code)
         self.session.add(product)
         self.session.flush()
+        attributes = node.obj("attributes")
+        if attributes is not None:
+            self.packagings(product, attributes.items("packaging_barcodes"))
         return product
+
+    def packagings(self, product: Product, entries: list[Node]) -> None:
+        """The product's cases, from ``attributes["packaging_barcodes"]``: a list of
+        ``{"barcode": "...", "quantity": 6}``. An entry sets the quantity of the case with its
+        barcode; cases the attributes do not name (an admin's) stay as they are."""
+        for entry in entries:
+            code = entry.text("barcode", ProductPackaging.barcode, required=True)
+            quantity = entry.get("quantity", int, required=True)
+            if quantity < 2:
+                raise ImportFailed("{path}: a case holds at least 2 units.", entry._child_path("quantity"))
+            if code in product.barcodes or code.casefold() == product.sku.casefold():
+                raise ImportFailed(
+                    "{path}: {barcode} is the product's own barcode, not a case's.",
+                    entry._child_path("barcode"),
+                    barcode=code,
+                )
+            packaging = self._one(ProductPackaging, barcode=code)
+            if packaging is None:
+                packaging = ProductPackaging(barcode=code, product_id=product.id)
+                self.session.add(packaging)
+            elif packaging.product_id != product.id:
+                raise ImportFailed(
+                    "{path}: {barcode} is already the case barcode of another product ({sku}).",
+                    entry._child_path("barcode"),
+                    barcode=code,
+                    sku=packaging.product.sku,
+                )
+            packaging.quantity = quantity
+        self.session.flush()
 
     # -- the package ---------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from typing import Any, Optional
 from sqlalchemy import (
     JSON,
     BigInteger,
+    CheckConstraint,
     Column,
     DateTime,
     Enum,
@@ -341,6 +342,20 @@ class ProductBarcode(Base):
     product: Mapped[Product] = relationship(back_populates="extra_barcodes")
 
 
+class ProductPackaging(Base):
+    """A case or pack of one product with its own barcode: scanning it counts ``quantity``
+    units at once. Imported from the product's ``attributes["packaging_barcodes"]`` or set
+    by an admin."""
+
+    __tablename__ = "product_packaging"
+    __table_args__ = (CheckConstraint("quantity >= 2", name="quantity_at_least_two"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    barcode: Mapped[str] = mapped_column(String(128), unique=True)
+    quantity: Mapped[int]
+    product: Mapped[Product] = relationship()
+
+
 class Order(Timestamped, Base):
     __tablename__ = "order"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -480,6 +495,9 @@ class Scan(Base):
     client_scan_id: Mapped[str] = mapped_column(String(64))
     barcode: Mapped[str] = mapped_column(String(128))
     is_manual: Mapped[bool] = mapped_column(default=False)
+    # The client scan id of the case scan that counted this unit with others: one undo takes
+    # them all back. The case's other units get generated client scan ids of their own.
+    case_scan_id: Mapped[Optional[str]] = mapped_column(String(64))
     user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
     created_date: Mapped[datetime] = mapped_column(default=utcnow)
     undone_at: Mapped[Optional[datetime]]

@@ -1,14 +1,16 @@
 """Scan-to-verify at the packing station, and the station's commands with their pack gate.
 
 A unit counts once: each live ``Scan`` points at one active package item. A scan names a
-barcode (any of the product's barcodes) or a SKU, and carries a client-generated id so a
-retried request is recognised and ignored. A scan that cannot count raises
+barcode (any of the product's barcodes) or a SKU, or a case's packaging barcode that counts
+its N units at once (N scans sharing the case's client scan id, taken back by one undo), and
+carries a client-generated id so a retried request is recognised and ignored. A scan that cannot count raises
 ``ScanRefused(kind=...)`` and changes nothing. Like every domain function this only
 flushes; the caller commits through ``packing.core.db.transaction``.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -29,6 +31,7 @@ from packing.core.models import (
     PackageItem,
     Product,
     ProductBarcode,
+    ProductPackaging,
     Scan,
     Transition,
     User,
@@ -42,6 +45,7 @@ OVER_SCAN = "over_scan"
 NOT_OPEN = "not_open"
 NOTHING_TO_UNDO = "nothing_to_undo"
 PACKAGE_LABEL = "package_label"
+CASE_TOO_BIG = "case_too_big"
 # A scan refused because its user may not act on the package (``claims.refusal_to_act``).
 _NOT_YOURS = {
     NOT_HELD: N_("Not counted: nobody holds this package now (it is back in the queue). Open it to scan."),
@@ -106,6 +110,8 @@ class ScanOutcome:
     product: Product
     counting_scans: tuple[Scan, ...]
     repeated: bool = False
+    # How many units this scan counted (or its undo took back): a case's quantity, else 1.
+    units: int = 1
 
     @property
     def undone(self) -> bool:
@@ -122,7 +128,7 @@ class ScanOutcome:
         open (this scan, or the first try of a repeated one, completed the package), or this
         undo closed it. Other scans leave the commands as they were."""
         # An undo closed the gate if the package was complete just before it.
-        scanned = len(self.counting_scans) + (1 if self.undone else 0)
+        scanned = len(self.counting_scans) + (self.units if self.undone else 0)
         return _gate_opens(len(active_items(self.package)), scanned)
 
 
@@ -215,7 +221,8 @@ def _gate_opens(units: int, scanned: int) -> bool:
 def record_scan(
     session: Session, package_id: int, code: str, client_scan_id: str, user: Optional[User] = None
 ) -> ScanOutcome:
-    """Count one unit of the product whose barcode or SKU is ``code``."""
+    """Count one unit of the product whose barcode or SKU is ``code``, or every unit of the
+    case whose packaging barcode it is."""
     code = (code or "").strip()
     _check_client_scan_id(client_scan_id)
     if not code:
@@ -228,6 +235,9 @@ def record_scan(
     items = _items_for(package, code)
     product_code = code
     if not items:
+        packaging = session.scalar(select(ProductPackaging).where(ProductPackaging.barcode == code))
+        if packaging is not None:
+            return _count_case(session, package, recorded, packaging, client_scan_id, user)
         items, product_code = _items_for_gs1(session, package, code)
     if not items:
         known = _known_product(session, product_code)
@@ -300,17 +310,21 @@ def record_manual(
 
 
 def undo_last_scan(session: Session, package_id: int, user: Optional[User] = None) -> ScanOutcome:
-    """Take back the most recent scan that still counts."""
+    """Take back the most recent scan that still counts: a case scan's units all together."""
     package = lock_package(session, package_id, *WITH_ITEMS_AND_PRODUCTS)
     _check_scannable(package, user)
     scans = live_scans(session, package)
     if not scans:
         raise ScanRefused("There is no scan to undo.", kind=NOTHING_TO_UNDO, field=None)
     last = scans[-1]
-    last.undone_at = utcnow()
+    taken = [scan for scan in scans if scan.case_scan_id == last.case_scan_id] if last.case_scan_id else [last]
+    now = utcnow()
+    for scan in taken:
+        scan.undone_at = now
     session.flush()
     item = next(i for i in package.items if i.id == last.package_item_id)
-    return ScanOutcome(package, last, item.order_item.product, tuple(scans[:-1]))
+    still_counting = tuple(scan for scan in scans if scan.undone_at is None)
+    return ScanOutcome(package, last, item.order_item.product, still_counting, units=len(taken))
 
 
 def run_station_command(
@@ -376,7 +390,10 @@ def _repeated(session: Session, package: Package, recorded: list[Scan], client_s
     item = next((i for i in package.items if i.id == earlier.package_item_id), None) or session.get(
         PackageItem, earlier.package_item_id
     )
-    return ScanOutcome(package, earlier, item.order_item.product, _counting(package, recorded), repeated=True)
+    units = sum(1 for scan in recorded if scan.case_scan_id == earlier.case_scan_id) if earlier.case_scan_id else 1
+    return ScanOutcome(
+        package, earlier, item.order_item.product, _counting(package, recorded), repeated=True, units=units
+    )
 
 
 def _check_scannable(package: Package, user: Optional[User]) -> None:
@@ -392,8 +409,12 @@ def _matches(product: Product, code: str) -> bool:
 
 
 def is_product_code(session: Session, code: str) -> bool:
-    """Whether ``code`` is a product's barcode or SKU (not a package or order number)."""
-    return bool(code) and _known_product(session, code) is not None
+    """Whether ``code`` is a product's barcode, SKU or case barcode (not a package or order number)."""
+    if not code:
+        return False
+    if _known_product(session, code) is not None:
+        return True
+    return session.scalar(select(ProductPackaging.id).where(ProductPackaging.barcode == code)) is not None
 
 
 def _known_product(session: Session, code: str) -> Optional[Product]:
@@ -416,8 +437,7 @@ def _count_one(
     is_manual: bool,
     user: Optional[User],
 ) -> ScanOutcome:
-    scanned = {scan.package_item_id for scan in recorded if scan.undone_at is None}
-    free = [item for item in items if item.id not in scanned]
+    free = _free(recorded, items)
     product = items[0].order_item.product
     if not free:
         raise ScanRefused(
@@ -438,6 +458,58 @@ def _count_one(
     session.add(scan)
     session.flush()
     return ScanOutcome(package, scan, product, _counting(package, recorded) + (scan,))
+
+
+def _count_case(
+    session: Session,
+    package: Package,
+    recorded: list[Scan],
+    packaging: ProductPackaging,
+    client_scan_id: str,
+    user: Optional[User],
+) -> ScanOutcome:
+    """Count a case's units all at once, or none of them: a case is not opened to count part of it."""
+    items = [item for item in active_items(package) if item.order_item.product_id == packaging.product_id]
+    if not items:
+        raise ScanRefused(
+            "Wrong item, not counted: {name} is not in this package.",
+            kind=WRONG_ITEM,
+            product=packaging.product,
+            name=packaging.product.name,
+        )
+    product = items[0].order_item.product
+    free = _free(recorded, items)
+    if len(free) < packaging.quantity:
+        raise ScanRefused(
+            "Case not counted: it holds {quantity} × {name}, and only {remaining} are still to scan.",
+            kind=CASE_TOO_BIG,
+            product=product,
+            name=product.name,
+            quantity=packaging.quantity,
+            remaining=len(free),
+        )
+    scans = [
+        Scan(
+            package_id=package.id,
+            package_item_id=item.id,
+            # The client scan id stays unique per package: the case's first unit keeps it.
+            client_scan_id=client_scan_id if index == 0 else uuid.uuid4().hex,
+            case_scan_id=client_scan_id,
+            barcode=packaging.barcode,
+            is_manual=False,
+            user_id=user.id if user else None,
+        )
+        for index, item in enumerate(free[: packaging.quantity])
+    ]
+    session.add_all(scans)
+    session.flush()
+    return ScanOutcome(package, scans[0], product, _counting(package, recorded) + tuple(scans), units=len(scans))
+
+
+def _free(recorded: list[Scan], items: list[PackageItem]) -> list[PackageItem]:
+    """Of ``items``, those no live scan counts yet."""
+    scanned = {scan.package_item_id for scan in recorded if scan.undone_at is None}
+    return [item for item in items if item.id not in scanned]
 
 
 def _counting(package: Package, scans: list[Scan]) -> tuple[Scan, ...]:

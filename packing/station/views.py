@@ -34,6 +34,7 @@ OUTCOMES = {
     "undone": "undone",
     scanning.WRONG_ITEM: "wrong-item",
     scanning.OVER_SCAN: "over-scan",
+    scanning.CASE_TOO_BIG: "over-scan",
     scanning.UNKNOWN_CODE: "unknown-code",
 }
 # The icon the result screen shows for the state a package left the picker's hands in.
@@ -262,10 +263,16 @@ def _refusal(error: DomainError) -> dict:
 def _success(outcome: scanning.ScanOutcome) -> dict:
     if outcome.repeated:
         return _answer("repeated", _("Already counted: that scan was a repeat."))
+    name = product_label(outcome.product)
     if outcome.undone:
+        if outcome.units > 1:
+            return _answer("undone", _("Last scan taken back: {quantity} × {name}.", quantity=outcome.units, name=name))
         return _answer("undone", _("Last scan taken back."))
-    label = N_("Counted by hand: {name}") if outcome.scan.is_manual else N_("Counted: {name}")
-    message = _(label, name=product_label(outcome.product))
+    if outcome.units > 1:
+        message = _("Counted {quantity} × {name}", quantity=outcome.units, name=name)
+    else:
+        label = N_("Counted by hand: {name}") if outcome.scan.is_manual else N_("Counted: {name}")
+        message = _(label, name=name)
     if outcome.completes:
         return _answer("complete", message + " " + _("Every item is scanned: ready to pack."), outcome.product.id)
     return _answer("ok", message, outcome.product.id)
