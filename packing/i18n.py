@@ -58,13 +58,15 @@ def catalogue_locale() -> str:
 def _translations():
     """Flask-Babel's catalogue for the request's language, kept on ``g`` for that language:
     its own lookup walks the context stack three times a call, and a queue page translates
-    a few hundred strings (a fifth of the page's CPU time, bench/throughput.py)."""
+    a few hundred strings (a fifth of the page's CPU time, bench/throughput.py). ``g`` is
+    resolved once here: each access through its proxy costs about as much as the lookup."""
     if not has_app_context():
         return get_translations()
-    locale = current_locale()
-    kept = g.get("translations_for_locale")
+    request_globals = g._get_current_object()
+    locale = getattr(request_globals, "locale", None) or current_locale()
+    kept = getattr(request_globals, "translations_for_locale", None)
     if kept is None or kept[0] != locale:
-        kept = g.translations_for_locale = (locale, get_translations())
+        kept = request_globals.translations_for_locale = (locale, get_translations())
     return kept[1]
 
 

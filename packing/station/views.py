@@ -222,25 +222,25 @@ def _scan_answer(package_id: int, record):
         with transaction(db.session):
             outcome = record()
             result = _success(outcome)
-            response = _scan_zone(package_id, outcome, result, 200) if wants_partial() else None
+            response = _scan_zone(outcome.package, outcome, result, 200) if wants_partial() else None
             if response is not None and outcome.may_change_pack_gate:
                 # Only the pack gate depends on the counts: refreshing the commands after
                 # every scan would compete with the next scan for the server.
                 response.headers["HX-Trigger"] = PACKAGE_CHANGED
     except DomainError as error:
+        # The rollback expired everything: reloading the package first refreshes the product a
+        # refusal names (when the package holds it) in the same trip, not in one of its own.
+        package = scanning.load_package(db.session, package_id) if wants_partial() else None
         result = _refusal(error)
-        response = _scan_zone(package_id, None, result, error.http_status) if wants_partial() else None
+        response = _scan_zone(package, None, result, error.http_status) if package is not None else None
     if response is None:
         flash(result["message"], "info" if result["ok"] else "error")
         return redirect(url_for("station.package", package_id=package_id), code=303)
     return response
 
 
-def _scan_zone(package_id: int, outcome: Optional[scanning.ScanOutcome], result: dict, status: int):
-    if outcome is None:
-        package, counting_scans = scanning.load_package(db.session, package_id), None
-    else:
-        package, counting_scans = outcome.package, outcome.counting_scans
+def _scan_zone(package: Package, outcome: Optional[scanning.ScanOutcome], result: dict, status: int):
+    counting_scans = outcome.counting_scans if outcome is not None else None
     return render(
         "station/_scan_zone.html",
         status=status,
