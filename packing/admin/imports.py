@@ -12,7 +12,7 @@ from typing import Optional
 from packing.core.db import transaction
 from packing.core.errors import DomainError
 from packing.core.importer import ImportResult, import_packages, read_document
-from packing.core.models import ImportRun
+from packing.core.models import ImportRun, ImportStatus
 from packing.extensions import db
 from packing.jobs import huey, job
 
@@ -27,11 +27,11 @@ def _progress_key(run_id: int) -> str:
 def progress(run: ImportRun) -> dict:
     """What the worker last reported for a running import, else the run's stored counts."""
     counts = {"read": 0, "created": run.created, "updated": run.updated, "skipped": run.skipped}
-    if run.status == "running":
+    if run.status == ImportStatus.RUNNING:
         reported = huey.get(_progress_key(run.id), peek=True)
         if reported:
             counts.update(json.loads(reported))
-    elif run.status == "done":
+    elif run.status == ImportStatus.DONE:
         counts["read"] = run.total
     return counts
 
@@ -57,10 +57,10 @@ def run_import_now(run_id: int) -> None:
     """The import in one transaction; the run records the outcome either way."""
     session = db.session
     run = session.get(ImportRun, run_id)
-    if run is None or run.status != "queued":
+    if run is None or run.status != ImportStatus.QUEUED:
         return
     with transaction(session):
-        run.status = "running"
+        run.status = ImportStatus.RUNNING
     document_text, allowed = run.document, run.allowed_locations
     result: Optional[ImportResult] = None
     refusal: Optional[DomainError] = None
@@ -92,10 +92,10 @@ def _finish(run_id: int, refusals: list[dict], result: Optional[ImportResult] = 
         run.finished_date = datetime.now(UTC)
         run.document = ""
         if result is None:
-            run.status = "failed"
+            run.status = ImportStatus.FAILED
             run.refusals = refusals
         else:
-            run.status = "done"
+            run.status = ImportStatus.DONE
             run.created, run.updated, run.skipped = len(result.created), len(result.updated), len(result.skipped)
             run.left_as_they_are = [list(pair) for pair in result.skipped]
     huey.get(_progress_key(run_id))  # reading without peek removes the key

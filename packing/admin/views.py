@@ -27,6 +27,7 @@ from packing.core.errors import DomainError
 from packing.core.importer import package_nodes, read_document
 from packing.core.models import ImportRun, Role, State, Transition, User
 from packing.core.parsing import optional_id
+from packing.core.scanning import STATION_COMMANDS
 from packing.extensions import db
 from packing.i18n import catalogue_locale, error_message
 from packing.i18n import gettext as _
@@ -351,16 +352,7 @@ def location_form(location_id: int | None = None):
 @bp.route("/admin/locations/<int:location_id>/active", methods=["POST"])
 @roles_required(Role.ADMIN)
 def location_set_active(location_id: int):
-    location = _location_or_404(location_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    active = request.form.get("active") == "1"
-    before = stores.location_snapshot(location)
-    with transaction(db.session):
-        location.is_active = active
-        action = "location.reactivated" if active else "location.deactivated"
-        _record(action, "location", location, location.erp_code, before, stores.location_snapshot(location))
-    return redirect(url_for("admin.locations_index"), code=303)
+    return _set_active(_location_or_404(location_id), "location", stores.location_snapshot, "admin.locations_index")
 
 
 # --- Carriers ------------------------------------------------------------------------------
@@ -416,16 +408,20 @@ def carrier_form(carrier_id: int | None = None):
 @bp.route("/admin/carriers/<int:carrier_id>/active", methods=["POST"])
 @roles_required(Role.ADMIN)
 def carrier_set_active(carrier_id: int):
-    carrier = _carrier_or_404(carrier_id)
+    return _set_active(_carrier_or_404(carrier_id), "carrier", stores.carrier_snapshot, "admin.carriers_index")
+
+
+def _set_active(record, kind: str, snapshot, index_endpoint: str):
+    """Deactivate or reactivate a stock location or carrier, with its audit entry."""
     if not ActionForm().validate_on_submit():
         abort(400)
     active = request.form.get("active") == "1"
-    before = stores.carrier_snapshot(carrier)
+    before = snapshot(record)
     with transaction(db.session):
-        carrier.is_active = active
-        action = "carrier.reactivated" if active else "carrier.deactivated"
-        _record(action, "carrier", carrier, carrier.erp_code, before, stores.carrier_snapshot(carrier))
-    return redirect(url_for("admin.carriers_index"), code=303)
+        record.is_active = active
+        action = f"{kind}.reactivated" if active else f"{kind}.deactivated"
+        _record(action, kind, record, record.erp_code, before, snapshot(record))
+    return redirect(url_for(index_endpoint), code=303)
 
 
 # --- Commands (read-only) ------------------------------------------------------------------
@@ -434,9 +430,6 @@ def carrier_set_active(carrier_id: int):
 @bp.route("/admin/commands", methods=["GET"])
 @roles_required(Role.ADMIN)
 def commands_index():
-    # The station's own list of the command kinds it offers a button for.
-    from packing.core.scanning import STATION_COMMANDS
-
     transitions = db.session.scalars(
         select(Transition)
         .options(selectinload(Transition.source_state), selectinload(Transition.destination_state))
@@ -447,6 +440,7 @@ def commands_index():
         "admin/commands.html",
         transitions=transitions,
         states=states,
+        # The station's own list of the command kinds it offers a button for.
         station_commands=set(STATION_COMMANDS),
         locale=catalogue_locale(),
     )

@@ -855,6 +855,15 @@ class AuditEntry(Base):
     actor: Mapped[Optional[User]] = relationship()
 
 
+class ImportStatus(StrEnum):
+    """Where an uploaded import is: waiting for the worker, importing, landed, or refused whole."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
 class ImportRun(Base):
     """An OMS export uploaded in the browser and imported by the worker, all or nothing; kept
     to be looked at later. ``allowed_locations`` (ERP codes) limits a lead to their stores."""
@@ -866,7 +875,7 @@ class ImportRun(Base):
     user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
     username: Mapped[str] = mapped_column(String(64), default="")
     filename: Mapped[str] = mapped_column(String(255), default="")
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default=ImportStatus.QUEUED)
     # The uploaded document until the worker has read it; emptied once the run is over.
     document: Mapped[str] = mapped_column(Text, default="")
     allowed_locations: Mapped[Optional[list[Any]]] = mapped_column(JSON)
