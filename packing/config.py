@@ -71,6 +71,9 @@ class Config:
     IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(64 * 1024 * 1024)))
     # What a 503 tells clients to wait when the database cannot be reached.
     DATABASE_RETRY_AFTER_SECONDS = int(os.environ.get("DATABASE_RETRY_AFTER_SECONDS", "30"))
+    # How long a new PostgreSQL connection may take before it counts as down: without a bound
+    # a database host that drops packets holds a worker (and /readyz) for minutes.
+    DATABASE_CONNECT_TIMEOUT_SECONDS = int(os.environ.get("DATABASE_CONNECT_TIMEOUT_SECONDS", "5"))
     # Redis for the job queue and the rate limits of several app servers; /readyz checks it.
     REDIS_URL = os.environ.get("REDIS_URL", "")
     # /metrics answers a bearer METRICS_TOKEN or addresses in METRICS_ALLOWED_NETWORKS
