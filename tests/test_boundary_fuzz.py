@@ -290,6 +290,13 @@ def _form_targets(w) -> list[tuple[str, str, dict, list[str]]]:
             {"status": "", "webhook": "", "package": "", "before": ""},
             ["status", "webhook", "package", "before"],
         ),
+        ("GET", "/admin/products", {"q": "SKU"}, ["q"]),
+        (
+            "POST",
+            f"/admin/products/{w['products'][0].id}/cases",
+            {"barcode": "CASE-FUZZ", "quantity": "6"},
+            ["barcode", "quantity"],
+        ),
         ("POST", "/auth/location", {"location": str(w["location"].id)}, ["location"]),
         ("POST", "/auth/locale", {"locale": "en", "next": "/auth/account"}, ["locale", "next"]),
     ]
