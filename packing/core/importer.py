@@ -488,12 +488,29 @@ class _Importer:
             if code not in known:
                 product.extra_barcodes.append(ProductBarcode(barcode=code))
                 known.add(code)
+        self._refuse_case_barcodes(node, product.barcode, extra)
         self.session.add(product)
         self.session.flush()
         attributes = node.obj("attributes")
         if attributes is not None:
             self.packagings(product, attributes.items("packaging_barcodes"))
         return product
+
+    def _refuse_case_barcodes(self, node: Node, barcode: Optional[str], extra: list[str]) -> None:
+        """A product's own barcode may not be a case's (set by an admin or an earlier import):
+        the scan would have to guess whether it counts one unit or a case."""
+        codes = ([barcode] if barcode else []) + extra
+        if not codes:
+            return
+        case = self.session.scalar(select(ProductPackaging).where(ProductPackaging.barcode.in_(codes)).limit(1))
+        if case is not None:
+            field = "barcode" if case.barcode == barcode else f"barcodes[{extra.index(case.barcode)}]"
+            raise ImportFailed(
+                "{path}: {barcode} is already the case barcode of {sku}.",
+                node._child_path(field),
+                barcode=case.barcode,
+                sku=case.product.sku,
+            )
 
     def packagings(self, product: Product, entries: list[Node]) -> None:
         """The product's cases, from ``attributes["packaging_barcodes"]``: a list of
