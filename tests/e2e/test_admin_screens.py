@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from packing.core.models import Role
+from packing.core.models import ImportRun, ImportStatus, Role
 from tests import factories
 from tests.e2e.floor import assert_floor
 
@@ -71,12 +71,23 @@ def test_admin_creates_a_picker_who_works_one_store_until_deactivated(
 
 @pytest.mark.parametrize("locale", ["en", "tr"])
 def test_the_admin_screens_meet_the_floor_rules(page, live_server, sign_in, session, locale):
-    """Users, a user's form, stock locations, carriers, commands and the audit log: axe-clean,
-    no sideways scroll and 44 px targets on a tablet upright and sideways, in English and Turkish."""
+    """Users, stock locations and carriers (lists and forms), commands, the audit log, the
+    password form and imports (with a refused run's page): axe-clean, no sideways scroll and
+    44 px targets on a tablet upright and sideways, in English and Turkish."""
     store = factories.location(session)
     admin = factories.user(session, role=Role.ADMIN, locations=[store])
     admin.locale = locale
     picker = factories.user(session, locations=[store])
+    carrier = factories.cargo_company(session)
+    refused = ImportRun(
+        username=admin.username,
+        filename="oms-export-2026-12-03-kadikoy-moda-caddesi.json",
+        status=ImportStatus.FAILED,
+        total=1000,
+        refusals=[{"path": "results[999].packageitem_set[0].order_item.product.sku", "reason": "Required."}],
+        left_as_they_are=[["2236630000000015P1", "Packed already: left as it is."]],
+    )
+    session.add(refused)
     session.commit()
     sign_in(admin)
     for path in (
@@ -84,13 +95,16 @@ def test_the_admin_screens_meet_the_floor_rules(page, live_server, sign_in, sess
         f"/admin/users/{picker.id}/edit",
         "/admin/users/new",
         "/admin/locations",
+        "/admin/locations/new",
         f"/admin/locations/{store.id}/edit",
         "/admin/carriers",
         "/admin/carriers/new",
+        f"/admin/carriers/{carrier.id}/edit",
         "/admin/commands",
         "/admin/audit",
         "/account/password",
         "/imports/",
+        f"/imports/{refused.id}",
     ):
         page.goto(f"{live_server.url}{path}")
         for viewport in ({"width": 768, "height": 1024}, {"width": 1024, "height": 768}):
