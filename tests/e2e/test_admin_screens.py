@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from packing.core.models import ProductPackaging, Role
+from packing.core.models import ImportRun, ImportStatus, ProductPackaging, Role
 from tests import factories
 from tests.e2e.floor import assert_floor
 
@@ -109,9 +109,10 @@ def test_admin_adds_and_removes_a_case_barcode(page, live_server, sign_in, sessi
 
 @pytest.mark.parametrize("locale", ["en", "tr"])
 def test_the_admin_screens_meet_the_floor_rules(page, live_server, sign_in, session, locale):
-    """Users, a user's form, stock locations, carriers and a carrier's form with its ZPL dpi,
-    case barcodes (search and a product's cases), commands and the audit log: axe-clean, no
-    sideways scroll and 44 px targets on a tablet upright and sideways, in English and Turkish."""
+    """Users, stock locations and carriers (lists and forms, a carrier's with its ZPL dpi),
+    case barcodes (search and a product's cases), commands, the audit log, the password form and
+    imports (with a refused run's page): axe-clean, no sideways scroll and 44 px targets on a
+    tablet upright and sideways, in English and Turkish."""
     store = factories.location(session)
     admin = factories.user(session, role=Role.ADMIN, locations=[store])
     admin.locale = locale
@@ -125,6 +126,15 @@ def test_the_admin_screens_meet_the_floor_rules(page, live_server, sign_in, sess
             ProductPackaging(product_id=shirt.id, barcode="CASE-OXF-24-" + "9" * 40, quantity=24),
         ]
     )
+    refused = ImportRun(
+        username=admin.username,
+        filename="oms-export-2026-12-03-kadikoy-moda-caddesi.json",
+        status=ImportStatus.FAILED,
+        total=1000,
+        refusals=[{"path": "results[999].packageitem_set[0].order_item.product.sku", "reason": "Required."}],
+        left_as_they_are=[["2236630000000015P1", "Packed already: left as it is."]],
+    )
+    session.add(refused)
     session.commit()
     sign_in(admin)
     for path in (
@@ -132,6 +142,7 @@ def test_the_admin_screens_meet_the_floor_rules(page, live_server, sign_in, sess
         f"/admin/users/{picker.id}/edit",
         "/admin/users/new",
         "/admin/locations",
+        "/admin/locations/new",
         f"/admin/locations/{store.id}/edit",
         "/admin/carriers",
         "/admin/carriers/new",
@@ -143,6 +154,7 @@ def test_the_admin_screens_meet_the_floor_rules(page, live_server, sign_in, sess
         "/admin/audit",
         "/account/password",
         "/imports/",
+        f"/imports/{refused.id}",
     ):
         page.goto(f"{live_server.url}{path}")
         for viewport in ({"width": 768, "height": 1024}, {"width": 1024, "height": 768}):
