@@ -292,6 +292,9 @@ def test_a_job_whose_document_cannot_be_made_fails_without_sending(client, sessi
         "0.0.0.0",
         "224.0.0.1",
         "240.0.0.1",
+        "2130706433",  # loopback spelled as one number, octal or short, which resolvers accept
+        "0177.0.0.1",
+        "127.1",
     ],
 )
 def test_printers_on_this_machine_or_link_local_are_refused(session, host):
