@@ -61,6 +61,9 @@ class Config:
     # Webhook targets that may be on the store's network or this machine (by host name or
     # address); every other target must resolve to public addresses only.
     WEBHOOK_ALLOWED_HOSTS = _names(os.environ.get("WEBHOOK_ALLOWED_HOSTS", ""))
+    # Printers may be on this machine (a local CUPS queue) only when named here; any other
+    # printer must be on the store's network or a public address, never loopback or link-local.
+    PRINTER_ALLOWED_HOSTS = _names(os.environ.get("PRINTER_ALLOWED_HOSTS", ""))
     # Each response's Server-Timing header says how long the app took (no secrets, only a
     # duration); set SERVER_TIMING=0 to leave it out.
     SERVER_TIMING = os.environ.get("SERVER_TIMING", "1") == "1"
