@@ -38,6 +38,10 @@ AUDIT_PER_PAGE = 50
 IMPORTS_LISTED = 50
 # How far back refused sign-ins are looked up to find the addresses a name is paused at.
 UNLOCK_LOOKBACK = timedelta(days=1)
+# A throttled address is written to the audit log once this often, however fast it keeps
+# trying: its 429s cost it nothing, and each would otherwise be a row. Refused (401) sign-ins
+# are bounded by the throttle itself and are all written.
+THROTTLED_AUDIT_INTERVAL = timedelta(minutes=1)
 # Where a user who must change their password may still go.
 OPEN_DURING_PASSWORD_CHANGE = {"static", "admin.change_password", "auth.logout", "auth.login", "auth.choose_language"}
 
@@ -59,9 +63,12 @@ def _log_refused_sign_ins(response):
     """401 is a wrong name or password, 429 Flask-Limiter's pause (packing/auth)."""
     if request.endpoint != "auth.login" or request.method != "POST" or response.status_code not in (401, 429):
         return response
+    throttled = response.status_code == 429
+    if throttled and audit.throttled_since(db.session, client_ip(), datetime.now(UTC) - THROTTLED_AUDIT_INTERVAL):
+        return response
     username = request.form.get("username", "").strip()[:64]
     user_id = db.session.scalar(select(User.id).where(User.username == username)) if username else None
-    action = audit.SIGN_IN_FAILED if response.status_code == 401 else audit.SIGN_IN_LOCKED
+    action = audit.SIGN_IN_LOCKED if throttled else audit.SIGN_IN_FAILED
     with transaction(db.session):
         audit.record(
             db.session,

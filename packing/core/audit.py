@@ -105,6 +105,22 @@ def entries(session: Session, filters: AuditFilter, limit: int = 50) -> list[Aud
     return list(session.scalars(query))
 
 
+def throttled_since(session: Session, remote_addr: str, since: datetime) -> bool:
+    """Whether a throttled sign-in from ``remote_addr`` is already on record since ``since``."""
+    return (
+        session.scalar(
+            select(AuditEntry.id)
+            .where(
+                AuditEntry.created_date >= since,
+                AuditEntry.action == SIGN_IN_LOCKED,
+                AuditEntry.remote_addr == remote_addr[:64],
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def sign_in_addresses(session: Session, username: str, since: datetime) -> list[str]:
     """The addresses a name was refused or throttled from since ``since`` (to unlock them)."""
     rows = session.scalars(
