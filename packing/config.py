@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 from packing.core.shipping import DEFAULT_TRACKING_URL_TEMPLATE
+from packing.core.webhooks import LEASE_MARGIN_SECONDS
 
 INSTANCE_DIR = Path(os.environ.get("PACKING_INSTANCE_DIR", Path(__file__).resolve().parent.parent / "instance"))
 DEFAULT_SECRET_KEY = "dev-only-secret-change-me"
@@ -61,6 +62,9 @@ class Config:
     # Webhook targets that may be on the store's network or this machine (by host name or
     # address); every other target must resolve to public addresses only.
     WEBHOOK_ALLOWED_HOSTS = _names(os.environ.get("WEBHOOK_ALLOWED_HOSTS", ""))
+    # Seconds past a subscription's timeout before a delivery cut short (a worker killed
+    # mid-request) may be sent again; shorter risks a slow answer being sent twice.
+    WEBHOOK_LEASE_MARGIN_SECONDS = float(os.environ.get("WEBHOOK_LEASE_MARGIN_SECONDS", str(LEASE_MARGIN_SECONDS)))
     # Each response's Server-Timing header says how long the app took (no secrets, only a
     # duration); set SERVER_TIMING=0 to leave it out.
     SERVER_TIMING = os.environ.get("SERVER_TIMING", "1") == "1"
