@@ -34,4 +34,4 @@ else:
     sys.exit("redis-server did not start")
 ' "$TEST_REDIS_URL"
 fi
-.venv/bin/python -m pytest -n "${PYTEST_WORKERS:-2}" "$@"
+.venv/bin/python -m pytest -n "${PYTEST_WORKERS:-2}" --dist worksteal "$@"
