@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 from packing.core.shipping import DEFAULT_TRACKING_URL_TEMPLATE
+from packing.core.webhooks import LEASE_MARGIN_SECONDS
 
 INSTANCE_DIR = Path(os.environ.get("PACKING_INSTANCE_DIR", Path(__file__).resolve().parent.parent / "instance"))
 DEFAULT_SECRET_KEY = "dev-only-secret-change-me"
@@ -64,6 +65,9 @@ class Config:
     # Printers may be on this machine (a local CUPS queue) only when named here; any other
     # printer must be on the store's network or a public address, never loopback or link-local.
     PRINTER_ALLOWED_HOSTS = _names(os.environ.get("PRINTER_ALLOWED_HOSTS", ""))
+    # Seconds past a subscription's timeout before a delivery cut short (a worker killed
+    # mid-request) may be sent again; shorter risks a slow answer being sent twice.
+    WEBHOOK_LEASE_MARGIN_SECONDS = float(os.environ.get("WEBHOOK_LEASE_MARGIN_SECONDS", str(LEASE_MARGIN_SECONDS)))
     # Each response's Server-Timing header says how long the app took (no secrets, only a
     # duration); set SERVER_TIMING=0 to leave it out.
     SERVER_TIMING = os.environ.get("SERVER_TIMING", "1") == "1"
