@@ -17,7 +17,7 @@ from typing import Any, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from packing.core import events, shipping
+from packing.core import boxes, events, shipping
 from packing.core.catalogue import (
     CommandType,
     PackageItemStatus,
@@ -205,8 +205,10 @@ def _complete_packaging(ctx: CommandContext) -> None:
     items = active_items(ctx.package)
     if not items:
         raise InvalidParameter("The package has no items left to pack.", field="package_items")
+    packed_in = boxes.close_boxes(ctx.session, ctx.package)
     _set_items_state(ctx.session, items, PackageItemStatus.PACKED)
     ctx.package.holder_id = None
+    ctx.log_attributes["boxes"] = len(packed_in)
     if ctx.transition.command != CommandType.COMPLETE_PACKAGING_WITHOUT_SHIPMENT:
         shipment = shipping.create_shipment(ctx.session, ctx.package)
         ctx.log_attributes["tracking_number"] = shipment.awb_number
