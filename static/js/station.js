@@ -582,6 +582,8 @@
       feedback("error");
     } else if (path && (path.includes("/scans/") || path.includes("/boxes"))) {
       announceOutcome(document.getElementById("scan-zone"));
+      // htmx gives focus back to the new weight field (same id); the next scan must not land there.
+      if (document.activeElement && document.activeElement.matches("[data-weight-field]")) document.activeElement.blur();
     } else if (status >= 400) {
       feedback(status >= 500 ? "error" : "refused");
     }
