@@ -13,7 +13,7 @@ import pytest
 import zxingcpp
 from pypdf import PdfReader
 
-from packing.core import boxes, events, gs1, labels, packing_slips, scanning, shipping, zpl
+from packing.core import boxes, events, gs1, labels, packing_slips, print_batches, scanning, shipping, zpl
 from packing.core.db import transaction
 from packing.core.errors import CommandNotAllowed, InvalidParameter, NotFound
 from packing.core.models import PackageBox, TransitionLog
@@ -318,3 +318,14 @@ def test_packing_slip_lists_each_boxs_contents(session, picker):
     headings = [text.index(f"BOX {k} OF 3 · {name}") for k, name in ((1, "S"), (2, "M"), (3, "L"))]
     products = [text.index(name) for name in ("MUG", "LAMP", "RUG")]
     assert headings[0] < products[0] < headings[1] < products[1] < headings[2] < products[2]
+
+
+def test_a_label_batch_prints_every_box_of_every_package(session, picker):
+    """A batch of a 3-box package and a one-box package is one PDF of four labels, the boxes
+    in order."""
+    boxed = _three_boxes(session, picker)
+    single = factories.packed_package(session, at=picker.stock_locations[0])
+    batch = print_batches.create_print_batch(session, boxed.stock_location_id, [boxed.id, single.id], "label", picker)
+    pdf = print_batches.join_pdfs(print_batches.batch_documents(session, batch))
+    texts = _page_texts(pdf)
+    assert [text.split("Parcel ")[1][:6] for text in texts] == ["1 of 3", "2 of 3", "3 of 3", "1 of 1"]
