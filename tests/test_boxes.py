@@ -329,3 +329,24 @@ def test_a_label_batch_prints_every_box_of_every_package(session, picker):
     pdf = print_batches.join_pdfs(print_batches.batch_documents(session, batch))
     texts = _page_texts(pdf)
     assert [text.split("Parcel ")[1][:6] for text in texts] == ["1 of 3", "2 of 3", "3 of 3", "1 of 1"]
+
+
+def test_an_admin_sets_how_a_carrier_tracks_boxes_and_asks_for_sscc(client, auth, session, monkeypatch):
+    """The carrier form keeps "suffix" numbering and SSCCs, audited; SSCCs without a GS1
+    company prefix are refused on their field."""
+    from packing.core.models import AuditEntry, CargoCompany
+    from tests.conftest import csrf_token_from
+    from tests.test_admin_stores import _carrier_form
+
+    auth.login(role="admin")
+    token = csrf_token_from(client.get("/admin/carriers/new").text)
+    monkeypatch.setattr(shipping, "_gs1_company_prefix", "")
+    form = {**_carrier_form(parcel_tracking="suffix", uses_sscc="y"), "csrf_token": token}
+    refused = client.post("/admin/carriers/new", data=form)
+    assert refused.status_code == 400 and "GS1_COMPANY_PREFIX" in refused.text
+    monkeypatch.setattr(shipping, "_gs1_company_prefix", GS1_PREFIX)
+    assert client.post("/admin/carriers/new", data=form).status_code == 303
+    carrier = session.query(CargoCompany).filter_by(erp_code="yurtici").one()
+    assert (carrier.parcel_tracking, carrier.uses_sscc) == ("suffix", True)
+    entry = session.query(AuditEntry).filter_by(action="carrier.created").one()
+    assert (entry.after["parcel_tracking"], entry.after["uses_sscc"]) == ("suffix", True)

@@ -23,12 +23,17 @@ from packing.core import gs1
 from packing.core.catalogue import BUILTIN_CARGO_COMPANY, PackageStatus
 from packing.core.db import lock_package
 from packing.core.errors import CommandNotAllowed, InvalidParameter
+from packing.core.messages import N_
 from packing.core.models import CargoCompany, Package, PackageBox, Shipment, ShippingLabel, TrackingNumberSequence
 
 # How a carrier numbers the boxes of a package packed in several (CargoCompany.parcel_tracking).
 OWN_NUMBERS = "own"
 MASTER_SUFFIX = "suffix"
 PARCEL_TRACKING_MODES = (OWN_NUMBERS, MASTER_SUFFIX)
+PARCEL_TRACKING_CHOICES = (
+    (OWN_NUMBERS, N_("A tracking number of its own for each box")),
+    (MASTER_SUFFIX, N_("The shipment's number with -02, -03… for each box")),
+)
 SSCC_SEQUENCE = "sscc"
 
 # The retailer's GS1 company prefix for SSCCs (the app sets GS1_COMPANY_PREFIX); empty: none.
@@ -38,6 +43,10 @@ _gs1_company_prefix = ""
 def set_gs1_company_prefix(prefix: str) -> None:
     global _gs1_company_prefix
     _gs1_company_prefix = prefix.strip()
+
+
+def has_gs1_company_prefix() -> bool:
+    return bool(_gs1_company_prefix)
 
 
 # Package ids whose label must be (re)rendered once the current transaction commits.
