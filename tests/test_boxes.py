@@ -350,3 +350,18 @@ def test_an_admin_sets_how_a_carrier_tracks_boxes_and_asks_for_sscc(client, auth
     assert (carrier.parcel_tracking, carrier.uses_sscc) == ("suffix", True)
     entry = session.query(AuditEntry).filter_by(action="carrier.created").one()
     assert (entry.after["parcel_tracking"], entry.after["uses_sscc"]) == ("suffix", True)
+
+
+def test_who_packed_what_counts_each_packages_boxes(session, picker):
+    """The report's boxes column is the number of boxes each package was packed in."""
+    from datetime import UTC, datetime
+
+    from packing.core import dashboard
+
+    boxed = _three_boxes(session, picker)
+    single = _claimed(session, picker, [factories.product(session)])
+    _scan(session, single, single.items[0].order_item.product.barcode, "one", picker)
+    _pack(session, single, picker)
+    clock = dashboard.StoreClock(dashboard.time_zone(None, "UTC"), datetime.now(UTC))
+    report = dashboard.packed_report(session, boxed.stock_location_id, clock, clock.today, clock.today)
+    assert {row.package_number: row.boxes for row in report.rows} == {boxed.number: 3, single.number: 1}
