@@ -25,6 +25,7 @@ from tests.test_zpl import parse_zpl
 PREPARE = "package__prepare_package_command__waiting__preparing"
 PACK = "package__complete_packaging__preparing__packed-all-items"
 RELEASE = "package__release_package__preparing__waiting"
+SPLIT = "package__split_package__preparing__preparing"
 GS1_PREFIX = "8690001"
 
 
@@ -365,3 +366,25 @@ def test_who_packed_what_counts_each_packages_boxes(session, picker):
     clock = dashboard.StoreClock(dashboard.time_zone(None, "UTC"), datetime.now(UTC))
     report = dashboard.packed_report(session, boxed.stock_location_id, clock, clock.today, clock.today)
     assert {row.package_number: row.boxes for row in report.rows} == {boxed.number: 3, single.number: 1}
+
+
+def test_units_split_off_leave_their_box(session, picker):
+    """A boxed unit split into a new package (here by the API's command, which keeps scans
+    as they are) is in none of the old package's boxes; the new package packs in its own."""
+    from packing.core.commands import execute_command
+
+    mug, lamp = factories.product(session, name="Mug"), factories.product(session, name="Lamp")
+    package = _claimed(session, picker, [mug, lamp])
+    _start(session, package, factories.box_type(session, picker.stock_locations[0]), picker)
+    _scan(session, package, mug.barcode, "a", picker)
+    _scan(session, package, lamp.barcode, "b", picker)
+    lamp_item = next(item for item in package.items if item.order_item.product_id == lamp.id)
+    assert lamp_item.box_id is not None
+    with transaction(session):
+        result = execute_command(session, package.id, SPLIT, {"package_items": [lamp_item.id]}, picker)
+    assert lamp_item.box_id is None
+    new_package = session.get(type(package), result.response["package__id"])
+    with transaction(session):
+        execute_command(session, new_package.id, "package__complete_packaging__waiting__packed-all-items", {}, picker)
+    session.refresh(new_package)
+    assert [item.box_id for item in new_package.items] == [new_package.boxes[0].id]

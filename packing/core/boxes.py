@@ -193,7 +193,8 @@ def close_boxes(session: Session, package: Package) -> list[PackageBox]:
         session.flush()
         session.expire(package, ["boxes"])
         return [box]
-    unboxed = [item for item in items if item.box_id is None]
+    mine = {box.id for box in boxes}
+    unboxed = [item for item in items if item.box_id not in mine]
     if unboxed:
         raise CommandNotAllowed(
             "Put every unit in a box before packing: {count} not in a box.", field="boxes", count=len(unboxed)

@@ -263,7 +263,8 @@ def _split(ctx: CommandContext) -> None:
     )
     ctx.session.add(new_package)
     ctx.session.flush()
-    _set_items_state(ctx.session, chosen, PackageItemStatus.WAITING, package=new_package)
+    # The split-off units leave this package's boxes with it.
+    _set_items_state(ctx.session, chosen, PackageItemStatus.WAITING, package=new_package, box_id=None)
     ctx.session.flush()
     ctx.log_attributes["new_package"] = {"id": new_package.id, "number": new_package.number}
     ctx.response = {
