@@ -90,3 +90,30 @@ def test_a_store_without_box_types_shows_no_box_strip(client, session, auth):
     _, package, _items = _picker_with_package(session, auth)
     _open(client, package)
     assert parse(client.get(f"/station/packages/{package.id}").text).select_one("[data-boxes]") is None
+
+
+def test_after_pack_the_result_names_each_boxs_tracking_number(client, session, auth):
+    """Packed in two boxes, the result screen lists box 1 and box 2 with their own numbers."""
+    _, package, items = _picker_with_package(session, auth)
+    small = factories.box_type(session, package.stock_location, "S")
+    session.commit()
+    _open(client, package)
+    for index, item in enumerate(items):
+        _post(client, package, "/boxes", box_type=str(small.id))
+        _scan(client, package, item.barcode, f"s-{index}")
+    bar = parse(client.get(f"/station/packages/{package.id}/commands", headers=HTMX).text)
+    pack_form = bar.select_one("button.primary").find_parent("form")
+    packed = client.post(
+        pack_form["action"],
+        data={"csrf_token": _token(client, package), "version": pack_form.select_one("[name=version]")["value"]},
+    )
+    assert packed.status_code == 303
+    lines = [
+        text_of(line) for line in parse(client.get(f"/station/packages/{package.id}").text).select(".box-numbers li")
+    ]
+    session.expire_all()
+    numbers = [
+        box.tracking_number
+        for box in session.query(PackageBox).filter_by(package_id=package.id).order_by(PackageBox.number)
+    ]
+    assert lines == [f"Box 1 of 2 (S): {numbers[0]}", f"Box 2 of 2 (S): {numbers[1]}"]
