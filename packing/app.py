@@ -34,6 +34,7 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
         app.config.from_object(config)
     _refuse_default_secret_in_production(app)
     os.makedirs(app.instance_path, exist_ok=True)
+    _bound_database_connects(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
@@ -126,6 +127,16 @@ def _load_user(session_id: str):
     if user is None or not user.is_active or user.session_version != int(version):
         return None
     return user
+
+
+def _bound_database_connects(app: Flask) -> None:
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        connect_args = {
+            "connect_timeout": app.config["DATABASE_CONNECT_TIMEOUT_SECONDS"],
+            **options.get("connect_args", {}),
+        }
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": connect_args}
 
 
 def _refuse_default_secret_in_production(app: Flask) -> None:

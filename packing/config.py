@@ -63,6 +63,9 @@ class Config:
     # Webhook targets that may be on the store's network or this machine (by host name or
     # address); every other target must resolve to public addresses only.
     WEBHOOK_ALLOWED_HOSTS = _names(os.environ.get("WEBHOOK_ALLOWED_HOSTS", ""))
+    # Printers may be on this machine (a local CUPS queue) only when named here; any other
+    # printer must be on the store's network or a public address, never loopback or link-local.
+    PRINTER_ALLOWED_HOSTS = _names(os.environ.get("PRINTER_ALLOWED_HOSTS", ""))
     # Each response's Server-Timing header says how long the app took (no secrets, only a
     # duration); set SERVER_TIMING=0 to leave it out.
     SERVER_TIMING = os.environ.get("SERVER_TIMING", "1") == "1"
@@ -73,6 +76,9 @@ class Config:
     IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(64 * 1024 * 1024)))
     # What a 503 tells clients to wait when the database cannot be reached.
     DATABASE_RETRY_AFTER_SECONDS = int(os.environ.get("DATABASE_RETRY_AFTER_SECONDS", "30"))
+    # How long a new PostgreSQL connection may take before it counts as down: without a bound
+    # a database host that drops packets holds a worker (and /readyz) for minutes.
+    DATABASE_CONNECT_TIMEOUT_SECONDS = int(os.environ.get("DATABASE_CONNECT_TIMEOUT_SECONDS", "5"))
     # Redis for the job queue and the rate limits of several app servers; /readyz checks it.
     REDIS_URL = os.environ.get("REDIS_URL", "")
     # /metrics answers a bearer METRICS_TOKEN or addresses in METRICS_ALLOWED_NETWORKS

@@ -40,7 +40,14 @@ def test_only_admins_reach_the_admin_screens(client, auth, role):
     auth.login(role=role)
     account = client.get("/auth/account").text
     assert "/admin/users" not in account
-    for url in ("/admin/users", "/admin/users/new", "/admin/locations", "/admin/carriers", "/admin/commands"):
+    for url in (
+        "/admin/users",
+        "/admin/users/new",
+        "/admin/locations",
+        "/admin/carriers",
+        "/admin/products",
+        "/admin/commands",
+    ):
         assert client.get(url).status_code == 403, url
     assert client.get("/admin/audit").status_code == 403
     assert client.post("/admin/users/1/active", data={"csrf_token": _token(client), "active": "0"}).status_code == 403

@@ -14,6 +14,7 @@ from packing.admin import bp, imports
 from packing.admin.forms import (
     ActionForm,
     CarrierForm,
+    CaseBarcodeForm,
     EditUserForm,
     ImportForm,
     LocationForm,
@@ -21,13 +22,13 @@ from packing.admin.forms import (
     UserForm,
 )
 from packing.admin.throttling import unlock_sign_in
-from packing.core import audit, stores, users
+from packing.core import audit, case_barcodes, stores, users
 from packing.core.db import transaction
 from packing.core.errors import DomainError
 from packing.core.importer import package_nodes, read_document
 from packing.core.models import ImportRun, Role, State, Transition, User
 from packing.core.parsing import optional_id
-from packing.core.scanning import STATION_COMMANDS
+from packing.core.scanning import MAX_CODE_LENGTH, STATION_COMMANDS
 from packing.core.shipping import PARCEL_TRACKING_CHOICES
 from packing.extensions import db
 from packing.i18n import catalogue_locale, error_message
@@ -426,6 +427,91 @@ def _set_active(record, kind: str, snapshot, index_endpoint: str):
         action = f"{kind}.reactivated" if active else f"{kind}.deactivated"
         _record(action, kind, record, record.erp_code, before, snapshot(record))
     return redirect(url_for(index_endpoint), code=303)
+
+
+# --- Case barcodes ------------------------------------------------------------------------
+
+
+def _product_or_404(product_id: int):
+    try:
+        return case_barcodes.get_product(db.session, product_id)
+    except DomainError:
+        abort(404)
+
+
+@bp.route("/admin/products", methods=["GET"])
+@roles_required(Role.ADMIN)
+def products_index():
+    search = request.args.get("q", "")[:MAX_CODE_LENGTH]
+    found = case_barcodes.find_products(db.session, search)
+    return render(
+        "admin/products.html",
+        search=search,
+        products=found,
+        counts=case_barcodes.case_counts(db.session, [product.id for product in found]),
+        listed=case_barcodes.PRODUCTS_LISTED,
+    )
+
+
+def _cases_page(product, form: CaseBarcodeForm, status: int = 200):
+    return render(
+        "admin/product_cases.html",
+        product=product,
+        cases=case_barcodes.product_cases(db.session, product),
+        imported=case_barcodes.imported_barcodes(product),
+        form=form,
+        action_form=ActionForm(),
+        status=status,
+    )
+
+
+@bp.route("/admin/products/<int:product_id>/cases", methods=["GET"])
+@roles_required(Role.ADMIN)
+def product_cases(product_id: int):
+    return _cases_page(_product_or_404(product_id), CaseBarcodeForm())
+
+
+@bp.route("/admin/products/<int:product_id>/cases", methods=["POST"])
+@roles_required(Role.ADMIN)
+def product_case_add(product_id: int):
+    product = _product_or_404(product_id)
+    form = CaseBarcodeForm()
+    if form.validate_on_submit():
+        try:
+            with transaction(db.session):
+                added = case_barcodes.add_case(db.session, product, form.barcode.data or "", form.quantity.data)
+                _record("product.case_added", "product", product, product.sku, {}, case_barcodes.case_snapshot(added))
+        except DomainError as error:
+            form.show_error(error)
+        else:
+            flash(
+                _(
+                    "Case barcode {barcode} added: one scan counts {units} units.",
+                    barcode=added.barcode,
+                    units=added.quantity,
+                ),
+                "info",
+            )
+            return redirect(url_for("admin.product_cases", product_id=product.id), code=303)
+    return _cases_page(product, form, status=400)
+
+
+@bp.route("/admin/products/<int:product_id>/cases/<int:case_id>/remove", methods=["POST"])
+@roles_required(Role.ADMIN)
+def product_case_remove(product_id: int, case_id: int):
+    product = _product_or_404(product_id)
+    try:
+        removed = case_barcodes.get_case(db.session, product, case_id)
+    except DomainError:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    before = case_barcodes.case_snapshot(removed)
+    with transaction(db.session):
+        case_barcodes.remove_case(db.session, removed)
+        _record("product.case_removed", "product", product, product.sku, before, {})
+    flash(_("Case barcode {barcode} removed.", barcode=before["case_barcode"]), "info")
+    return redirect(url_for("admin.product_cases", product_id=product.id), code=303)
 
 
 # --- Commands (read-only) ------------------------------------------------------------------

@@ -33,6 +33,8 @@ ACTIONS = {
     "carrier.updated": N_("Carrier changed"),
     "carrier.deactivated": N_("Carrier deactivated"),
     "carrier.reactivated": N_("Carrier reactivated"),
+    "product.case_added": N_("Case barcode added"),
+    "product.case_removed": N_("Case barcode removed"),
     SIGN_IN_FAILED: N_("Sign-in refused"),
     SIGN_IN_LOCKED: N_("Sign-in throttled"),
 }
