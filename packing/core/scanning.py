@@ -1,4 +1,5 @@
-"""Scan-to-verify at the packing station, and the station's commands with their pack gate.
+"""Scan-to-verify at the packing station, the station's commands with their pack gate, and its
+box actions (start a box, weigh it, box the units counted before the first; see ``boxes``).
 
 A unit counts once: each live ``Scan`` points at one active package item. A scan names a
 barcode (any of the product's barcodes) or a SKU, or a case's packaging barcode that counts
