@@ -132,8 +132,9 @@ def _take_dimensions(box: PackageBox, box_type: BoxType) -> None:
 
 
 def put_in_current_box(session: Session, package: Package, items: Iterable[PackageItem]) -> Optional[PackageBox]:
-    """Counted units go into the current box, when the picker has started one."""
-    box = current_box(session, package.id)
+    """Counted units go into the current box, when the picker has started one. The package's
+    boxes are loaded here once: the station's answer shows them from the same load."""
+    box = package.boxes[-1] if package.boxes else None
     if box is not None:
         for item in items:
             item.box_id = box.id

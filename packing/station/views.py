@@ -91,7 +91,7 @@ def _boxes_context(package: Package, counting_scans: tuple, working: bool) -> di
     current box, and the counted units in no box (Pack waits for them)."""
     if not working:
         return {"box_types": [], "boxes": [], "current_box": None, "unboxed": 0, "number_text": number_text}
-    started = boxes.package_boxes(db.session, package.id)
+    started = package.boxes
     return {
         "box_types": boxes.box_types(db.session, package.stock_location_id),
         "boxes": [(box, len(boxes.units_in(box, package))) for box in started],
