@@ -75,6 +75,7 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
     jobs.init_app(app)
     shipping.register_carrier("builtin", shipping.BuiltinCarrier(app.config["TRACKING_URL_TEMPLATE"]))
     label_content.set_default_time_zone(app.config["DEFAULT_TIME_ZONE"])
+    shipping.set_gs1_company_prefix(app.config["GS1_COMPANY_PREFIX"])
     static_files.init_app(app)
     _template_globals(app)
     login_manager.login_view = "auth.login"

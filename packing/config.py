@@ -41,6 +41,8 @@ class Config:
     # The time zone of a stock location that names none: its "today" and the times shown.
     DEFAULT_TIME_ZONE = os.environ.get("DEFAULT_TIME_ZONE", "UTC")
     TRACKING_URL_TEMPLATE = os.environ.get("TRACKING_URL_TEMPLATE", DEFAULT_TRACKING_URL_TEMPLATE)
+    # The retailer's GS1 company prefix: the SSCCs of boxes whose carrier asks for them.
+    GS1_COMPANY_PREFIX = os.environ.get("GS1_COMPANY_PREFIX", "")
     # Failed sign-ins allowed per client address, and per username from one address (rate
     # strings: "5 per 5 minutes", "30/hour", several joined by ";"). Counted by Flask-Limiter,
     # in memory (one count per process) or in Redis when REDIS_URL is set.

@@ -15,6 +15,7 @@ from packing.core.label_content import LABEL_DPIS, LABEL_FORMATS, LABEL_SIZES
 from packing.core.messages import N_
 from packing.core.models import Role
 from packing.core.scanning import MAX_CODE_LENGTH
+from packing.core.shipping import OWN_NUMBERS, PARCEL_TRACKING_CHOICES
 from packing.core.stores import LOCATION_TYPES
 from packing.forms import WholeNumberField
 from packing.i18n import error_message
@@ -87,6 +88,9 @@ class CarrierForm(DomainErrorsForm):
     label_format = SelectField("Label format", choices=[(value, value.upper()) for value in LABEL_FORMATS])
     label_size = SelectField("Label size", choices=[(value, value) for value in LABEL_SIZES])
     label_dpi = SelectField("Print resolution (ZPL)", choices=[(dpi, f"{dpi} dpi") for dpi in LABEL_DPIS], coerce=int)
+    # Choices are given in the reader's language by the view.
+    parcel_tracking = SelectField("A package in several boxes", choices=PARCEL_TRACKING_CHOICES, default=OWN_NUMBERS)
+    uses_sscc = BooleanField("An SSCC (GS1-128) on every box's label")
 
 
 class CaseBarcodeForm(DomainErrorsForm):

@@ -29,6 +29,7 @@ from packing.core.importer import package_nodes, read_document
 from packing.core.models import ImportRun, Role, State, Transition, User
 from packing.core.parsing import optional_id
 from packing.core.scanning import MAX_CODE_LENGTH, STATION_COMMANDS
+from packing.core.shipping import PARCEL_TRACKING_CHOICES
 from packing.extensions import db
 from packing.i18n import catalogue_locale, error_message
 from packing.i18n import gettext as _
@@ -385,6 +386,7 @@ def carriers_index():
 def carrier_form(carrier_id: int | None = None):
     carrier = _carrier_or_404(carrier_id) if carrier_id is not None else None
     form = CarrierForm(obj=carrier if request.method == "GET" else None)
+    form.parcel_tracking.choices = [(mode, _(label)) for mode, label in PARCEL_TRACKING_CHOICES]
     if request.method == "GET":
         if carrier is not None:
             form.uuid.data = carrier.uuid or ""
@@ -399,6 +401,8 @@ def carrier_form(carrier_id: int | None = None):
             label_format=form.label_format.data,
             label_size=form.label_size.data,
             label_dpi=form.label_dpi.data,
+            parcel_tracking=form.parcel_tracking.data,
+            uses_sscc=bool(form.uses_sscc.data),
         )
         try:
             with transaction(db.session):

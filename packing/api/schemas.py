@@ -365,9 +365,25 @@ PACKAGE_SHORT_DETAIL_PROPERTIES = {
     "rule": ANY,
 }
 PACKAGE_SHORT_DETAIL = obj(PACKAGE_SHORT_DETAIL_PROPERTIES)
+# A package's boxes (parcels), as serializers.serialize_boxes writes them.
+PACKAGE_BOXES = {
+    "type": "array",
+    "items": obj(
+        {
+            "number": INT,
+            "box_type": obj({"id": INT, "code": STR, "name": STR}, nullable=True),
+            "weight_kg": NSTR,
+            "dimensions_cm": obj({"length": STR, "width": STR, "height": STR}, nullable=True),
+            "tracking_number": NSTR,
+            "sscc": NSTR,
+            "package_items": {"type": "array", "items": INT},
+        }
+    ),
+}
 PACKAGE_FULL = obj(
     {
         **PACKAGE_SHORT_DETAIL_PROPERTIES,
+        "boxes": PACKAGE_BOXES,
         "date_placed": TIME,
         "city": NSTR,
         "payment_type": STR,

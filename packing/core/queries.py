@@ -20,6 +20,7 @@ from packing.core.models import (
     Order,
     OrderItem,
     Package,
+    PackageBox,
     PackageItem,
     Product,
     ProductBarcode,
@@ -70,6 +71,7 @@ def full_package_options() -> list:
         _address_options(selectinload(Package.stock_location).joinedload(StockLocation.address)),
         selectinload(Package.items).options(*package_item_options()),
         selectinload(Package.shipment).joinedload(Shipment.cargo_company),
+        selectinload(Package.boxes).joinedload(PackageBox.box_type),
         selectinload(Package.shipping_label),
         selectinload(Package.invoice),
     ]

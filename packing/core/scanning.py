@@ -1,4 +1,5 @@
-"""Scan-to-verify at the packing station, and the station's commands with their pack gate.
+"""Scan-to-verify at the packing station, the station's commands with their pack gate, and its
+box actions (start a box, weigh it, box the units counted before the first; see ``boxes``).
 
 A unit counts once: each live ``Scan`` points at one active package item. A scan names a
 barcode (any of the product's barcodes) or a SKU, or a case's packaging barcode that counts
@@ -18,7 +19,7 @@ from typing import Any, Optional
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from packing.core import gs1
+from packing.core import boxes, gs1
 from packing.core.catalogue import CommandType, active_items
 from packing.core.claims import HELD_BY_OTHER, NOT_HELD, check_may_act, holder_name, is_open, refusal_to_act
 from packing.core.commands import CommandResult, execute_command, resolve_transition
@@ -28,6 +29,7 @@ from packing.core.messages import N_
 from packing.core.models import (
     OrderItem,
     Package,
+    PackageBox,
     PackageItem,
     Product,
     ProductBarcode,
@@ -220,9 +222,9 @@ def _gate_opens(units: int, scanned: int) -> bool:
 @observe_scans
 def record_scan(
     session: Session, package_id: int, code: str, client_scan_id: str, user: Optional[User] = None
-) -> ScanOutcome:
+) -> ScanOutcome | boxes.BoxStarted:
     """Count one unit of the product whose barcode or SKU is ``code``, or every unit of the
-    case whose packaging barcode it is."""
+    case whose packaging barcode it is; a box type's shelf barcode starts a box of that type."""
     code = (code or "").strip()
     _check_client_scan_id(client_scan_id)
     if not code:
@@ -248,6 +250,9 @@ def record_scan(
                 product=known,
                 name=known.name,
             )
+        box_type = boxes.box_type_for_code(session, package.stock_location_id, code)
+        if box_type is not None:
+            return _start_box(session, package, recorded, box_type, client_scan_id)
         raise ScanRefused("Unknown code, not counted: {code} is not a barcode we know.", code=code, kind=UNKNOWN_CODE)
     return _count_one(session, package, recorded, items, client_scan_id, code, is_manual=False, user=user)
 
@@ -321,6 +326,8 @@ def undo_last_scan(session: Session, package_id: int, user: Optional[User] = Non
     now = utcnow()
     for scan in taken:
         scan.undone_at = now
+    taken_ids = {scan.package_item_id for scan in taken}
+    boxes.take_out_of_boxes(item for item in package.items if item.id in taken_ids)
     session.flush()
     item = next(i for i in package.items if i.id == last.package_item_id)
     still_counting = tuple(scan for scan in scans if scan.undone_at is None)
@@ -357,11 +364,66 @@ def run_station_command(
     before = {item.id for item in active_items(package)}
     result = execute_command(session, package, transition, input_parameters, user)
     if transition.command in _ITEM_MOVING_COMMANDS:
-        _retire_scans(session, package.id, before - {item.id for item in active_items(result.package)})
+        moved = before - {item.id for item in active_items(result.package)}
+        _retire_scans(session, package.id, moved)
+        boxes.take_items_out(session, moved)
     elif transition.command == CommandType.RELEASE:
         # Put back on the shelf: whoever takes the package next verifies every unit again.
         _retire_scans(session, package.id, before)
+        boxes.drop_boxes(session, result.package)
     return result
+
+
+# --- Boxes at the station ---------------------------------------------------------------
+
+
+def start_box(session: Session, package_id: int, box_type_id: int, user: Optional[User] = None) -> boxes.BoxStarted:
+    """The picker tapped one of the store's box types: the units counted next go into it."""
+    package = lock_package(session, package_id, *WITH_ITEMS_AND_PRODUCTS)
+    _check_boxable(package, user)
+    box_type = boxes.get_box_type(session, package.stock_location_id, box_type_id)
+    return _start_box(session, package, _recorded(session, package), box_type, None)
+
+
+def _start_box(session: Session, package: Package, recorded: list[Scan], box_type, client_scan_id) -> boxes.BoxStarted:
+    counting = _counting(package, recorded)
+    if client_scan_id is not None:
+        earlier = session.scalar(
+            select(PackageBox).where(PackageBox.package_id == package.id, PackageBox.client_scan_id == client_scan_id)
+        )
+        if earlier is not None:
+            return boxes.BoxStarted(package, earlier, counting, repeated=True)
+    box, retyped = boxes.start_box(session, package, box_type, client_scan_id)
+    return boxes.BoxStarted(package, box, counting, retyped=retyped)
+
+
+def box_unboxed_units(session: Session, package_id: int, user: Optional[User] = None) -> PackageBox:
+    """Put the units counted before the first box was started into the current box."""
+    package = lock_package(session, package_id, *WITH_ITEMS_AND_PRODUCTS)
+    _check_boxable(package, user)
+    return boxes.box_unboxed(session, package, (scan.package_item_id for scan in live_scans(session, package)))
+
+
+def set_box_weight(
+    session: Session, package_id: int, box_number: int, weight: str, user: Optional[User] = None
+) -> PackageBox:
+    """Record a box's weight as typed, or as a USB scale typed it."""
+    package = lock_package(session, package_id, *WITH_ITEMS_AND_PRODUCTS)
+    _check_boxable(package, user)
+    return boxes.set_weight(session, package, box_number, weight)
+
+
+def unboxed_units(session: Session, package: Package, counting_scans: Optional[Iterable[Scan]] = None) -> int:
+    """Counted units in no box (only a package with boxes has any): Pack waits for them."""
+    if counting_scans is None:
+        counting_scans = live_scans(session, package)
+    return len(boxes.unboxed_units(package, (scan.package_item_id for scan in counting_scans)))
+
+
+def _check_boxable(package: Package, user: Optional[User]) -> None:
+    if not is_open(package):
+        raise CommandNotAllowed("This package is finished: its boxes cannot change.", field="box")
+    check_may_act(user, package)
 
 
 # --- Internals ------------------------------------------------------------------------
@@ -456,6 +518,7 @@ def _count_one(
         user_id=user.id if user else None,
     )
     session.add(scan)
+    boxes.put_in_current_box(session, package, free[:1])
     session.flush()
     return ScanOutcome(package, scan, product, _counting(package, recorded) + (scan,))
 
@@ -502,6 +565,7 @@ def _count_case(
         for index, item in enumerate(free[: packaging.quantity])
     ]
     session.add_all(scans)
+    boxes.put_in_current_box(session, package, free[: packaging.quantity])
     session.flush()
     return ScanOutcome(package, scans[0], product, _counting(package, recorded) + tuple(scans), units=len(scans))
 

@@ -458,6 +458,35 @@ def delivery_range(package: Package) -> Optional[dict[str, Any]]:
     }
 
 
+def _decimal_text(value: Optional[Decimal]) -> Optional[str]:
+    return None if value is None else str(value)
+
+
+def serialize_boxes(value: Package) -> list[dict[str, Any]]:
+    """The package's boxes (parcels), in order: type, dimensions (cm), weight (kg), tracking
+    number, SSCC and the package items inside. Empty until the package is packed or boxed."""
+    return [
+        {
+            "number": box.number,
+            "box_type": None
+            if box.box_type is None
+            else {"id": box.box_type.id, "code": box.box_type.code, "name": box.box_type.name},
+            "weight_kg": _decimal_text(box.weight_kg),
+            "dimensions_cm": None
+            if box.length_cm is None
+            else {
+                "length": _decimal_text(box.length_cm),
+                "width": _decimal_text(box.width_cm),
+                "height": _decimal_text(box.height_cm),
+            },
+            "tracking_number": box.tracking_number,
+            "sscc": box.sscc,
+            "package_items": [item.id for item in value.items if item.box_id == box.id],
+        }
+        for box in value.boxes
+    ]
+
+
 def package_full(value: Package, commands: list[Transition], *, secret: str = "", base_url: str = "") -> dict[str, Any]:
     """The Package List / Package Detail shape."""
     order = value.order
@@ -479,6 +508,7 @@ def package_full(value: Package, commands: list[Transition], *, secret: str = ""
         "stock_location": stock_location(value.stock_location),
         "commands": [command(t) for t in commands],
         "shipment": shipment(value.shipment),
+        "boxes": serialize_boxes(value),
         "shipping_label": shipping_label(value.shipping_label, base_url),
         "order_gift_box_note": order.gift_box_note,
         "order_has_gift_box": order.has_gift_box,
