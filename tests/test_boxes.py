@@ -114,6 +114,17 @@ def test_three_box_package_prints_a_label_per_box_with_its_own_number_parcel_and
         assert [value for symbology, value in codes if symbology.startswith("]Q")] == [f"https://track.test/{number}"]
 
 
+def test_cash_on_delivery_is_asked_for_on_the_first_parcel_only(session, picker):
+    """A pay-on-delivery package in three boxes is collected once: parcel 1's label carries
+    the amount, parcels 2 and 3 carry none."""
+    package = _three_boxes(session, picker)
+    package.shipment.pay_on_delivery_amount = Decimal("150.50")
+    session.flush()
+    texts = _page_texts(labels.render_label_pdf(package))
+    assert ["CASH ON DELIVERY" in text for text in texts] == [True, False, False]
+    assert "150.50" in texts[0]
+
+
 def test_three_box_package_zpl_has_a_format_per_box_with_its_number(session, picker):
     """The ZPL file holds one format per box; each ^BC field is that box's tracking number."""
     package = _three_boxes(session, picker)

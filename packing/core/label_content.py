@@ -141,13 +141,16 @@ def label_contents(package: Package, printed_at: Optional[datetime] = None) -> l
         collect_store=order.retail_store.name if order.is_click_and_collect and order.retail_store else "",
         service=_service(package),
         parcel_count=len(parcels),
-        cash_on_delivery=_cash_on_delivery(package, items),
         currency=order.currency,
     )
+    # The courier collects once per shipment: only parcel 1's label asks for the money, so a
+    # three-box package is not collected three times.
+    collect = _cash_on_delivery(package, items)
     return [
         LabelContent(
             **common,
             parcel_number=number,
+            cash_on_delivery=collect if number == 1 else None,
             item_count=len(box_items),
             weight_kg=box_rules.box_weight(box, box_items) if box is not None else box_rules.items_weight(box_items),
             sscc=box.sscc if box is not None else None,
