@@ -187,18 +187,17 @@ def _statements(state: str, overdue: bool, entered: bool, delivery: str, search:
             .exists()
         )
     if delivery == CLICK_AND_COLLECT:
-        conditions.append(Order.is_click_and_collect.is_(True))
+        conditions.append(_of_the_order(Order.is_click_and_collect).is_(True))
     elif delivery:
-        conditions.append(Order.delivery_type == bindparam("delivery"))
+        conditions.append(_of_the_order(Order.delivery_type) == bindparam("delivery"))
     if search:
         pattern = bindparam("pattern")
         conditions.append(or_(Package.number.like(pattern, escape="\\"), Order.number.like(pattern, escape="\\")))
-    needs_order = bool(delivery or search)
 
     def matching(*columns):
-        """Packages meeting the filter; the order table is joined only when a filter reads it."""
+        """Packages meeting the filter; the order table is joined only when the search reads it."""
         query = select(*columns).where(*conditions)
-        return query.join(Order, Package.order_id == Order.id) if needs_order else query
+        return query.join(Order, Package.order_id == Order.id) if search else query
 
     # The page is chosen from the package table alone (an index range and a top-N sort);
     # only its rows are joined to orders, addresses and holders.
@@ -246,6 +245,13 @@ def _statements(state: str, overdue: bool, entered: bool, delivery: str, search:
         .order_by(chosen.c.rank, Package.target_packing_date.is_(None), Package.target_packing_date, Package.id)
     )
     return matching(func.count(Package.id)), page_rows
+
+
+def _of_the_order(column):
+    """``column`` of the package's order, read per package through the order's primary key: a
+    join lets PostgreSQL scan the whole order table (100k orders) for one store's packages, a
+    delivery filter's page took 90 ms that way."""
+    return select(column).where(Order.id == Package.order_id).correlate(Package).scalar_subquery()
 
 
 def find_by_code(session: Session, stock_location_id: int, code: str, user: Optional[User] = None) -> Optional[Package]:
