@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from packing.core import gs1
@@ -393,7 +393,11 @@ def _check_client_scan_id(client_scan_id: str) -> None:
 
 def _recorded(session: Session, package: Package) -> list[Scan]:
     """Every scan of the package, undone ones too: a package has few, one query serves all checks."""
-    return list(session.scalars(select(Scan).where(Scan.package_id == package.id).order_by(Scan.id)))
+    return list(session.scalars(_PACKAGE_SCANS, {"package_id": package.id}))
+
+
+# Built once: every scan runs it.
+_PACKAGE_SCANS = select(Scan).where(Scan.package_id == bindparam("package_id")).order_by(Scan.id)
 
 
 def _repeated(session: Session, package: Package, recorded: list[Scan], client_scan_id: str) -> Optional[ScanOutcome]:
