@@ -7,13 +7,14 @@ from collections.abc import Mapping
 from typing import Any, Optional
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.engine import Engine
 
 from packing import i18n, security, static_files
 from packing.config import DEFAULT_SECRET_KEY, INSTANCE_DIR, config_from_env
 from packing.core import label_content, shipping
 from packing.core.messages import N_
+from packing.core.models import User
 from packing.extensions import csrf, db, htmx, login_manager, migrate
 from packing.server_timing import ServerTiming
 
@@ -114,16 +115,18 @@ def _template_globals(app: Flask) -> None:
     )
 
 
+# Built once: every signed-in request runs it (``session.get`` builds its statement each time).
+_SIGNED_IN_USER = select(User).where(User.id == bindparam("user_id"))
+
+
 @login_manager.user_loader
 def _load_user(session_id: str):
     """The session's user while the session is still theirs: ``id:version``, where the
     version is the user's at sign-in (sign-out, a new password, deactivation raise it)."""
-    from packing.core.models import User
-
     user_id, _, version = session_id.partition(":")
     if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()):
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.execute(_SIGNED_IN_USER, {"user_id": int(user_id)}).scalar_one_or_none()
     if user is None or not user.is_active or user.session_version != int(version):
         return None
     return user

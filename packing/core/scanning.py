@@ -12,11 +12,12 @@ flushes; the caller commits through ``packing.core.db.transaction``.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from packing.core import boxes, gs1
@@ -231,30 +232,34 @@ def record_scan(
         raise ScanRefused("Not counted: scan a barcode.", kind=UNKNOWN_CODE)
     if len(code) > MAX_CODE_LENGTH:
         raise ScanRefused("Not counted: that is not a barcode we know.", kind=UNKNOWN_CODE)
-    package, recorded, repeated = _prepare_count(session, package_id, client_scan_id, user)
+    package, recorded, repeated = _prepare_count(session, package_id, client_scan_id)
     if repeated:
         return repeated
-    items = _items_for(package, code)
-    product_code = code
-    if not items:
-        packaging = session.scalar(select(ProductPackaging).where(ProductPackaging.barcode == code))
-        if packaging is not None:
-            return _count_case(session, package, recorded, packaging, client_scan_id, user)
-        items, product_code = _items_for_gs1(session, package, code)
-    if not items:
-        known = _known_product(session, product_code)
-        if known is not None:
+    with _refusal_shows(package, recorded):
+        _check_scannable(package, user)
+        items = _items_for(package, code)
+        product_code = code
+        if not items:
+            packaging = session.scalar(select(ProductPackaging).where(ProductPackaging.barcode == code))
+            if packaging is not None:
+                return _count_case(session, package, recorded, packaging, client_scan_id, user)
+            items, product_code = _items_for_gs1(session, package, code)
+        if not items:
+            known = _known_product(session, product_code)
+            if known is not None:
+                raise ScanRefused(
+                    "Wrong item, not counted: {name} is not in this package.",
+                    kind=WRONG_ITEM,
+                    product=known,
+                    name=known.name,
+                )
+            box_type = boxes.box_type_for_code(session, package.stock_location_id, code)
+            if box_type is not None:
+                return _start_box(session, package, recorded, box_type, client_scan_id)
             raise ScanRefused(
-                "Wrong item, not counted: {name} is not in this package.",
-                kind=WRONG_ITEM,
-                product=known,
-                name=known.name,
+                "Unknown code, not counted: {code} is not a barcode we know.", code=code, kind=UNKNOWN_CODE
             )
-        box_type = boxes.box_type_for_code(session, package.stock_location_id, code)
-        if box_type is not None:
-            return _start_box(session, package, recorded, box_type, client_scan_id)
-        raise ScanRefused("Unknown code, not counted: {code} is not a barcode we know.", code=code, kind=UNKNOWN_CODE)
-    return _count_one(session, package, recorded, items, client_scan_id, code, is_manual=False, user=user)
+        return _count_one(session, package, recorded, items, client_scan_id, code, is_manual=False, user=user)
 
 
 def _items_for(package: Package, code: str) -> list[PackageItem]:
@@ -285,15 +290,23 @@ def _items_for_gs1(session: Session, package: Package, code: str) -> tuple[list[
     return [], next((form for form in forms if _known_product(session, form) is not None), found.gtin)
 
 
-def _prepare_count(session: Session, package_id: int, client_scan_id: str, user: Optional[User]):
+def _prepare_count(session: Session, package_id: int, client_scan_id: str):
     """Lock and load the package for counting a unit; a repeated client scan id answers with
     what it recorded the first time (before any check, so a retry never fails)."""
     package = lock_package(session, package_id, *WITH_ITEMS_AND_PRODUCTS)
     recorded = _recorded(session, package)
-    repeated = _repeated(session, package, recorded, client_scan_id)
-    if not repeated:
-        _check_scannable(package, user)
-    return package, recorded, repeated
+    return package, recorded, _repeated(session, package, recorded, client_scan_id)
+
+
+@contextmanager
+def _refusal_shows(package: Package, recorded: list[Scan]) -> Iterator[None]:
+    """A refusal raised within carries the package it was judged on and the scans counting there."""
+    try:
+        yield
+    except ScanRefused as refusal:
+        refusal.package = package
+        refusal.counting_scans = _counting(package, recorded)
+        raise
 
 
 @observe_scans
@@ -302,16 +315,18 @@ def record_manual(
 ) -> ScanOutcome:
     """Count one unit by hand, for a label that will not read; recorded as manual."""
     _check_client_scan_id(client_scan_id)
-    package, recorded, repeated = _prepare_count(session, package_id, client_scan_id, user)
+    package, recorded, repeated = _prepare_count(session, package_id, client_scan_id)
     if repeated:
         return repeated
-    items = [item for item in active_items(package) if item.order_item.product_id == product_id]
-    if not items:
-        raise ScanRefused(
-            "Wrong item, not counted: that product is not in this package.", kind=WRONG_ITEM, field="product"
-        )
-    code = items[0].order_item.product.barcode or items[0].order_item.product.sku
-    return _count_one(session, package, recorded, items, client_scan_id, code, is_manual=True, user=user)
+    with _refusal_shows(package, recorded):
+        _check_scannable(package, user)
+        items = [item for item in active_items(package) if item.order_item.product_id == product_id]
+        if not items:
+            raise ScanRefused(
+                "Wrong item, not counted: that product is not in this package.", kind=WRONG_ITEM, field="product"
+            )
+        code = items[0].order_item.product.barcode or items[0].order_item.product.sku
+        return _count_one(session, package, recorded, items, client_scan_id, code, is_manual=True, user=user)
 
 
 def undo_last_scan(session: Session, package_id: int, user: Optional[User] = None) -> ScanOutcome:
@@ -440,7 +455,11 @@ def _check_client_scan_id(client_scan_id: str) -> None:
 
 def _recorded(session: Session, package: Package) -> list[Scan]:
     """Every scan of the package, undone ones too: a package has few, one query serves all checks."""
-    return list(session.scalars(select(Scan).where(Scan.package_id == package.id).order_by(Scan.id)))
+    return list(session.scalars(_PACKAGE_SCANS, {"package_id": package.id}))
+
+
+# Built once: every scan runs it.
+_PACKAGE_SCANS = select(Scan).where(Scan.package_id == bindparam("package_id")).order_by(Scan.id)
 
 
 def _repeated(session: Session, package: Package, recorded: list[Scan], client_scan_id: str) -> Optional[ScanOutcome]:

@@ -22,7 +22,14 @@ from packing.extensions import db
 from packing.i18n import catalogue_locale, current_locale, error_message
 from packing.i18n import gettext as _
 from packing.station import bp
-from packing.web import open_for_me, package_at_my_location, render, roles_required, wants_partial
+from packing.web import (
+    check_package_at_my_location,
+    open_for_me,
+    package_at_my_location,
+    render,
+    roles_required,
+    wants_partial,
+)
 
 PACKAGE_CHANGED = "package-changed"
 NOT_OFFERED = N_("That command does not apply to this package now.")
@@ -206,7 +213,7 @@ def open_package(package_id: int):
 @bp.route("/packages/<int:package_id>/scans", methods=["POST"])
 @roles_required("picker", "lead")
 def scan(package_id: int):
-    package_at_my_location(package_id)
+    check_package_at_my_location(package_id)
     code = request.form.get("barcode", "")[:200]
     return _scan_answer(
         package_id,
@@ -219,7 +226,7 @@ def scan(package_id: int):
 @bp.route("/packages/<int:package_id>/scans/manual", methods=["POST"])
 @roles_required("picker", "lead")
 def manual_scan(package_id: int):
-    package_at_my_location(package_id)
+    check_package_at_my_location(package_id)
     product_id = request.form.get("product", "")
     return _scan_answer(
         package_id,
@@ -236,26 +243,38 @@ def manual_scan(package_id: int):
 @bp.route("/packages/<int:package_id>/scans/undo", methods=["POST"])
 @roles_required("picker", "lead")
 def undo_scan(package_id: int):
-    package_at_my_location(package_id)
+    check_package_at_my_location(package_id)
     return _scan_answer(package_id, lambda: scanning.undo_last_scan(db.session, package_id, current_user))
 
 
 def _scan_answer(package_id: int, record):
     """Run one scan-domain call in its own transaction and answer with the scan zone.
 
-    A counted scan is rendered before the commit, from the objects the scan already
-    loaded: reloading them after the commit would double the scan's round trips to the
-    database. Should the commit fail, the rendered answer is dropped with the error."""
+    A counted scan is rendered before the commit, and a refused one before the rollback, from
+    the objects the scan already loaded: reloading them afterwards would double the scan's
+    round trips to the database. Should the commit fail, the rendered answer is dropped with
+    the error."""
+    refused_zone = None
     try:
         with transaction(db.session):
-            outcome = record()
+            try:
+                outcome = record()
+            except ScanRefused as refusal:
+                if refusal.package is not None and wants_partial():
+                    # Nothing was written, so the package as the refused scan read it is what the
+                    # database holds: shown before the rollback expires it, not read again after.
+                    result = _refusal(refusal)
+                    refused_zone = _scan_zone(refusal.package, refusal.counting_scans, result, refusal.http_status)
+                raise
             result = _success(outcome)
-            response = _scan_zone(outcome.package, outcome, result, 200) if wants_partial() else None
+            response = _scan_zone(outcome.package, outcome.counting_scans, result, 200) if wants_partial() else None
             if response is not None and outcome.may_change_pack_gate:
                 # Only the pack gate depends on the counts: refreshing the commands after
                 # every scan would compete with the next scan for the server.
                 response.headers["HX-Trigger"] = PACKAGE_CHANGED
     except DomainError as error:
+        if refused_zone is not None:
+            return refused_zone
         # The rollback expired everything: reloading the package first refreshes the product a
         # refusal names (when the package holds it) in the same trip, not in one of its own.
         package = scanning.load_package(db.session, package_id) if wants_partial() else None
@@ -267,8 +286,7 @@ def _scan_answer(package_id: int, record):
     return response
 
 
-def _scan_zone(package: Package, outcome: Optional[scanning.ScanOutcome], result: dict, status: int):
-    counting_scans = outcome.counting_scans if outcome is not None else None
+def _scan_zone(package: Package, counting_scans: Optional[tuple], result: dict, status: int):
     return render(
         "station/_scan_zone.html",
         status=status,
@@ -401,7 +419,7 @@ def command_form(package_id: int, transition_id: int):
 @bp.route("/packages/<int:package_id>/commands/<int:transition_id>", methods=["POST"])
 @roles_required("picker", "lead")
 def run_command(package_id: int, transition_id: int):
-    package_at_my_location(package_id)
+    check_package_at_my_location(package_id)
     transition = _station_transition(transition_id)
     kind = STATION_COMMANDS.get(transition.command)
     parameters: dict = {}
