@@ -14,6 +14,7 @@ from packing.core.importer import import_packages
 from packing.core.models import ImportRun, Package, Role
 from tests import factories
 from tests.conftest import csrf_token_from
+from tests.html import parse
 from tests.import_support import as_upload, export
 
 
@@ -175,4 +176,5 @@ def test_a_run_is_read_in_the_language_of_whoever_opens_it(client, auth, session
     broken = export(2)
     broken["results"][1]["packageitem_set"][0]["order_item"]["product"]["sku"] = ""
     refused = client.get(_upload(client, as_upload(broken)).headers["Location"]).text
-    assert "results[1].packageitem_set[0].order_item.product.sku: bu alan boş bırakılamaz." in refused
+    cells = [cell.get_text(strip=True) for cell in parse(refused).select("#import-status td")]
+    assert cells == ["results[1].packageitem_set[0].order_item.product.sku", "bu alan boş bırakılamaz."]
