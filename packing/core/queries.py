@@ -24,6 +24,7 @@ from packing.core.models import (
     Product,
     ProductBarcode,
     Shipment,
+    ShippingLabel,
     State,
     StockLocation,
     Township,
@@ -70,7 +71,8 @@ def full_package_options() -> list:
         _address_options(selectinload(Package.stock_location).joinedload(StockLocation.address)),
         selectinload(Package.items).options(*package_item_options()),
         selectinload(Package.shipment).joinedload(Shipment.cargo_company),
-        selectinload(Package.shipping_label),
+        # The label's PDF is served on its own (preview_url); a page of packages leaves it unread.
+        selectinload(Package.shipping_label).defer(ShippingLabel.pdf),
         selectinload(Package.invoice),
     ]
 
