@@ -7,13 +7,14 @@ from collections.abc import Mapping
 from typing import Any, Optional
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.engine import Engine
 
 from packing import i18n, security, static_files
 from packing.config import DEFAULT_SECRET_KEY, INSTANCE_DIR, config_from_env
 from packing.core import label_content, shipping
 from packing.core.messages import N_
+from packing.core.models import User
 from packing.extensions import csrf, db, htmx, login_manager, migrate
 from packing.server_timing import ServerTiming
 
@@ -34,6 +35,7 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
         app.config.from_object(config)
     _refuse_default_secret_in_production(app)
     os.makedirs(app.instance_path, exist_ok=True)
+    _bound_database_connects(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
@@ -74,6 +76,7 @@ def create_app(config: Optional[type | Mapping[str, Any]] = None) -> Flask:
     jobs.init_app(app)
     shipping.register_carrier("builtin", shipping.BuiltinCarrier(app.config["TRACKING_URL_TEMPLATE"]))
     label_content.set_default_time_zone(app.config["DEFAULT_TIME_ZONE"])
+    shipping.set_gs1_company_prefix(app.config["GS1_COMPANY_PREFIX"])
     static_files.init_app(app)
     _template_globals(app)
     login_manager.login_view = "auth.login"
@@ -112,19 +115,31 @@ def _template_globals(app: Flask) -> None:
     )
 
 
+# Built once: every signed-in request runs it (``session.get`` builds its statement each time).
+_SIGNED_IN_USER = select(User).where(User.id == bindparam("user_id"))
+
+
 @login_manager.user_loader
 def _load_user(session_id: str):
     """The session's user while the session is still theirs: ``id:version``, where the
     version is the user's at sign-in (sign-out, a new password, deactivation raise it)."""
-    from packing.core.models import User
-
     user_id, _, version = session_id.partition(":")
     if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()):
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.execute(_SIGNED_IN_USER, {"user_id": int(user_id)}).scalar_one_or_none()
     if user is None or not user.is_active or user.session_version != int(version):
         return None
     return user
+
+
+def _bound_database_connects(app: Flask) -> None:
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        connect_args = {
+            "connect_timeout": app.config["DATABASE_CONNECT_TIMEOUT_SECONDS"],
+            **options.get("connect_args", {}),
+        }
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": connect_args}
 
 
 def _refuse_default_secret_in_production(app: Flask) -> None:

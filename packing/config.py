@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 from packing.core.shipping import DEFAULT_TRACKING_URL_TEMPLATE
+from packing.core.webhooks import LEASE_MARGIN_SECONDS
 
 INSTANCE_DIR = Path(os.environ.get("PACKING_INSTANCE_DIR", Path(__file__).resolve().parent.parent / "instance"))
 DEFAULT_SECRET_KEY = "dev-only-secret-change-me"
@@ -40,6 +41,8 @@ class Config:
     # The time zone of a stock location that names none: its "today" and the times shown.
     DEFAULT_TIME_ZONE = os.environ.get("DEFAULT_TIME_ZONE", "UTC")
     TRACKING_URL_TEMPLATE = os.environ.get("TRACKING_URL_TEMPLATE", DEFAULT_TRACKING_URL_TEMPLATE)
+    # The retailer's GS1 company prefix: the SSCCs of boxes whose carrier asks for them.
+    GS1_COMPANY_PREFIX = os.environ.get("GS1_COMPANY_PREFIX", "")
     # Failed sign-ins allowed per client address, and per username from one address (rate
     # strings: "5 per 5 minutes", "30/hour", several joined by ";"). Counted by Flask-Limiter,
     # in memory (one count per process) or in Redis when REDIS_URL is set.
@@ -61,6 +64,12 @@ class Config:
     # Webhook targets that may be on the store's network or this machine (by host name or
     # address); every other target must resolve to public addresses only.
     WEBHOOK_ALLOWED_HOSTS = _names(os.environ.get("WEBHOOK_ALLOWED_HOSTS", ""))
+    # Printers may be on this machine (a local CUPS queue) only when named here; any other
+    # printer must be on the store's network or a public address, never loopback or link-local.
+    PRINTER_ALLOWED_HOSTS = _names(os.environ.get("PRINTER_ALLOWED_HOSTS", ""))
+    # Seconds past a subscription's timeout before a delivery cut short (a worker killed
+    # mid-request) may be sent again; shorter risks a slow answer being sent twice.
+    WEBHOOK_LEASE_MARGIN_SECONDS = float(os.environ.get("WEBHOOK_LEASE_MARGIN_SECONDS", str(LEASE_MARGIN_SECONDS)))
     # Each response's Server-Timing header says how long the app took (no secrets, only a
     # duration); set SERVER_TIMING=0 to leave it out.
     SERVER_TIMING = os.environ.get("SERVER_TIMING", "1") == "1"
@@ -71,6 +80,9 @@ class Config:
     IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(64 * 1024 * 1024)))
     # What a 503 tells clients to wait when the database cannot be reached.
     DATABASE_RETRY_AFTER_SECONDS = int(os.environ.get("DATABASE_RETRY_AFTER_SECONDS", "30"))
+    # How long a new PostgreSQL connection may take before it counts as down: without a bound
+    # a database host that drops packets holds a worker (and /readyz) for minutes.
+    DATABASE_CONNECT_TIMEOUT_SECONDS = int(os.environ.get("DATABASE_CONNECT_TIMEOUT_SECONDS", "5"))
     # Redis for the job queue and the rate limits of several app servers; /readyz checks it.
     REDIS_URL = os.environ.get("REDIS_URL", "")
     # /metrics answers a bearer METRICS_TOKEN or addresses in METRICS_ALLOWED_NETWORKS

@@ -9,6 +9,7 @@ with ``HX-Redirect`` to sign-in, and ``next`` back to the page the person was on
 from __future__ import annotations
 
 import contextlib
+import functools
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, flash, g, jsonify, make_response, render_template, request, session, url_for
@@ -93,6 +94,23 @@ def _signed_out_htmx():
     return response
 
 
+def _unless_the_database_is_down(handler):
+    """An error page reads who is signed in (their language, their menu). With the database
+    away that read fails inside the handler, where no other handler catches it: the answer
+    is then the 503 page, as for any page, not a bare 500."""
+
+    @functools.wraps(handler)
+    def handled(error):
+        try:
+            return handler(error)
+        except (DBAPIError, PoolTimeout, DisconnectionError) as failure:
+            if not is_database_unavailable(failure):
+                raise
+            return database_unavailable(failure)
+
+    return handled
+
+
 def register(app: Flask) -> None:
     @login_manager.unauthorized_handler
     def unauthorized():
@@ -104,6 +122,7 @@ def register(app: Flask) -> None:
         return make_response("", 302, {"Location": url_for("auth.login", next=_page_the_person_is_on())})
 
     @app.errorhandler(CSRFError)
+    @_unless_the_database_is_down
     def csrf_failed(error: CSRFError):
         rollback_session()
         if _wants_json():
@@ -114,6 +133,7 @@ def register(app: Flask) -> None:
         return error_response(400, _("The form expired. Reload the page and try again."))
 
     @app.errorhandler(HTTPException)
+    @_unless_the_database_is_down
     def http_error(error: HTTPException):
         rollback_session()
         if _wants_json():
@@ -150,6 +170,7 @@ def register_boundary(app: Flask) -> None:
     Retry-After when the database is down; all rolled back before the page renders."""
 
     @app.errorhandler(DomainError)
+    @_unless_the_database_is_down
     def refused(error: DomainError):
         rollback_session()
         if _wants_json():
@@ -157,6 +178,7 @@ def register_boundary(app: Flask) -> None:
         return error_response(error.http_status, error_message(error))
 
     @app.errorhandler(RequestEntityTooLarge)
+    @_unless_the_database_is_down
     def too_large(error: RequestEntityTooLarge):
         rollback_session()
         limit = app.config.get("MAX_CONTENT_LENGTH")

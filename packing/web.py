@@ -14,7 +14,7 @@ from babel.dates import format_skeleton
 from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime, format_time, get_locale
 from flask_login import current_user, login_required
-from sqlalchemy import exists, select
+from sqlalchemy import Select, bindparam, exists, select
 
 from packing.core.claims import take_package
 from packing.core.dashboard import StoreClock, as_utc, time_zone
@@ -105,24 +105,54 @@ def package_at_my_location(package_id: int) -> Package:
 
     Every station request starts here, so the usual case is one query: the package at the
     location chosen in the session, which the user must still be assigned to."""
-    chosen = session.get(LOCATION_KEY)
-    package = db.session.scalar(
-        select(Package).where(
-            Package.id == package_id,
-            Package.stock_location_id == chosen,
-            exists().where(
-                user_stock_location.c.user_id == current_user.id,
-                user_stock_location.c.stock_location_id == Package.stock_location_id,
-            ),
-        )
+    package = db.session.scalar(_AT_CHOSEN_LOCATION[Package], _chosen_location_parameters(package_id))
+    return package if package is not None else _at_current_location(package_id)
+
+
+def check_package_at_my_location(package_id: int) -> None:
+    """The same check for a view that loads the package its own way (a scan locks it first):
+    only the package's id is read."""
+    if db.session.scalar(_AT_CHOSEN_LOCATION[Package.id], _chosen_location_parameters(package_id)) is None:
+        _at_current_location(package_id)
+
+
+def _at_chosen_location(entity) -> Select:
+    return select(entity).where(
+        Package.id == bindparam("package_id"),
+        Package.stock_location_id == bindparam("location_id"),
+        exists().where(
+            user_stock_location.c.user_id == bindparam("user_id"),
+            user_stock_location.c.stock_location_id == Package.stock_location_id,
+        ),
     )
-    if package is None:
-        # The chosen location may have been taken away: current_location() falls back.
-        location = current_location()
-        package = db.session.get(Package, package_id)
-        if package is None or location is None or package.stock_location_id != location.id:
-            abort(404)
+
+
+# Built once: building a statement costs about as much as running this one.
+_AT_CHOSEN_LOCATION = {Package: _at_chosen_location(Package), Package.id: _at_chosen_location(Package.id)}
+
+
+def _chosen_location_parameters(package_id: int) -> dict:
+    return {"package_id": package_id, "location_id": session.get(LOCATION_KEY), "user_id": current_user.id}
+
+
+def _at_current_location(package_id: int) -> Package:
+    # The chosen location may have been taken away: current_location() falls back.
+    location = current_location()
+    package = db.session.get(Package, package_id)
+    if package is None or location is None or package.stock_location_id != location.id:
+        abort(404)
     return package
+
+
+# An id no row has (ids end at 2**31 - 1), for building a URL once around it.
+_ID_PLACEHOLDER = 9_999_999_999
+
+
+def id_url(endpoint: str, name: str) -> Callable[[int], str]:
+    """``url_for(endpoint, name=id)`` for every row of a page at the cost of one ``url_for``:
+    the URL is built once around a placeholder id, which each call replaces."""
+    before, _placeholder, after = url_for(endpoint, **{name: _ID_PLACEHOLDER}).partition(str(_ID_PLACEHOLDER))
+    return lambda row_id: f"{before}{int(row_id)}{after}"
 
 
 def render(template: str, partial: str | None = None, status: int = 200, **context):

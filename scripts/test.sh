@@ -34,4 +34,6 @@ else:
     sys.exit("redis-server did not start")
 ' "$TEST_REDIS_URL"
 fi
-.venv/bin/python -m pytest -n "${PYTEST_WORKERS:-2}" "$@"
+# worksteal: each worker starts on a contiguous half of the tests (a module keeps its module
+# fixtures, the app-server pair boots once) and an idle worker takes the other's waiting ones.
+.venv/bin/python -m pytest -n "${PYTEST_WORKERS:-2}" --dist worksteal "$@"

@@ -149,17 +149,22 @@ class RequestIsolatedClient(FlaskClient):
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
-@pytest.fixture
-def redis_url():
-    """An empty Redis database of this process's own on the server TEST_REDIS_URL names
-    (scripts/test.sh starts one): database 1 + the pytest-xdist worker's number."""
+def worker_redis_url() -> str:
+    """This process's own Redis database on the server TEST_REDIS_URL names (scripts/test.sh
+    starts one): database 1 + the pytest-xdist worker's number; the test is skipped without one."""
     base = os.environ.get("TEST_REDIS_URL")
     if not base:
         pytest.skip("TEST_REDIS_URL is not set (scripts/test.sh starts a Redis server)")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return f"{base.rstrip('/')}/{1 + int(worker.removeprefix('gw'))}"
+
+
+@pytest.fixture
+def redis_url():
+    """This process's Redis database (``worker_redis_url``), emptied for the test."""
     import redis
 
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    url = f"{base.rstrip('/')}/{1 + int(worker.removeprefix('gw'))}"
+    url = worker_redis_url()
     client = redis.Redis.from_url(url)
     client.flushdb()
     client.close()

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from packing.core.catalogue import PackageItemStatus, PackageStatus, item_state, package_state
 from packing.core.models import (
     Address,
+    BoxType,
     CargoCompany,
     Channel,
     City,
@@ -101,6 +102,27 @@ def product(session, sku: Optional[str] = None, barcode: Optional[str] = None, n
     if found is not None:
         return found
     made = Product(sku=sku, barcode=barcode or f"869{_next():010d}", name=name, attributes={"size": "M"})
+    session.add(made)
+    session.flush()
+    return made
+
+
+def box_type(
+    session,
+    at: StockLocation,
+    name: str = "M",
+    code: Optional[str] = None,
+    size: tuple[str, str, str] = ("40", "30", "20"),
+) -> BoxType:
+    """A box type of the store ``at``, its shelf barcode ``BOX-<name>-<n>`` unless given."""
+    made = BoxType(
+        stock_location_id=at.id,
+        code=code or f"BOX-{name}-{_next()}",
+        name=name,
+        length_cm=Decimal(size[0]),
+        width_cm=Decimal(size[1]),
+        height_cm=Decimal(size[2]),
+    )
     session.add(made)
     session.flush()
     return made

@@ -18,6 +18,7 @@ from packing.core.importer import import_packages
 from packing.core.models import AuditEntry, CargoCompany, Package, StockLocation
 from tests import factories
 from tests.conftest import csrf_token_from
+from tests.html import parse
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "reference_package_list.json").read_text())
 
@@ -93,10 +94,11 @@ def test_location_and_carrier_codes_are_unique(session):
         ({"uuid": "not-a-uuid"}, "uuid"),
         ({"label_format": "png"}, "label_format"),
         ({"label_size": "huge"}, "label_size"),
+        ({"label_dpi": 600}, "label_dpi"),
     ],
 )
 def test_a_bad_carrier_is_refused_naming_its_field(session, changes, field):
-    """A tracking link without the placeholder or off the web, a bad UUID, label format or size are refused."""
+    """A tracking link without the placeholder or off the web, a bad UUID, label format, size or dpi are refused."""
     with pytest.raises(InvalidParameter) as raised:
         stores.save_carrier(session, stores.CarrierFields(**{"name": "C", "erp_code": "c-1", **changes}))
     assert raised.value.field == field
@@ -189,6 +191,30 @@ def test_admin_creates_and_deactivates_a_carrier(client, auth, session):
     assert "Yurtiçi (yurtici)" not in client.get("/admin/locations/new").text
     actions = session.scalars(select(AuditEntry.action).where(AuditEntry.target_type == "carrier")).all()
     assert actions == ["carrier.created", "carrier.deactivated"]
+
+
+def test_the_carrier_form_edits_the_zpl_resolution(client, auth, session):
+    """The form offers 203 and 300 dpi and saves the one chosen (audited); any other is a form error."""
+    auth.login(role="admin")
+    page = client.get("/admin/carriers/new")
+    offered = [option["value"] for option in parse(page.text).select("#label_dpi option")]
+    assert offered == ["203", "300"]
+    token = csrf_token_from(page.text)
+    client.post("/admin/carriers/new", data={**_carrier_form(label_dpi="203"), "csrf_token": token})
+    carrier = session.scalars(select(CargoCompany).where(CargoCompany.erp_code == "yurtici")).one()
+    edited = client.post(f"/admin/carriers/{carrier.id}/edit", data={**_carrier_form(), "csrf_token": token})
+    assert edited.status_code == 303
+    session.expire_all()
+    assert session.get(CargoCompany, carrier.id).label_dpi == 300
+    change = session.scalars(select(AuditEntry).where(AuditEntry.action == "carrier.updated")).one()
+    assert (change.before, change.after) == ({"label_dpi": 203}, {"label_dpi": 300})
+    for dpi in ("600", "abc", ""):
+        refused = client.post(
+            f"/admin/carriers/{carrier.id}/edit", data={**_carrier_form(label_dpi=dpi), "csrf_token": token}
+        )
+        assert refused.status_code == 400 and parse(refused.text).select_one("#label_dpi-error") is not None, dpi
+    session.expire_all()
+    assert session.get(CargoCompany, carrier.id).label_dpi == 300
 
 
 def test_the_commands_page_lists_the_catalogue_read_only(client, auth):

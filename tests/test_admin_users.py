@@ -5,6 +5,7 @@ throttled name, and the audit log recording each change and refused sign-in."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -40,7 +41,14 @@ def test_only_admins_reach_the_admin_screens(client, auth, role):
     auth.login(role=role)
     account = client.get("/auth/account").text
     assert "/admin/users" not in account
-    for url in ("/admin/users", "/admin/users/new", "/admin/locations", "/admin/carriers", "/admin/commands"):
+    for url in (
+        "/admin/users",
+        "/admin/users/new",
+        "/admin/locations",
+        "/admin/carriers",
+        "/admin/products",
+        "/admin/commands",
+    ):
         assert client.get(url).status_code == 403, url
     assert client.get("/admin/audit").status_code == 403
     assert client.post("/admin/users/1/active", data={"csrf_token": _token(client), "active": "0"}).status_code == 403
@@ -217,6 +225,25 @@ def test_unlock_lifts_the_pause_on_a_throttled_name(app, client, auth, session):
     assert _sign_in(tablet, picker_user.username, factories.PASSWORD).status_code == 303
     entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "user.unlocked")).one()
     assert entry.after == {"addresses": ["10.0.0.5"]}
+
+
+def test_a_throttled_address_hammering_away_is_written_once_a_minute(app, session):
+    """Every 429 is answered, but an address that keeps trying while throttled adds one
+    audit row a minute, not one per attempt, whatever names it tries."""
+    picker_user = factories.user(session)
+    session.commit()
+    tablet = app.test_client()
+    for _ in range(5):
+        assert _sign_in(tablet, picker_user.username, "wrong-password-x").status_code == 401
+    for name in [picker_user.username] * 20 + ["someone-else"] * 20:
+        assert _sign_in(tablet, name, "wrong-password-x").status_code in (401, 429)
+    actions = _actions(session)
+    assert actions.count("sign_in.locked") == 1
+    locked = session.scalars(select(AuditEntry).where(AuditEntry.action == "sign_in.locked")).one()
+    locked.created_date -= timedelta(minutes=2)
+    session.commit()
+    assert _sign_in(tablet, picker_user.username, "wrong-password-x").status_code == 429
+    assert _actions(session).count("sign_in.locked") == 2
 
 
 def test_the_users_list_filters_and_answers_htmx_with_the_table(client, auth, session):

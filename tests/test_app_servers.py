@@ -23,7 +23,7 @@ from packing.core.db import transaction
 from packing.core.events import PACKED
 from packing.core.models import Scan, Transition, TransitionLog, WebhookEvent
 from tests import factories
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, worker_redis_url
 from tests.test_webhooks_worker import Worker, _wait_for
 from tests.webhooks_support import RECEIVER_HOSTS, SECRET
 
@@ -53,6 +53,7 @@ class AppServer:
     def __init__(self, database_url: str, redis_url: str, workdir: Path):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.database_url, self.redis_url = database_url, redis_url
         metrics_dir = workdir / "metrics"
         metrics_dir.mkdir(parents=True)
         env = {
@@ -85,7 +86,10 @@ class AppServer:
             except requests.RequestException:  # not listening yet, or its workers still booting
                 return False
 
-        _wait_for(ready, 120, f"the app server on {self.port}: {self.log_path.read_text()[-2000:]}")
+        _wait_for(ready, 120, f"the app server on {self.port}: {self.log_tail()}")
+
+    def log_tail(self) -> str:
+        return self.log_path.read_text()[-2000:]
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -106,13 +110,15 @@ class AppServer:
         return float(match.group(1)) if match else 0.0
 
 
-@pytest.fixture
-def servers(app, backend, tmp_path, redis_url):
-    """Two app servers on the test's PostgreSQL database and Redis."""
+@pytest.fixture(scope="module")
+def server_pair(backend, fresh_database, tmp_path_factory):
+    """Two app servers on this process's PostgreSQL database and Redis database, booted once
+    for the module (a pair takes seconds to boot); ``servers`` empties both for each test."""
     if backend != "postgresql":
         pytest.skip("several app servers share a PostgreSQL database")
-    database_url = app.config["SQLALCHEMY_DATABASE_URI"]
-    started = [AppServer(database_url, redis_url, tmp_path / name) for name in ("a", "b")]
+    workdir = tmp_path_factory.mktemp("app-servers")
+    database_url = fresh_database(workdir)
+    started = [AppServer(database_url, worker_redis_url(), workdir / name) for name in ("a", "b")]
     try:
         for server in started:
             server.wait_until_ready()
@@ -120,6 +126,18 @@ def servers(app, backend, tmp_path, redis_url):
     finally:
         for server in started:
             server.stop()
+
+
+@pytest.fixture
+def servers(server_pair, app, redis_url):
+    """The running pair, serving this test's database (emptied and reseeded by ``app``) and
+    Redis database (emptied by ``redis_url``); the servers keep no data of their own between
+    requests, so a test sees nothing of the one before it."""
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == server_pair[0].database_url
+    assert redis_url == server_pair[0].redis_url
+    for server in server_pair:
+        assert server.process.poll() is None, f"the app server on {server.port} exited: {server.log_tail()}"
+    return server_pair
 
 
 @pytest.fixture

@@ -290,6 +290,28 @@ def test_database_down_is_a_503_page_for_people(app_without_database):
     assert "Veritabanına şu anda ulaşılamıyor" in response.text
 
 
+@pytest.mark.parametrize(
+    "method, path, body",
+    [
+        ("POST", "/auth/logout", {}),  # no CSRF token
+        ("GET", "/queue/?q=a%00b", None),  # a NUL, refused before the view
+        ("GET", "/no-such-page", None),
+        ("GET", "/static/no-such-file.css", None),
+        ("POST", "/queue/scan", {"code": "x" * 2_000_000}),  # over MAX_CONTENT_LENGTH
+    ],
+)
+def test_an_error_page_while_the_database_is_down_is_the_503_page(app_without_database, method, path, body):
+    """A refusal for a signed-in person (CSRF, NUL, 404, 413) while the database is away: the
+    error page cannot read who they are, so the answer is the 503 page, never a bare 500."""
+    client = app_without_database.test_client()
+    with client.session_transaction() as cookie:
+        cookie["_user_id"] = "1:1"
+    response = client.open(path, method=method, data=body)
+    assert response.status_code == 503, (path, response.status_code)
+    assert response.headers["Retry-After"] == "15"
+    assert "The database is not reachable right now" in response.text
+
+
 def test_database_down_is_a_503_json_for_integrators(app_without_database):
     """An API call while the database is away: 503, Retry-After and a JSON body."""
     response = app_without_database.test_client().get("/api/v1/oms/packages/", headers={"Authorization": "Token abc"})

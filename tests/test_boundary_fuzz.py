@@ -10,6 +10,7 @@ database."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections import Counter
@@ -23,6 +24,7 @@ from sqlalchemy import select
 
 from packing.api import oms, seller_center  # noqa: F401 - importing them registers the operations
 from packing.api.framework import OPERATIONS
+from packing.core import printers
 from packing.core.invoicing import create_invoice
 from packing.core.models import Base, Transition, Webhook
 from packing.extensions import db
@@ -193,6 +195,8 @@ def world(app, client, auth, session):
     packed = factories.packed_package(session, at=location)
     create_invoice(session, packed, admin)  # the invoice number form shows once there is one
     cargo = factories.cargo_company(session)
+    colleague = factories.user(session, role="picker", locations=[location])
+    printer = printers.save_printer(session, location.id, name="Zebra", kind=printers.RAW, host="10.0.0.5")
     session.add(
         Webhook(
             target_url="https://hooks.example.com/packing",
@@ -212,6 +216,8 @@ def world(app, client, auth, session):
         "packed": packed,
         "products": products,
         "cargo": cargo,
+        "colleague": colleague,
+        "printer": printer,
         "integrator": integrator,
         "slugs": slugs,
         "token": csrf_token_from(client.get("/auth/account").text),
@@ -228,7 +234,12 @@ def _form_targets(w) -> list[tuple[str, str, dict, list[str]]]:
     split = w["slugs"]["package__split_package__waiting__waiting"]
     item = str(waiting.items[0].id)
     return [
-        ("GET", "/queue/", {"q": "", "page": "1", "state": "open", "delivery": ""}, ["q", "page", "state", "delivery"]),
+        (
+            "GET",
+            "/queue/",
+            {"q": "", "page": "1", "state": "open", "delivery": "", "overdue": "", "today": ""},
+            ["q", "page", "state", "delivery", "overdue", "today"],
+        ),
         ("POST", "/queue/scan", {"code": "NOPE"}, ["code"]),
         ("GET", f"/station/packages/{waiting.id}", {"command": str(refuse)}, ["command"]),
         (
@@ -290,9 +301,109 @@ def _form_targets(w) -> list[tuple[str, str, dict, list[str]]]:
             {"status": "", "webhook": "", "package": "", "before": ""},
             ["status", "webhook", "package", "before"],
         ),
+        ("GET", "/admin/products", {"q": "SKU"}, ["q"]),
+        (
+            "POST",
+            f"/admin/products/{w['products'][0].id}/cases",
+            {"barcode": "CASE-FUZZ", "quantity": "6"},
+            ["barcode", "quantity"],
+        ),
         ("POST", "/auth/location", {"location": str(w["location"].id)}, ["location"]),
         ("POST", "/auth/locale", {"locale": "en", "next": "/auth/account"}, ["locale", "next"]),
+        ("GET", f"/documents/packages/{packed.id}/label.png", {"dpi": "203"}, ["dpi"]),
+        (
+            "POST",
+            f"/documents/packages/{packed.id}/print/label",
+            {"next": f"/documents/packages/{packed.id}"},
+            ["next"],
+        ),
+        ("GET", "/dashboard/", {"location": str(w["location"].id)}, ["location"]),
+        *(
+            (
+                "GET",
+                url,
+                {"from": "", "to": "", "picker": "", "page": "1", "location": ""},
+                ["from", "to", "picker", "page", "location"],
+            )
+            for url in ("/dashboard/report", "/dashboard/report.csv")
+        ),
+        ("POST", "/printers/", _printer_form(), list(_printer_form())),
+        ("POST", f"/printers/{w['printer'].id}", _printer_form(), list(_printer_form())),
+        (
+            "GET",
+            "/admin/users",
+            {"q": "", "role": "", "location": "", "active": ""},
+            ["q", "role", "location", "active"],
+        ),
+        (
+            "GET",
+            "/admin/audit",
+            {"action": "", "actor": "", "target": "", "before": ""},
+            ["action", "actor", "target", "before"],
+        ),
+        (
+            "POST",
+            "/admin/users/new",
+            {"username": "newcomer", "role": "picker", "locations": str(w["location"].id)},
+            ["username", "role", "locations"],
+        ),
+        (
+            "POST",
+            f"/admin/users/{w['colleague'].id}/edit",
+            {"role": "picker", "locations": str(w["location"].id)},
+            ["role", "locations"],
+        ),
+        ("POST", f"/admin/users/{w['colleague'].id}/active", {"active": "1"}, ["active"]),
+        (
+            "POST",
+            "/account/password",
+            {"current_password": "not-the-password", "password": "a-new-password-1", "confirm": "a-new-password-1"},
+            ["current_password", "password", "confirm"],
+        ),
+        ("POST", "/admin/locations/new", _location_form(), list(_location_form())),
+        ("POST", f"/admin/locations/{w['location'].id}/edit", _location_form(), list(_location_form())),
+        ("POST", "/admin/carriers/new", _carrier_form(), list(_carrier_form())),
+        ("POST", f"/admin/carriers/{w['cargo'].id}/edit", _carrier_form(), list(_carrier_form())),
     ]
+
+
+def _printer_form() -> dict:
+    return {
+        "name": "Zebra 2",
+        "kind": "raw",
+        "host": "10.0.0.6",
+        "port": "9100",
+        "dpi": "203",
+        "ipp_path": "/ipp/print",
+    }
+
+
+def _location_form() -> dict:
+    return {
+        "name": "Depot",
+        "erp_code": "DEPOT-1",
+        "stock_location_type": "warehouse",
+        "address_line": "Depo Sk. 1",
+        "postcode": "34000",
+        "daytime_phone": "+90 212 000 00 00",
+        "email": "depot@example.com",
+        "time_zone": "Europe/Istanbul",
+        "default_cargo_company_id": "",
+        "priority": "10",
+        "use_as_shipper_location": "y",
+    }
+
+
+def _carrier_form() -> dict:
+    return {
+        "name": "Cargo 2",
+        "erp_code": "cargo-2",
+        "uuid": "",
+        "tracking_url_template": "https://track.example.com/{tracking_number}",
+        "label_format": "pdf",
+        "label_size": "4x6in",
+        "label_dpi": "203",
+    }
 
 
 def _webhook_form(**changes) -> dict:
@@ -323,7 +434,7 @@ def test_every_form_field_takes_any_value_without_a_server_error(backend, client
     field, and a refused request leaves every table as it was."""
     targets, database = _form_targets(world), world["database"]
 
-    @budget(160)
+    @budget(400)
     @given(target=st.sampled_from(_form_fields(world)), value=hostile_text)
     def run(target: tuple[int, str], value: str) -> None:
         index, field = target
@@ -336,6 +447,29 @@ def test_every_form_field_takes_any_value_without_a_server_error(backend, client
         database.after(backend, response, f"{url} {field}")
         if response.status_code == 400:
             assert field in response.get_data(as_text=True), (url, field)
+
+    run()
+
+
+def test_an_uploaded_export_takes_any_bytes_and_name_without_a_server_error(backend, client, world):
+    """The imports screen's upload: hostile JSON, bytes that are not UTF-8 and hostile file
+    names; no 5xx, a 400 names the document, and a refused upload changes nothing."""
+    database = world["database"]
+
+    @budget(40)
+    @given(
+        content=st.one_of(st.just(b'{"results": []}'), hostile_json.map(str.encode), st.binary(max_size=64)),
+        filename=st.one_of(st.just("export.json"), hostile_text),
+    )
+    def run(content: bytes, filename: str) -> None:
+        response = client.post(
+            "/imports/",
+            data={"csrf_token": world["token"], "document": (io.BytesIO(content), filename)},
+            content_type="multipart/form-data",
+        )
+        database.after(backend, response, f"import {filename[:20]!r} {content[:20]!r}")
+        if response.status_code == 400:
+            assert "document" in response.get_data(as_text=True)
 
     run()
 

@@ -233,3 +233,22 @@ def test_a_case_scanned_on_the_queue_is_an_item_not_a_package(client, session, a
     response = client.post("/queue/scan", data={"code": CASE, "csrf_token": token})
     assert response.status_code == 303
     assert f"{CASE} is an item, not a package: not counted." in client.get("/queue/").text
+
+
+@pytest.mark.parametrize("where", ["barcode", "barcodes"])
+def test_an_imported_product_barcode_that_is_already_a_case_is_refused(session, where):
+    """A product's barcode (or extra barcode) equal to another product's case barcode refuses the
+    import by path and names the case's product, so a scan never has to guess unit or case."""
+    _shirts_with_case(session)
+    session.commit()
+    document = copy.deepcopy(REFERENCE)
+    node = _product_node(document)
+    if where == "barcode":
+        node["barcode"] = CASE
+    else:
+        node["barcodes"] = ["EXTRA-1", CASE]
+    with pytest.raises(ImportFailed) as failure, transaction(session):
+        import_packages(session, document, create_locations=True)
+    path = "results[1].packageitem_set[0].order_item.product"
+    assert failure.value.path == (f"{path}.barcode" if where == "barcode" else f"{path}.barcodes[1]")
+    assert CASE in failure.value.reason

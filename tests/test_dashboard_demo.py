@@ -9,13 +9,15 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
+from packing.core import boxes
 from packing.core import dashboard as metrics
 from packing.core.catalogue import OPEN_PACKAGE_STATES
-from packing.core.models import Package, State, StockLocation, User
+from packing.core.models import BoxType, Package, State, StockLocation, User
 
 
 def test_seed_demo_makes_a_believable_day_prints_the_logins_and_adds_nothing_when_rerun(app, session):
-    """Logins printed, 50+ waiting; a few overdue, labels waiting, packs today, 14 days timed, reasons; a rerun adds nothing."""
+    """Logins printed, 50+ waiting; a few overdue, labels waiting, packs today, 14 days timed, reasons, S/M/L
+    box types at each store; a rerun adds nothing."""
     runner = app.test_cli_runner()
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
@@ -46,8 +48,14 @@ def test_seed_demo_makes_a_believable_day_prints_the_logins_and_adds_nothing_whe
         user = session.scalar(select(User).where(User.username == username))
         assert [location.erp_code for location in user.stock_locations] == ["DEMO-IST", "DEMO-ANK"]
     assert {user.role for user in session.scalars(select(User))} == {"picker", "lead", "admin"}
+    assert [(box.code, box.name) for box in boxes.box_types(session, store.id)] == [
+        ("BOX-S", "S"),
+        ("BOX-M", "M"),
+        ("BOX-L", "L"),
+    ]
 
     packages = session.scalar(select(func.count(Package.id)))
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0, second.output
     assert session.scalar(select(func.count(Package.id))) == packages
+    assert session.scalar(select(func.count(BoxType.id))) == 6

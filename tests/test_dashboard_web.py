@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from packing.core import dashboard as metrics
-from packing.core.models import User
+from packing.core.models import DenialReason, User
 from tests import factories
-from tests.dashboard_support import PACK, PREPARE, build_store_day, run_at
+from tests.dashboard_support import OUT_OF_STOCK, PACK, PREPARE, REFUSE, SHIP, build_store_day, run_at
 
 
 def kpis(html: str) -> dict[str, int]:
@@ -133,6 +133,43 @@ def test_tiles_link_to_the_queue_narrowed_to_them(client, auth, session):
     assert packed.number in packed_today.text and ">1 package<" in packed_today.text
 
 
+def test_every_tile_opens_a_list_as_long_as_its_number(client, auth, session):
+    """Each of the eight tiles, followed, lists as many packages as the tile counts: the queue
+    narrowed to that state or to today's moves, the print room's packages without a label."""
+    store, _second, lead, _packed = _live_store(session)
+    picker = session.scalar(select(User).where(User.username == "zeynep"))
+    now = datetime.now(UTC)
+    shipped = factories.package(session, at=store)
+    run_at(session, shipped, PREPARE, now - timedelta(minutes=8), picker)
+    run_at(session, shipped, PACK, now - timedelta(minutes=7), picker)
+    run_at(session, shipped, SHIP, now - timedelta(minutes=6), lead)
+    refused = factories.package(session, at=store)
+    run_at(session, refused, PREPARE, now - timedelta(minutes=5), picker)
+    damaged = session.scalar(select(DenialReason).where(DenialReason.remote_id == "damaged"))
+    run_at(session, refused, REFUSE, now - timedelta(minutes=4), picker, denial_reason=damaged.id)
+    short = factories.package(session, at=store, products=[factories.product(session), factories.product(session)])
+    run_at(session, short, PREPARE, now - timedelta(minutes=3), picker)
+    run_at(session, short, OUT_OF_STOCK, now - timedelta(minutes=2), picker, package_items=[short.items[0].id])
+    session.commit()
+    auth.login(lead)
+    html = client.get("/dashboard/").text
+    shown = kpis(html)
+    links = {
+        name: href.replace("&amp;", "&") for href, name in re.findall(r'href="([^"]+)"\s+data-kpi="([a-z_]+)"', html)
+    }
+    assert set(links) == set(shown) and len(links) == 8
+    assert all(shown[name] >= 1 for name in ("shipped_today", "refused_today", "out_of_stock_today", "preparing"))
+    for name, href in links.items():
+        page = client.get(href)
+        assert page.status_code == 200, name
+        if href.startswith("/queue/"):
+            count = re.search(r">(\d+) packages?<", page.text)
+            assert count and int(count.group(1)) == shown[name], (name, href)
+        else:
+            assert href == "/documents/print-room"
+            assert f"Packed, label not printed yet ({shown[name]})" in page.text
+
+
 def test_turkish_lead_reads_the_dashboard_in_turkish(client, auth, session):
     """Titles, tiles and chart legends come from the Turkish catalogue."""
     _store, _second, lead, _packed = _live_store(session)
@@ -190,7 +227,8 @@ def test_report_filters_by_picker_and_refuses_bad_input(client, auth, session):
     # Unicode digits pass str.isdigit() but not int(): a form error, never a 500.
     assert client.get("/dashboard/report?picker=²").status_code == 400
     assert client.get("/dashboard/report?page=²").status_code == 200
-    assert client.get("/dashboard/report.csv?from=yesterday").status_code == 400
+    refused_csv = client.get("/dashboard/report.csv?from=yesterday")
+    assert refused_csv.status_code == 400 and "from: Enter a date as YYYY-MM-DD." in refused_csv.text
 
 
 def test_report_csv_in_turkish_has_turkish_headers(client, auth, session):

@@ -143,7 +143,7 @@ def test_reimporting_an_old_export_leaves_a_moved_package_as_it_is(session, slug
         result = import_packages(session, REFERENCE, create_locations=True)
 
     assert [number for number, _reason in result.skipped] == [WAITING_NUMBER]
-    assert "moved since its last import" in result.skipped[0][1]
+    assert "moved since its last import" in str(result.skipped[0][1])
     assert WAITING_NUMBER not in result.updated
     assert _snapshot(session, WAITING_NUMBER) == moved
 

@@ -156,3 +156,23 @@ def test_the_cli_import_shows_a_bar_and_still_reports(app, session, tmp_path):
     assert result.exit_code == 0, result.output
     assert "Importing" in result.output
     assert "Imported 3 packages: 3 created" in result.output
+
+
+def test_a_run_is_read_in_the_language_of_whoever_opens_it(client, auth, session):
+    """A refusal and a package left as it is are kept as templates with their values, so a
+    lead who reads Turkish reads them in Turkish, with the field path and numbers unchanged."""
+    factories.location(session, erp_code="1")
+    session.commit()
+    auth.login(role="admin")
+    token = csrf_token_from(client.get("/auth/account").text)
+    client.post("/auth/locale", data={"csrf_token": token, "locale": "tr"})
+    _upload(client, as_upload(export(1)))
+    package = session.scalars(select(Package)).one()
+    package.version += 1
+    session.commit()
+    kept = client.get(_upload(client, as_upload(export(1))).headers["Location"]).text
+    assert f"{package.number}</code>: son içe aktarmadan bu yana değişti: şimdi" in kept
+    broken = export(2)
+    broken["results"][1]["packageitem_set"][0]["order_item"]["product"]["sku"] = ""
+    refused = client.get(_upload(client, as_upload(broken)).headers["Location"]).text
+    assert "results[1].packageitem_set[0].order_item.product.sku: bu alan boş bırakılamaz." in refused

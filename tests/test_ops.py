@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import sys
+import threading
 
 import pytest
 from prometheus_client.registry import REGISTRY
@@ -51,6 +53,27 @@ def test_readyz_is_unavailable_when_the_database_or_redis_is_not(tmp_path):
     response = broken.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.json == {"status": "unavailable", "database": "unreachable", "redis": "unreachable"}
+
+
+def test_readyz_gives_up_on_a_database_host_that_never_answers():
+    """A PostgreSQL address that takes the connection but never speaks (a host dropping
+    packets behind a NAT looks the same) is unreachable after DATABASE_CONNECT_TIMEOUT_SECONDS:
+    /readyz answers 503 instead of holding the worker until the kernel gives up."""
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        port = silent.getsockname()[1]
+        stalled = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg://postgres@127.0.0.1:{port}/packing",
+                "DATABASE_CONNECT_TIMEOUT_SECONDS": 1,
+            }
+        )
+        answers = []
+        probe = threading.Thread(target=lambda: answers.append(stalled.test_client().get("/readyz")), daemon=True)
+        probe.start()
+        probe.join(timeout=20)
+    assert answers, "/readyz still waiting on a silent database host"
+    assert answers[0].status_code == 503 and answers[0].json["database"] == "unreachable"
 
 
 def test_metrics_are_closed_unless_a_token_or_network_is_configured(app, client):

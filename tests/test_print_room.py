@@ -329,6 +329,10 @@ def test_lead_creates_invoice_and_sets_its_number_through_forms(client, session,
     assert pdf.headers["Content-Disposition"] == 'inline; filename="invoice-INV-77.pdf"'
     html = client.get(f"/documents/packages/{package.id}/invoice.html")
     assert html.mimetype == "text/html" and "INV-77" in html.text
+    # Shown in the browser, the invoice links its stylesheet where it is served and has no
+    # inline <style> (the page numbers are the PDF's), which the CSP would block.
+    stylesheet = _soup(html).select_one('link[rel="stylesheet"]')["href"]
+    assert client.get(stylesheet).mimetype == "text/css" and "<style" not in html.text
 
 
 def test_lead_sets_the_default_cargo_company_used_for_the_next_pack(client, session, auth):

@@ -22,6 +22,12 @@ from tests.conftest import csrf_token_from
 from tests.test_zpl import parse_zpl
 
 WAIT_SECONDS = 10  # only how long a broken test hangs before failing
+LOCAL = ["127.0.0.1"]  # the stand-in printers listen on this machine, which must be allowed
+
+
+@pytest.fixture(autouse=True)
+def printers_on_this_machine_allowed(app):
+    app.config["PRINTER_ALLOWED_HOSTS"] = list(LOCAL)
 
 
 class _Recorder(socketserver.StreamRequestHandler):
@@ -56,8 +62,9 @@ def _printer(session, store, port, **fields) -> Printer:
         store.id,
         name=fields.pop("name", "Zebra"),
         kind=fields.pop("kind", printers.RAW),
-        host="127.0.0.1",
+        host=fields.pop("host", "127.0.0.1"),
         port=port,
+        allowed_hosts=fields.pop("allowed_hosts", LOCAL),
         **fields,
     )
 
@@ -270,3 +277,107 @@ def test_a_job_whose_document_cannot_be_made_fails_without_sending(client, sessi
     assert session.scalar(select(func.count(PrintRecord.id))) == 0
     auth.login(role="lead", location=store)
     assert "Nothing was sent to Office: Package" in client.get(f"/documents/packages/{package.id}").text
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.1",
+        "127.8.9.10",
+        "::1",
+        "::ffff:127.0.0.1",
+        "localhost",
+        "169.254.169.254",
+        "fe80::1",
+        "0.0.0.0",
+        "224.0.0.1",
+        "240.0.0.1",
+        "2130706433",  # loopback spelled as one number, octal or short, which resolvers accept
+        "0177.0.0.1",
+        "127.1",
+    ],
+)
+def test_printers_on_this_machine_or_link_local_are_refused(session, host):
+    """A printer may not be this machine (its database, Redis), the metadata service or a
+    multicast, unspecified or reserved address unless allowed: refused on ``host``, nothing saved."""
+    store = factories.location(session)
+    with pytest.raises(InvalidParameter) as refused:
+        _printer(session, store, 9100, host=host, allowed_hosts=[])
+    assert refused.value.field == "host" and "PRINTER_ALLOWED_HOSTS" in refused.value.reason
+    assert session.scalar(select(func.count(Printer.id))) == 0
+
+
+@pytest.mark.parametrize("host", ["10.0.0.5", "192.168.1.50", "172.16.4.4", "100.64.0.9", "fd00::5", "203.0.113.9"])
+def test_printers_on_the_stores_network_are_accepted(session, host):
+    """Private (the store's network), carrier-grade NAT and public addresses are where printers are."""
+    printer = _printer(session, factories.location(session), 9100, host=host, allowed_hosts=[])
+    assert printer.host == host
+
+
+def test_an_allowed_name_may_be_this_machine(session):
+    """A CUPS queue on the server is reachable once PRINTER_ALLOWED_HOSTS names its host."""
+    printer = _printer(
+        session, factories.location(session), 631, kind=printers.IPP, host="localhost", allowed_hosts=["LOCALHOST"]
+    )
+    assert printer.host == "localhost"
+
+
+def test_the_printers_form_refuses_the_metadata_service(app, client, session, auth):
+    """The lead's form answers 400 naming the host and saves nothing."""
+    app.config["PRINTER_ALLOWED_HOSTS"] = []
+    store = factories.location(session)
+    session.commit()
+    auth.login(role="lead", location=store)
+    form = {"name": "Z", "kind": "ipp", "host": "169.254.169.254", "port": "80", "dpi": "203", "is_active": "y"}
+    response = client.post("/printers/", data={**form, "csrf_token": csrf_token_from(client.get("/printers/").text)})
+    assert response.status_code == 400
+    assert "169.254.169.254" in response.text and "PRINTER_ALLOWED_HOSTS" in response.text
+    assert session.scalar(select(func.count(Printer.id))) == 0
+
+
+def test_a_job_for_a_printer_no_longer_allowed_fails_unsent(app, session, raw_printer_socket):
+    """A printer saved while its host was allowed gets nothing once it no longer is: the job
+    fails at once naming the address, and no print is logged."""
+    store = factories.location(session)
+    package = factories.packed_package(session, at=store)
+    printer = _printer(session, store, raw_printer_socket.server_address[1])
+    job = printers.queue_print_job(session, printer, package, print_room.LABEL, None)
+    session.commit()
+    app.config["PRINTER_ALLOWED_HOSTS"] = []
+
+    tasks.deliver_print_job(session, job.id, final_attempt=False)
+    session.refresh(job)
+    assert (job.status, job.attempts) == ("failed", 0)
+    assert "127.0.0.1" in job.error and "PRINTER_ALLOWED_HOSTS" in job.error
+    assert raw_printer_socket.received.empty()
+    assert _label_prints(session, package) == 0
+
+
+@pytest.mark.parametrize("kind", [printers.RAW, printers.IPP])
+def test_a_name_that_resolves_to_this_machine_at_connection_is_refused(
+    app, session, raw_printer_socket, monkeypatch, kind
+):
+    """DNS rebinding: the check sees a private address, the connection reaches loopback;
+    the connection is closed before anything is sent and the job fails on its last attempt."""
+    store = factories.location(session)
+    package = factories.packed_package(session, at=store)
+    port = raw_printer_socket.server_address[1]
+    printer = _printer(session, store, port, kind=kind, host="printer.store.example", allowed_hosts=[])
+    document = print_room.LABEL
+    job = printers.queue_print_job(session, printer, package, document, None)
+    session.commit()
+    app.config["PRINTER_ALLOWED_HOSTS"] = []
+    answers = iter([[(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.7", port))]])
+    real_getaddrinfo = socket.getaddrinfo
+
+    def rebinding(host, *args, **kwargs):
+        if host != "printer.store.example":
+            return real_getaddrinfo(host, *args, **kwargs)
+        return next(answers, real_getaddrinfo("127.0.0.1", *args, **kwargs))
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    tasks.deliver_print_job(session, job.id, final_attempt=True, timeout=2)
+    session.refresh(job)
+    assert job.status == "failed" and "loopback" in job.error
+    assert raw_printer_socket.received.get(timeout=WAIT_SECONDS) == b""  # connected, sent nothing
+    assert _label_prints(session, package) == 0

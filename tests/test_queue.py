@@ -98,6 +98,20 @@ def test_filters_and_search_narrow_the_list(client, session, auth):
     assert _numbers(client.get(f"/queue/?state={PackageStatus.PACKED.value}").text) == []
 
 
+def test_click_and_collect_and_a_delivery_type_with_a_search_narrow_the_list(client, session, auth):
+    """Click & collect keeps the orders collected in store whatever their delivery type; a
+    delivery type and a search narrow together."""
+    store = factories.location(session)
+    collected = factories.package(session, at=store, delivery_type="standard", is_click_and_collect=True)
+    standard = factories.package(session, at=store, delivery_type="standard")
+    factories.package(session, at=store, delivery_type="same_day")
+    session.commit()
+    auth.login(location=store)
+    assert _numbers(client.get("/queue/?delivery=click_and_collect").text) == [collected.number]
+    assert _numbers(client.get(f"/queue/?delivery=standard&q={standard.order.number}").text) == [standard.number]
+    assert _numbers(client.get(f"/queue/?delivery=same_day&q={standard.order.number}").text) == []
+
+
 def test_the_htmx_poll_gets_only_the_list(client, session, auth):
     """An htmx request answers with the list partial, which polls itself with the same filters."""
     store = factories.location(session)

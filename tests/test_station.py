@@ -7,6 +7,8 @@ from sqlalchemy import func, select
 
 from packing.core.catalogue import PackageStatus
 from packing.core.models import DenialReason, Package, PrintRecord, Scan, Transition, TransitionLog
+from packing.core.queries import counting_statements
+from packing.extensions import db
 from tests import factories
 from tests.conftest import csrf_token_from
 from tests.html import parse, text_of, top_level_elements
@@ -457,6 +459,23 @@ def test_scan_answers_name_the_variant_and_the_outcome(client, session, auth):
     complete = _htmx_scan(client, package, items[1].barcode, "e")
     outcome, words = _scan_result(complete)
     assert outcome == "complete" and words.endswith("Every item is scanned: ready to pack.")
+
+
+def test_a_refused_scan_is_answered_from_what_the_scan_read(app, client, session, auth):
+    """An over-scan shows the package's counts without reading the package again after its
+    rollback: it runs fewer statements than the scan that counted (and wrote) the unit."""
+    _, package, items = _picker_with_package(session, auth)
+    _open(client, package)
+    token = _token(client, package)
+    with app.app_context():
+        engine = db.engine
+    with counting_statements(engine) as counted_statements:
+        counted = _htmx_scan(client, package, items[0].barcode, "a", token)
+    with counting_statements(engine) as refused_statements:
+        over = _htmx_scan(client, package, items[0].barcode, "b", token)
+    assert counted.status_code == 200 and over.status_code == 422
+    assert "Scanned 1 of 2" in over.text and _scan_result(over)[0] == "over-scan"
+    assert refused_statements[0] < counted_statements[0], (refused_statements[0], counted_statements[0])
 
 
 def test_the_form_of_a_command_without_parameters_is_a_confirmation(client, session, auth):

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from packing.config import Config
 from packing.core import webhooks
 from packing.core.catalogue import PackageStatus
 from packing.core.commands import execute_command
@@ -188,6 +189,32 @@ def test_the_lease_ends_after_the_timeout_so_a_lost_attempt_is_sent_again(sessio
     with transaction(session):
         assert due_ids(session, now + timedelta(seconds=lease - 1)) == []
         assert due_ids(session, now + timedelta(seconds=lease)) == [first.id]
+
+
+def test_the_worker_leases_for_the_timeout_plus_the_configured_margin(app, session, monkeypatch):
+    """With WEBHOOK_LEASE_MARGIN_SECONDS at 1 (the default is the module's 5 s), an event the
+    worker is sending is due again one second after its timeout, not before."""
+    first, _ = _two_events(session)
+    now = utcnow() + timedelta(seconds=1)
+    monkeypatch.setattr(tasks, "now", lambda: now)
+    monkeypatch.setitem(app.config, "WEBHOOK_LEASE_MARGIN_SECONDS", 1.0)
+    lease = first.webhook.timeout_seconds + 1
+    due_while_sending = []
+
+    def send_and_look(attempt, allowed_hosts):
+        with transaction(session):
+            due_while_sending.append(
+                (
+                    due_ids(session, now + timedelta(seconds=lease - 0.5)),
+                    due_ids(session, now + timedelta(seconds=lease)),
+                )
+            )
+        return webhooks.Outcome(204, "")
+
+    monkeypatch.setattr(webhooks, "send", send_and_look)
+    assert tasks.attempt(first.id) == webhooks.DELIVERED
+    assert due_while_sending == [([], [first.id])]
+    assert Config.WEBHOOK_LEASE_MARGIN_SECONDS == webhooks.LEASE_MARGIN_SECONDS == 5
 
 
 def test_deactivating_a_hook_stops_its_deliveries_without_losing_events(session):

@@ -27,12 +27,20 @@ ROOT = Path(__file__).resolve().parent.parent
 
 class Worker:
     """``flask worker`` in its own process group, reading the queue at ``queue_path``, or in
-    Redis when ``redis_url`` is given."""
+    Redis when ``redis_url`` is given; ``settings`` are more environment variables for it."""
 
-    def __init__(self, database_url: str, queue_path: Path, log_path: Path, redis_url: str | None = None):
+    def __init__(
+        self,
+        database_url: str,
+        queue_path: Path,
+        log_path: Path,
+        redis_url: str | None = None,
+        settings: dict[str, str] | None = None,
+    ):
         env = {
             **{name: value for name, value in os.environ.items() if name != "REDIS_URL"},
             **({"REDIS_URL": redis_url} if redis_url else {}),
+            **(settings or {}),
             "FLASK_APP": "app.py",
             "PACKING_ENV": "development",
             "DATABASE_URL": database_url,
@@ -63,6 +71,11 @@ def _event(session) -> WebhookEvent:
     return session.scalars(select(WebhookEvent)).one()
 
 
+# The worker-kill test's lease: the subscription's 2 s timeout plus 1 s, not the default 5 s
+# margin, which would leave the restarted worker idle for seconds.
+SHORT_LEASE = {"WEBHOOK_LEASE_MARGIN_SECONDS": "1"}
+
+
 def _wait_for(condition, seconds: float, what: str) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -91,7 +104,7 @@ def test_a_worker_killed_mid_delivery_leaves_the_event_pending_and_a_restart_del
     database_url = app.config["SQLALCHEMY_DATABASE_URI"]
     log = tmp_path / "worker.log"
     queue = tmp_path / "huey.db"
-    worker = Worker(database_url, queue, log, redis_url)
+    worker = Worker(database_url, queue, log, redis_url, SHORT_LEASE)
     try:
         with transaction(session):
             execute_command(session, package.id, "package__complete_packaging__waiting__packed-all-items")
@@ -105,7 +118,7 @@ def test_a_worker_killed_mid_delivery_leaves_the_event_pending_and_a_restart_del
 
     held, receiver.hang = receiver.hang, None
     held.set()
-    restarted = Worker(database_url, queue, log, redis_url)
+    restarted = Worker(database_url, queue, log, redis_url, SHORT_LEASE)
     try:
         _wait_for(lambda: _event(session).status == "delivered", 60, "the restarted worker to deliver")
     finally:

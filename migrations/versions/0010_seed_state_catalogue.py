@@ -7,13 +7,13 @@ the release being installed against the tables it writes (state, transition, den
 cargo_company); a later revision that changes those tables must come before this one.
 
 Revision ID: 0010
-Revises: 0015_cases
+Revises: 0016_boxes
 """
 from alembic import op
 from sqlalchemy.orm import Session
 
 revision = "0010"
-down_revision = "0015_cases"
+down_revision = "0016_boxes"
 branch_labels = None
 depends_on = None
 

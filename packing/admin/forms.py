@@ -9,10 +9,13 @@ from wtforms.validators import DataRequired, Length
 from wtforms.validators import Optional as Blank
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from packing.core.case_barcodes import MAX_CASE_UNITS, MIN_CASE_UNITS
 from packing.core.errors import DomainError
 from packing.core.label_content import LABEL_DPIS, LABEL_FORMATS, LABEL_SIZES
 from packing.core.messages import N_
 from packing.core.models import Role
+from packing.core.scanning import MAX_CODE_LENGTH
+from packing.core.shipping import OWN_NUMBERS, PARCEL_TRACKING_CHOICES
 from packing.core.stores import LOCATION_TYPES
 from packing.forms import WholeNumberField
 from packing.i18n import error_message
@@ -85,6 +88,20 @@ class CarrierForm(DomainErrorsForm):
     label_format = SelectField("Label format", choices=[(value, value.upper()) for value in LABEL_FORMATS])
     label_size = SelectField("Label size", choices=[(value, value) for value in LABEL_SIZES])
     label_dpi = SelectField("Print resolution (ZPL)", choices=[(dpi, f"{dpi} dpi") for dpi in LABEL_DPIS], coerce=int)
+    # Choices are given in the reader's language by the view.
+    parcel_tracking = SelectField("A package in several boxes", choices=PARCEL_TRACKING_CHOICES, default=OWN_NUMBERS)
+    uses_sscc = BooleanField("An SSCC (GS1-128) on every box's label")
+
+
+class CaseBarcodeForm(DomainErrorsForm):
+    """The rules (unique barcode, units bounded) are packing/core/case_barcodes.py's."""
+
+    barcode = StringField(
+        "Case barcode", render_kw={"maxlength": MAX_CODE_LENGTH, "autocomplete": "off", "spellcheck": "false"}
+    )
+    quantity = WholeNumberField(
+        "Units in the case", render_kw={"min": MIN_CASE_UNITS, "max": MAX_CASE_UNITS, "inputmode": "numeric"}
+    )
 
 
 class ImportForm(FlaskForm):

@@ -12,6 +12,7 @@ from typing import Optional
 from packing.core.db import transaction
 from packing.core.errors import DomainError
 from packing.core.importer import ImportResult, import_packages, read_document
+from packing.core.messages import N_, Message
 from packing.core.models import ImportRun, ImportStatus
 from packing.extensions import db
 from packing.jobs import huey, job
@@ -75,12 +76,13 @@ def run_import_now(run_id: int) -> None:
     except DomainError as error:
         refusal = error
     except Exception:
-        _finish(run_id, [{"path": "$", "reason": "The import stopped on an internal error; see the worker's log."}])
+        _finish(
+            run_id,
+            [{"path": "$", **Message(N_("The import stopped on an internal error; see the worker's log.")).as_json()}],
+        )
         raise
     if refusal is not None:
-        path = refusal.field or "$"
-        reason = refusal.reason.removeprefix(f"{path}: ")
-        _finish(run_id, [{"path": path, "reason": reason}])
+        _finish(run_id, [{"path": refusal.field or "$", **Message(refusal.template, refusal.values).as_json()}])
     else:
         _finish(run_id, [], result)
 
@@ -97,5 +99,5 @@ def _finish(run_id: int, refusals: list[dict], result: Optional[ImportResult] = 
         else:
             run.status = ImportStatus.DONE
             run.created, run.updated, run.skipped = len(result.created), len(result.updated), len(result.skipped)
-            run.left_as_they_are = [list(pair) for pair in result.skipped]
+            run.left_as_they_are = [[number, reason.as_json()] for number, reason in result.skipped]
     huey.get(_progress_key(run_id))  # reading without peek removes the key

@@ -14,6 +14,7 @@ from packing.admin import bp, imports
 from packing.admin.forms import (
     ActionForm,
     CarrierForm,
+    CaseBarcodeForm,
     EditUserForm,
     ImportForm,
     LocationForm,
@@ -21,13 +22,14 @@ from packing.admin.forms import (
     UserForm,
 )
 from packing.admin.throttling import unlock_sign_in
-from packing.core import audit, stores, users
+from packing.core import audit, case_barcodes, stores, users
 from packing.core.db import transaction
 from packing.core.errors import DomainError
 from packing.core.importer import package_nodes, read_document
 from packing.core.models import ImportRun, Role, State, Transition, User
 from packing.core.parsing import optional_id
-from packing.core.scanning import STATION_COMMANDS
+from packing.core.scanning import MAX_CODE_LENGTH, STATION_COMMANDS
+from packing.core.shipping import PARCEL_TRACKING_CHOICES
 from packing.extensions import db
 from packing.i18n import catalogue_locale, error_message
 from packing.i18n import gettext as _
@@ -37,6 +39,10 @@ AUDIT_PER_PAGE = 50
 IMPORTS_LISTED = 50
 # How far back refused sign-ins are looked up to find the addresses a name is paused at.
 UNLOCK_LOOKBACK = timedelta(days=1)
+# A throttled address is written to the audit log once this often, however fast it keeps
+# trying: its 429s cost it nothing, and each would otherwise be a row. Refused (401) sign-ins
+# are bounded by the throttle itself and are all written.
+THROTTLED_AUDIT_INTERVAL = timedelta(minutes=1)
 # Where a user who must change their password may still go.
 OPEN_DURING_PASSWORD_CHANGE = {"static", "admin.change_password", "auth.logout", "auth.login", "auth.choose_language"}
 
@@ -58,9 +64,12 @@ def _log_refused_sign_ins(response):
     """401 is a wrong name or password, 429 Flask-Limiter's pause (packing/auth)."""
     if request.endpoint != "auth.login" or request.method != "POST" or response.status_code not in (401, 429):
         return response
+    throttled = response.status_code == 429
+    if throttled and audit.throttled_since(db.session, client_ip(), datetime.now(UTC) - THROTTLED_AUDIT_INTERVAL):
+        return response
     username = request.form.get("username", "").strip()[:64]
     user_id = db.session.scalar(select(User.id).where(User.username == username)) if username else None
-    action = audit.SIGN_IN_FAILED if response.status_code == 401 else audit.SIGN_IN_LOCKED
+    action = audit.SIGN_IN_LOCKED if throttled else audit.SIGN_IN_FAILED
     with transaction(db.session):
         audit.record(
             db.session,
@@ -377,6 +386,7 @@ def carriers_index():
 def carrier_form(carrier_id: int | None = None):
     carrier = _carrier_or_404(carrier_id) if carrier_id is not None else None
     form = CarrierForm(obj=carrier if request.method == "GET" else None)
+    form.parcel_tracking.choices = [(mode, _(label)) for mode, label in PARCEL_TRACKING_CHOICES]
     if request.method == "GET":
         if carrier is not None:
             form.uuid.data = carrier.uuid or ""
@@ -391,6 +401,8 @@ def carrier_form(carrier_id: int | None = None):
             label_format=form.label_format.data,
             label_size=form.label_size.data,
             label_dpi=form.label_dpi.data,
+            parcel_tracking=form.parcel_tracking.data,
+            uses_sscc=bool(form.uses_sscc.data),
         )
         try:
             with transaction(db.session):
@@ -422,6 +434,91 @@ def _set_active(record, kind: str, snapshot, index_endpoint: str):
         action = f"{kind}.reactivated" if active else f"{kind}.deactivated"
         _record(action, kind, record, record.erp_code, before, snapshot(record))
     return redirect(url_for(index_endpoint), code=303)
+
+
+# --- Case barcodes ------------------------------------------------------------------------
+
+
+def _product_or_404(product_id: int):
+    try:
+        return case_barcodes.get_product(db.session, product_id)
+    except DomainError:
+        abort(404)
+
+
+@bp.route("/admin/products", methods=["GET"])
+@roles_required(Role.ADMIN)
+def products_index():
+    search = request.args.get("q", "")[:MAX_CODE_LENGTH]
+    found = case_barcodes.find_products(db.session, search)
+    return render(
+        "admin/products.html",
+        search=search,
+        products=found,
+        counts=case_barcodes.case_counts(db.session, [product.id for product in found]),
+        listed=case_barcodes.PRODUCTS_LISTED,
+    )
+
+
+def _cases_page(product, form: CaseBarcodeForm, status: int = 200):
+    return render(
+        "admin/product_cases.html",
+        product=product,
+        cases=case_barcodes.product_cases(db.session, product),
+        imported=case_barcodes.imported_barcodes(product),
+        form=form,
+        action_form=ActionForm(),
+        status=status,
+    )
+
+
+@bp.route("/admin/products/<int:product_id>/cases", methods=["GET"])
+@roles_required(Role.ADMIN)
+def product_cases(product_id: int):
+    return _cases_page(_product_or_404(product_id), CaseBarcodeForm())
+
+
+@bp.route("/admin/products/<int:product_id>/cases", methods=["POST"])
+@roles_required(Role.ADMIN)
+def product_case_add(product_id: int):
+    product = _product_or_404(product_id)
+    form = CaseBarcodeForm()
+    if form.validate_on_submit():
+        try:
+            with transaction(db.session):
+                added = case_barcodes.add_case(db.session, product, form.barcode.data or "", form.quantity.data)
+                _record("product.case_added", "product", product, product.sku, {}, case_barcodes.case_snapshot(added))
+        except DomainError as error:
+            form.show_error(error)
+        else:
+            flash(
+                _(
+                    "Case barcode {barcode} added: one scan counts {units} units.",
+                    barcode=added.barcode,
+                    units=added.quantity,
+                ),
+                "info",
+            )
+            return redirect(url_for("admin.product_cases", product_id=product.id), code=303)
+    return _cases_page(product, form, status=400)
+
+
+@bp.route("/admin/products/<int:product_id>/cases/<int:case_id>/remove", methods=["POST"])
+@roles_required(Role.ADMIN)
+def product_case_remove(product_id: int, case_id: int):
+    product = _product_or_404(product_id)
+    try:
+        removed = case_barcodes.get_case(db.session, product, case_id)
+    except DomainError:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    before = case_barcodes.case_snapshot(removed)
+    with transaction(db.session):
+        case_barcodes.remove_case(db.session, removed)
+        _record("product.case_removed", "product", product, product.sku, before, {})
+    flash(_("Case barcode {barcode} removed.", barcode=before["case_barcode"]), "info")
+    return redirect(url_for("admin.product_cases", product_id=product.id), code=303)
 
 
 # --- Commands (read-only) ------------------------------------------------------------------

@@ -33,6 +33,8 @@ ACTIONS = {
     "carrier.updated": N_("Carrier changed"),
     "carrier.deactivated": N_("Carrier deactivated"),
     "carrier.reactivated": N_("Carrier reactivated"),
+    "product.case_added": N_("Case barcode added"),
+    "product.case_removed": N_("Case barcode removed"),
     SIGN_IN_FAILED: N_("Sign-in refused"),
     SIGN_IN_LOCKED: N_("Sign-in throttled"),
 }
@@ -101,6 +103,22 @@ def entries(session: Session, filters: AuditFilter, limit: int = 50) -> list[Aud
     if filters.before_id is not None:
         query = query.where(AuditEntry.id < filters.before_id)
     return list(session.scalars(query))
+
+
+def throttled_since(session: Session, remote_addr: str, since: datetime) -> bool:
+    """Whether a throttled sign-in from ``remote_addr`` is already on record since ``since``."""
+    return (
+        session.scalar(
+            select(AuditEntry.id)
+            .where(
+                AuditEntry.created_date >= since,
+                AuditEntry.action == SIGN_IN_LOCKED,
+                AuditEntry.remote_addr == remote_addr[:64],
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def sign_in_addresses(session: Session, username: str, since: datetime) -> list[str]:

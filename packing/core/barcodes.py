@@ -7,6 +7,7 @@ from collections import defaultdict
 
 import segno
 from barcode import Code128
+from barcode.codex import Gs1_128
 from barcode.writer import SVGWriter
 from markupsafe import Markup
 
@@ -50,9 +51,10 @@ class BarsAsStrokesWriter(SVGWriter):
         return self._root.toxml().encode("utf-8")
 
 
-def code128_svg(value: str, height_mm: float = BARCODE_HEIGHT_MM) -> str:
-    """``value`` as a Code128 SVG document, sized in millimetres by the writer, quiet zones kept."""
-    symbol = Code128(value, writer=BarsAsStrokesWriter())
+def code128_svg(value: str, height_mm: float = BARCODE_HEIGHT_MM, *, gs1: bool = False) -> str:
+    """``value`` as a Code128 SVG document, sized in millimetres by the writer, quiet zones kept;
+    with ``gs1`` a GS1-128 (FNC1 first) of an element string's digits (``00`` + an SSCC)."""
+    symbol = (Gs1_128 if gs1 else Code128)(value, writer=BarsAsStrokesWriter())
     modules = len(symbol.build()[0])
     module_mm = BARCODE_MODULE_MM
     if (modules + 2 * QUIET_ZONE_MODULES) * module_mm > BARCODE_MAX_WIDTH_MM:
@@ -78,6 +80,11 @@ def code128_svg(value: str, height_mm: float = BARCODE_HEIGHT_MM) -> str:
 def code128_inline(value: str, height_mm: float = BARCODE_HEIGHT_MM) -> Markup:
     """``value``'s Code128 as an ``<svg>`` element to place in a document's HTML."""
     return Markup(code128_svg(value, height_mm))
+
+
+def gs1_128_inline(element_string: str, height_mm: float = BARCODE_HEIGHT_MM) -> Markup:
+    """A GS1-128 of ``(00)123...``-style element strings (fixed-length AIs only), as ``<svg>``."""
+    return Markup(code128_svg(element_string.replace("(", "").replace(")", ""), height_mm, gs1=True))
 
 
 def qr_inline(data: str, module_mm: float = QR_MODULE_MM) -> Markup:

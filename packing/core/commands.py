@@ -17,7 +17,7 @@ from typing import Any, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from packing.core import events, shipping
+from packing.core import boxes, events, shipping
 from packing.core.catalogue import (
     CommandType,
     PackageItemStatus,
@@ -205,8 +205,10 @@ def _complete_packaging(ctx: CommandContext) -> None:
     items = active_items(ctx.package)
     if not items:
         raise InvalidParameter("The package has no items left to pack.", field="package_items")
+    packed_in = boxes.close_boxes(ctx.session, ctx.package)
     _set_items_state(ctx.session, items, PackageItemStatus.PACKED)
     ctx.package.holder_id = None
+    ctx.log_attributes["boxes"] = len(packed_in)
     if ctx.transition.command != CommandType.COMPLETE_PACKAGING_WITHOUT_SHIPMENT:
         shipment = shipping.create_shipment(ctx.session, ctx.package)
         ctx.log_attributes["tracking_number"] = shipment.awb_number
@@ -261,7 +263,8 @@ def _split(ctx: CommandContext) -> None:
     )
     ctx.session.add(new_package)
     ctx.session.flush()
-    _set_items_state(ctx.session, chosen, PackageItemStatus.WAITING, package=new_package)
+    # The split-off units leave this package's boxes with it.
+    _set_items_state(ctx.session, chosen, PackageItemStatus.WAITING, package=new_package, box_id=None)
     ctx.session.flush()
     ctx.log_attributes["new_package"] = {"id": new_package.id, "number": new_package.number}
     ctx.response = {

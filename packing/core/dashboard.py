@@ -27,6 +27,7 @@ from packing.core.models import (
     DenialReason,
     Order,
     Package,
+    PackageBox,
     PackageItem,
     PrintRecord,
     Shipment,
@@ -487,7 +488,8 @@ def packed_report(
     offset: int = 0,
 ) -> Report:
     """The packages packed at the location between the store days ``first`` and ``last``
-    (inclusive), oldest first; one box per package (the station packs a package as one)."""
+    (inclusive), oldest first, with the boxes each was packed in (one for a package packed
+    before packages had boxes)."""
     ids = _package_state_ids(session)
     start, end = clock.days(first, last)
     conditions = _packed_in(ids, location_id, start, end)
@@ -518,6 +520,7 @@ def packed_report(
         query = query.limit(limit)
     found = session.execute(query).all()
     units = _units(session, [row[0] for row in found])
+    boxes = _box_counts(session, [row[0] for row in found])
     rows = [
         ReportRow(
             package_id=package_id,
@@ -527,12 +530,23 @@ def packed_report(
             claimed=clock.local(claimed) if claimed else None,
             packed=clock.local(packed),
             units=units.get(package_id, 0),
-            boxes=1,
+            boxes=boxes.get(package_id, 1),
             carrier=carrier,
         )
         for package_id, number, order_number, picker, claimed, packed, carrier in found
     ]
     return Report(rows, total or 0)
+
+
+def _box_counts(session: Session, package_ids: list[int]) -> dict[int, int]:
+    if not package_ids:
+        return {}
+    rows = session.execute(
+        select(PackageBox.package_id, func.count(PackageBox.id))
+        .where(PackageBox.package_id.in_(package_ids))
+        .group_by(PackageBox.package_id)
+    )
+    return dict(rows.all())
 
 
 def location_people(session: Session, location_id: int) -> list[User]:

@@ -32,6 +32,7 @@ from packing.core.commands import execute_command
 from packing.core.importer import import_packages
 from packing.core.models import (
     Address,
+    BoxType,
     CargoCompany,
     Channel,
     City,
@@ -160,6 +161,29 @@ def _ensure_store(
     return store
 
 
+# The cartons every demo store packs in: name, inside length x width x height in cm. Their shelf
+# barcodes are BOX-<name>.
+DEMO_BOX_TYPES = (("S", "25", "20", "10"), ("M", "40", "30", "20"), ("L", "60", "40", "40"))
+
+
+def _ensure_box_types(session: Session, store: StockLocation) -> None:
+    known = set(session.scalars(select(BoxType.code).where(BoxType.stock_location_id == store.id)))
+    for position, (name, length, width, height) in enumerate(DEMO_BOX_TYPES):
+        if f"BOX-{name}" not in known:
+            session.add(
+                BoxType(
+                    stock_location_id=store.id,
+                    code=f"BOX-{name}",
+                    name=name,
+                    length_cm=Decimal(length),
+                    width_cm=Decimal(width),
+                    height_cm=Decimal(height),
+                    position=position,
+                )
+            )
+    session.flush()
+
+
 def queue_target(now: datetime, rng: random.Random) -> datetime:
     """When a waiting package should be packed: mostly over the next day, one in ten overdue."""
     if rng.random() < 0.1:
@@ -267,6 +291,9 @@ def seed_demo(session: Session, packages_per_store: int = 60, seed: int = 7) -> 
             session, SECOND_STORE, "Demo Store Ankara", "Tunalı Hilmi Cd. No:20, Çankaya", "Ankara", cargo, priority=2
         ),
     }
+
+    for store in stores.values():
+        _ensure_box_types(session, store)
 
     for demo in DEMO_USERS:
         if session.scalar(select(User.id).where(User.username == demo.username)) is None:

@@ -64,6 +64,10 @@ class ScanRefused(DomainError):
         self.kind = kind
         # The product scanned, when it is known (a wrong item, an over-scan): screens name it.
         self.product = product
+        # The package as the refused scan read it, and the scans that count there, once the scan
+        # got that far: nothing was written, so a screen can show them without reading them again.
+        self.package = None
+        self.counting_scans = None
 
 
 class ImportFailed(DomainError):

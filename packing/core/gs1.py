@@ -189,3 +189,21 @@ def _refuse_unknown(ai: str, code: str) -> None:
         code=code,
         ai=ai,
     )
+
+
+def check_digit(digits: str) -> str:
+    """The GS1 mod-10 digit that ends ``digits`` (weights 3 and 1 from the right)."""
+    total = sum(int(digit) * (1 if index % 2 else 3) for index, digit in enumerate(reversed(digits)))
+    return str((10 - total % 10) % 10)
+
+
+def sscc(company_prefix: str, serial: int, extension: int = 0) -> str:
+    """An 18-digit SSCC: the extension digit, the GS1 company prefix, ``serial`` as the serial
+    reference filling the rest of 17 digits, and the check digit."""
+    if not (company_prefix.isascii() and company_prefix.isdigit() and 6 <= len(company_prefix) <= 12):
+        raise ValueError("A GS1 company prefix is 6 to 12 digits.")
+    width = 16 - len(company_prefix)
+    if not 0 <= serial < 10**width:
+        raise ValueError(f"SSCC serial {serial} does not fit in {width} digits.")
+    body = f"{extension}{company_prefix}{serial:0{width}d}"
+    return body + check_digit(body)

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from packing.core import events
 from packing.core.errors import ImportFailed, InvalidParameter
-from packing.core.messages import N_
+from packing.core.messages import N_, Message
 from packing.core.models import (
     Address,
     Channel,
@@ -176,7 +176,7 @@ class ImportResult:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     # (number, reason) of each package left as it is because it moved since its last import.
-    skipped: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, Message]] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -248,7 +248,7 @@ def _import_one(session: Session, importer: _Importer, node: Node, seen: dict[st
     (result.created if created else result.updated).append(package.number)
 
 
-def moved_since_import(session: Session, package: Package) -> Optional[str]:
+def moved_since_import(session: Session, package: Package) -> Optional[Message]:
     """Why an import must not overwrite ``package`` (None when it may): the station, the API
     or a person changed it after the import that last wrote it."""
     if package.imported_version is None:
@@ -256,12 +256,15 @@ def moved_since_import(session: Session, package: Package) -> Optional[str]:
             select(func.count()).select_from(TransitionLog).where(TransitionLog.object_id == package.id)
         )
         if logs:
-            return f"it is {package.state.name} with {logs} transition log(s) and was not imported here"
+            return Message(
+                N_("it is {state} with {logs} transition log(s) and was not imported here"),
+                {"state": package.state.name, "logs": logs},
+            )
         return None
     if package.version > package.imported_version:
-        return (
-            f"it moved since its last import: now {package.state.name} at version {package.version}, "
-            f"imported at version {package.imported_version}"
+        return Message(
+            N_("it moved since its last import: now {state} at version {version}, imported at version {imported}"),
+            {"state": package.state.name, "version": package.version, "imported": package.imported_version},
         )
     return None
 
@@ -485,12 +488,29 @@ class _Importer:
             if code not in known:
                 product.extra_barcodes.append(ProductBarcode(barcode=code))
                 known.add(code)
+        self._refuse_case_barcodes(node, product.barcode, extra)
         self.session.add(product)
         self.session.flush()
         attributes = node.obj("attributes")
         if attributes is not None:
             self.packagings(product, attributes.items("packaging_barcodes"))
         return product
+
+    def _refuse_case_barcodes(self, node: Node, barcode: Optional[str], extra: list[str]) -> None:
+        """A product's own barcode may not be a case's (set by an admin or an earlier import):
+        the scan would have to guess whether it counts one unit or a case."""
+        codes = ([barcode] if barcode else []) + extra
+        if not codes:
+            return
+        case = self.session.scalar(select(ProductPackaging).where(ProductPackaging.barcode.in_(codes)).limit(1))
+        if case is not None:
+            field = "barcode" if case.barcode == barcode else f"barcodes[{extra.index(case.barcode)}]"
+            raise ImportFailed(
+                "{path}: {barcode} is already the case barcode of {sku}.",
+                node._child_path(field),
+                barcode=case.barcode,
+                sku=case.product.sku,
+            )
 
     def packagings(self, product: Product, entries: list[Node]) -> None:
         """The product's cases, from ``attributes["packaging_barcodes"]``: a list of

@@ -197,7 +197,9 @@ def invoice_totals(invoice: Invoice) -> InvoiceTotals:
     )
 
 
-def render_invoice_html(invoice: Invoice) -> str:
+def render_invoice_html(invoice: Invoice, *, stylesheet_href: str = "document.css", paged: bool = True) -> str:
+    """The invoice as HTML: for the PDF (stylesheet beside the template, page numbers), or for
+    a browser (``stylesheet_href`` where it is served, ``paged=False``: no inline style)."""
     locale = invoice.channel.locale or "en"
     order = invoice.order
     return templates.get_template("invoice.html").render(
@@ -210,6 +212,8 @@ def render_invoice_html(invoice: Invoice) -> str:
         shipping=order.shipping_address,
         shipping_lines=address_lines(order.shipping_address),
         totals=invoice_totals(invoice),
+        stylesheet_href=stylesheet_href,
+        paged=paged,
         **language_helpers(locale, invoice.currency),
     )
 

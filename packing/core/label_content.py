@@ -9,12 +9,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Optional
 
+from packing.core import boxes as box_rules
 from packing.core.catalogue import active_items
 from packing.core.dashboard import time_zone
 from packing.core.errors import NotFound
 from packing.core.messages import N_
-from packing.core.models import Package, utcnow
+from packing.core.models import Package, PackageBox, utcnow
 from packing.core.rendering import address_lines
+from packing.core.shipping import carrier_for
 
 LABEL_FORMATS = ("pdf", "zpl")
 LABEL_DPIS = (203, 300)
@@ -58,12 +60,19 @@ class LabelContent:
     click_and_collect: bool
     collect_store: str
     service: str  # an English message id (SERVICES), translated where it is drawn
-    # Parcel k of N: one parcel per package until packages hold several boxes.
+    # Parcel k of N: one label per box, each with its own tracking number and weight.
     parcel_number: int
     parcel_count: int
-    weight_kg: Optional[Decimal]  # None unless every item's weight is known
+    weight_kg: Optional[Decimal]  # the box's typed weight, else its items' when all are known
     cash_on_delivery: Optional[Decimal]
     currency: str
+    # The box's SSCC (18 digits) when the carrier asks for one, printed as GS1-128 with AI 00.
+    sscc: Optional[str] = None
+
+    @property
+    def sscc_element_string(self) -> str:
+        """The SSCC as its GS1 element string, ``(00)`` and the 18 digits."""
+        return f"(00){self.sscc}" if self.sscc else ""
 
     @property
     def size_mm(self) -> tuple[float, float]:
@@ -83,13 +92,6 @@ def _service(package: Package) -> str:
     return SERVICES.get(code, code.replace("_", " ").capitalize())
 
 
-def _weight_kg(items) -> Optional[Decimal]:
-    weights = [item.unit_weight for item in items]
-    if not weights or any(weight is None for weight in weights):
-        return None
-    return sum(weights, Decimal("0"))
-
-
 def _cash_on_delivery(package: Package, items) -> Optional[Decimal]:
     """What the courier collects: the shipment's amount when the OMS gave one, else the
     package's items when the order is paid on delivery; None when nothing is collected."""
@@ -100,6 +102,13 @@ def _cash_on_delivery(package: Package, items) -> Optional[Decimal]:
 
 
 def label_content(package: Package, printed_at: Optional[datetime] = None) -> LabelContent:
+    """The label of the package's first box (of a package packed in one box, its label)."""
+    return label_contents(package, printed_at)[0]
+
+
+def label_contents(package: Package, printed_at: Optional[datetime] = None) -> list[LabelContent]:
+    """One label per box, "parcel k of N": the box's tracking number, SSCC, weight and
+    items. A package packed before it had boxes is one parcel with the shipment's number."""
     shipment = package.shipment
     if shipment is None:
         raise NotFound("Package {number} has no shipment, so it has no label.", number=package.number, field="package")
@@ -112,7 +121,8 @@ def label_content(package: Package, printed_at: Optional[datetime] = None) -> La
         moment = moment.replace(tzinfo=UTC)
     carrier = shipment.cargo_company
     items = active_items(package)
-    return LabelContent(
+    parcels = [(box, box_rules.units_in(box, package)) for box in package.boxes] or [(None, items)]
+    common = dict(
         locale=order.channel.locale or "en",
         size=carrier.label_size if carrier.label_size in LABEL_SIZES else DEFAULT_LABEL_SIZE,
         carrier=carrier.name,
@@ -124,18 +134,38 @@ def label_content(package: Package, printed_at: Optional[datetime] = None) -> La
         recipient_name=recipient.full_name if recipient else "",
         recipient_lines=address_lines(recipient),
         recipient_phone=(recipient.phone_number or "") if recipient else "",
-        tracking_number=shipment.awb_number,
-        qr_data=shipment.tracking_url or shipment.awb_number,
         package_number=package.number,
         order_number=order.number,
-        item_count=len(items),
         gift_box=bool(order.has_gift_box),
         click_and_collect=bool(order.is_click_and_collect),
         collect_store=order.retail_store.name if order.is_click_and_collect and order.retail_store else "",
         service=_service(package),
-        parcel_number=1,
-        parcel_count=1,
-        weight_kg=_weight_kg(items),
-        cash_on_delivery=_cash_on_delivery(package, items),
+        parcel_count=len(parcels),
         currency=order.currency,
     )
+    # The courier collects once per shipment: only parcel 1's label asks for the money, so a
+    # three-box package is not collected three times.
+    collect = _cash_on_delivery(package, items)
+    return [
+        LabelContent(
+            **common,
+            parcel_number=number,
+            cash_on_delivery=collect if number == 1 else None,
+            item_count=len(box_items),
+            weight_kg=box_rules.box_weight(box, box_items) if box is not None else box_rules.items_weight(box_items),
+            sscc=box.sscc if box is not None else None,
+            **_tracking(shipment, box),
+        )
+        for number, (box, box_items) in enumerate(parcels, start=1)
+    ]
+
+
+def _tracking(shipment, box: Optional[PackageBox]) -> dict:
+    """A box's tracking number and link: the shipment's for its first box (or a package
+    without boxes), else the carrier's link for the box's own number."""
+    number = box.tracking_number if box is not None and box.tracking_number else shipment.awb_number
+    if number == shipment.awb_number:
+        url = shipment.tracking_url
+    else:
+        url = carrier_for(shipment.cargo_company).tracking_url(shipment.cargo_company, number)
+    return {"tracking_number": number, "qr_data": url or number}

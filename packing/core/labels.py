@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 from weasyprint import CSS
 
 from packing.core import events
-from packing.core.barcodes import code128_inline, qr_inline
+from packing.core.barcodes import code128_inline, gs1_128_inline, qr_inline
 from packing.core.catalogue import PACKED_STATES
 from packing.core.db import lock_package
 from packing.core.errors import InvalidParameter
-from packing.core.label_content import LABEL_SIZES, LabelContent, label_content
+from packing.core.label_content import LABEL_SIZES, LabelContent, label_contents
 from packing.core.models import Package, ShippingLabel
 from packing.core.observers import observe_label_rendering
 from packing.core.rendering import fonts, html_to_pdf, language_helpers, stylesheet, templates
@@ -30,20 +30,30 @@ def _label_stylesheet() -> CSS:
     return stylesheet("label.css")
 
 
-# Bar heights on the label: room for the service, parcel and cash-on-delivery lines on 6 in.
+# Bar heights on the label: room for the service, parcel and cash-on-delivery lines on 6 in;
+# a label with an SSCC gives the package number's bars to it.
 LABEL_TRACKING_BARCODE_MM = 20.0
 LABEL_PACKAGE_BARCODE_MM = 15.0
+LABEL_SSCC_BARCODE_MM = 12.0
+LABEL_PACKAGE_BESIDE_SSCC_MM = 8.0
 
 
-def _label_html(label: LabelContent, currency: str) -> str:
-    # What the label says is label_content's (shared with the ZPL label); this draws the barcodes.
-    return templates.get_template("label.html").render(
-        label=label,
-        tracking_barcode=code128_inline(label.tracking_number, LABEL_TRACKING_BARCODE_MM),
-        package_barcode=code128_inline(label.package_number, LABEL_PACKAGE_BARCODE_MM),
-        tracking_qr=qr_inline(label.qr_data),
-        **language_helpers(label.locale, currency),
-    )
+def _label_html(labels: list[LabelContent], currency: str) -> str:
+    # What a label says is label_content's (shared with the ZPL label); this draws the
+    # barcodes. One page per box.
+    pages = [
+        {
+            "label": label,
+            "tracking_barcode": code128_inline(label.tracking_number, LABEL_TRACKING_BARCODE_MM),
+            "package_barcode": code128_inline(
+                label.package_number, LABEL_PACKAGE_BESIDE_SSCC_MM if label.sscc else LABEL_PACKAGE_BARCODE_MM
+            ),
+            "sscc_barcode": gs1_128_inline(label.sscc_element_string, LABEL_SSCC_BARCODE_MM) if label.sscc else "",
+            "tracking_qr": qr_inline(label.qr_data),
+        }
+        for label in labels
+    ]
+    return templates.get_template("label.html").render(pages=pages, **language_helpers(labels[0].locale, currency))
 
 
 @cache
@@ -53,14 +63,14 @@ def _label_page(size: str) -> CSS:
 
 
 def render_label_html(package: Package, printed_at: Optional[datetime] = None) -> str:
-    return _label_html(label_content(package, printed_at), package.order.currency)
+    return _label_html(label_contents(package, printed_at), package.order.currency)
 
 
 @observe_label_rendering
 def render_label_pdf(package: Package, printed_at: Optional[datetime] = None) -> bytes:
-    """The label on the carrier's stock (4x6 in or 100x150 mm)."""
-    label = label_content(package, printed_at)
-    return html_to_pdf(_label_html(label, package.order.currency), (_label_stylesheet(), _label_page(label.size)))
+    """The package's labels on the carrier's stock (4x6 in or 100x150 mm), a page per box."""
+    labels = label_contents(package, printed_at)
+    return html_to_pdf(_label_html(labels, package.order.currency), (_label_stylesheet(), _label_page(labels[0].size)))
 
 
 def store_label(session: Session, package: Package, pdf: bytes) -> ShippingLabel:

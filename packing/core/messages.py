@@ -10,8 +10,10 @@ then fills the values in, so the values stay as they were (a barcode is never tr
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -57,6 +59,21 @@ EXTRACT_KEYWORDS = (
     "TextAreaField",
     "WholeNumberField",
 )
+
+
+@dataclass(frozen=True)
+class Message:
+    """An English template and its values, kept (in a result, a stored row) until the language
+    of the person who reads it is known."""
+
+    template: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return fill(self.template, self.values)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"template": self.template, "values": self.values, "text": str(self)}
 
 
 def N_(text: str) -> str:  # noqa: N802 - gettext's conventional marker name

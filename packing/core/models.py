@@ -222,6 +222,11 @@ class CargoCompany(Timestamped, Base):
     label_format: Mapped[str] = mapped_column(String(8), default="pdf", server_default="pdf")
     label_dpi: Mapped[int] = mapped_column(default=203, server_default="203")
     label_size: Mapped[str] = mapped_column(String(16), default="4x6in", server_default="4x6in")
+    # How a package packed in several boxes is tracked: "own" (every box a number of its own
+    # from the carrier, box 1 keeping the shipment's) or "suffix" (the shipment's number and
+    # "-02", "-03"... per box); and whether each box's label carries an SSCC (GS1-128, AI 00).
+    parcel_tracking: Mapped[str] = mapped_column(String(8), default="own", server_default="own")
+    uses_sscc: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class StockLocation(ReferenceFields, Timestamped, Base):
@@ -248,6 +253,25 @@ class StockLocation(ReferenceFields, Timestamped, Base):
 
     address: Mapped[Optional[Address]] = relationship()
     default_cargo_company: Mapped[Optional[CargoCompany]] = relationship()
+
+
+class BoxType(Base):
+    """A carton a store packs in (S, M, L...): tapped at the station or scanned by the
+    barcode printed on the shelf, with its inside dimensions for the carrier."""
+
+    __tablename__ = "box_type"
+    __table_args__ = (UniqueConstraint("stock_location_id", "code", name="uq_box_type_location_code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stock_location_id: Mapped[int] = mapped_column(ForeignKey("stock_location.id", ondelete="CASCADE"), index=True)
+    # The barcode on the shelf (scanned at the station to start a box of this type).
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(32))
+    # Inside dimensions in centimetres.
+    length_cm: Mapped[Decimal] = mapped_column(Numeric(6, 1))
+    width_cm: Mapped[Decimal] = mapped_column(Numeric(6, 1))
+    height_cm: Mapped[Decimal] = mapped_column(Numeric(6, 1))
+    position: Mapped[int] = mapped_column(default=0)
+    is_active: Mapped[bool] = mapped_column(default=True)
 
 
 # --- Catalogue of states and commands -------------------------------------------------
@@ -453,6 +477,37 @@ class Package(ReferenceFields, Timestamped, Base):
         back_populates="package", uselist=False, order_by="ShippingLabel.id.desc()"
     )
     invoice: Mapped[Optional[Invoice]] = relationship(back_populates="package", uselist=False)
+    boxes: Mapped[list[PackageBox]] = relationship(
+        back_populates="package", order_by="PackageBox.number", cascade="all, delete-orphan"
+    )
+
+
+class PackageBox(Base):
+    """Box (parcel) ``number`` of a package: what went in it (``PackageItem.box_id``), its
+    type and dimensions, its weight, and once shipped its own tracking number and SSCC."""
+
+    __tablename__ = "package_box"
+    __table_args__ = (
+        UniqueConstraint("package_id", "number", name="uq_package_box_package_number"),
+        CheckConstraint("weight_kg IS NULL OR weight_kg > 0", name="weight_positive"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    package_id: Mapped[int] = mapped_column(ForeignKey("package.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    # None: the one box a package is packed in when the picker never chose one.
+    box_type_id: Mapped[Optional[int]] = mapped_column(ForeignKey("box_type.id", ondelete="SET NULL"))
+    weight_kg: Mapped[Optional[Decimal]] = mapped_column(Numeric(7, 3))
+    length_cm: Mapped[Optional[Decimal]] = mapped_column(Numeric(6, 1))
+    width_cm: Mapped[Optional[Decimal]] = mapped_column(Numeric(6, 1))
+    height_cm: Mapped[Optional[Decimal]] = mapped_column(Numeric(6, 1))
+    tracking_number: Mapped[Optional[str]] = mapped_column(String(64), index=True)
+    sscc: Mapped[Optional[str]] = mapped_column(String(18), unique=True)
+    # The station scan that started it (a box-type barcode): a retried scan starts no second box.
+    client_scan_id: Mapped[Optional[str]] = mapped_column(String(64))
+    created_date: Mapped[datetime] = mapped_column(default=utcnow)
+
+    package: Mapped[Package] = relationship(back_populates="boxes")
+    box_type: Mapped[Optional[BoxType]] = relationship()
 
 
 class PackageItem(Timestamped, Base):
@@ -467,6 +522,8 @@ class PackageItem(Timestamped, Base):
     serial_no: Mapped[Optional[str]] = mapped_column(String(128))
     unit_weight: Mapped[Optional[Decimal]] = mapped_column(Numeric(10, 3))
     unit_type: Mapped[str] = mapped_column(String(16), default="quantity")
+    # The box this counted unit went into (None: not in a box yet).
+    box_id: Mapped[Optional[int]] = mapped_column(ForeignKey("package_box.id", ondelete="SET NULL"), index=True)
 
     package: Mapped[Package] = relationship(back_populates="items", foreign_keys=[package_id])
     order_item: Mapped[OrderItem] = relationship()

@@ -37,7 +37,8 @@ def observe_scans(record: Callable[..., Any]) -> Callable[..., Any]:
             _notify(scan_observers, refusal.kind or "refused")
             raise
         if not outcome.repeated:
-            _notify(scan_observers, "counted")
+            # A box-type barcode starts a box: a scan, but no unit counted.
+            _notify(scan_observers, getattr(outcome, "observed_as", "counted"))
         return outcome
 
     return observed

@@ -1,7 +1,12 @@
 """The store's printers, and sending documents to them.
 
 Two ways in, both to an address a store registered and nowhere else (nothing here looks
-for printers on the network):
+for printers on the network). Printers live on the store's network, so a private address is
+what they have; but a printer's address must not make the worker reach this machine's own
+services (the database, Redis) or a cloud's metadata service, so loopback, link-local,
+multicast, unspecified and reserved addresses are refused when a printer is saved and again
+before each job is sent (after DNS, and the address the connection reached), unless the
+operator names the host in PRINTER_ALLOWED_HOSTS (a CUPS queue on this machine).
 
 - ``raw``: ZPL II labels (packing.core.zpl) written to a TCP socket, as Zebra and
   compatible thermal printers take them on port 9100;
@@ -20,6 +25,7 @@ import ipaddress
 import re
 import socket
 import struct
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Optional
 
@@ -53,6 +59,62 @@ _HOSTNAME = re.compile(
 _IPP_PATH = re.compile(r"^/[A-Za-z0-9._~/-]{0,199}$")
 
 
+# --- Where printers may be ------------------------------------------------------------
+
+
+def address_refusal(address: str) -> Optional[str]:
+    """Why a printer may not be at ``address`` (this machine, link-local, multicast,
+    unspecified, reserved), or None: private and public addresses are fine."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    for kind, matches in (
+        ("a loopback", ip.is_loopback),
+        ("a link-local", ip.is_link_local),
+        ("a multicast", ip.is_multicast),
+        ("an unspecified", ip.is_unspecified),
+        ("a reserved", ip.is_reserved),
+    ):
+        if matches:
+            return f"{kind} address"
+    return None
+
+
+def _host_allowed(host: str, allowed_hosts: Collection[str]) -> bool:
+    return host.strip("[]").lower() in {name.strip().strip("[]").lower() for name in allowed_hosts}
+
+
+def check_printer_host(host: str, port: int, allowed_hosts: Collection[str] = (), *, must_resolve: bool = True) -> None:
+    """Refuse a printer host that is, or resolves to, an address ``address_refusal`` names,
+    unless it is in ``allowed_hosts``. A name that does not resolve is refused only when
+    ``must_resolve`` (before sending; when saving, the name may not be published yet)."""
+    if _host_allowed(host, allowed_hosts):
+        return
+    try:
+        addresses = [str(ipaddress.ip_address(host))]
+    except ValueError:
+        try:
+            addresses = sorted({info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})
+        except (OSError, UnicodeError):
+            if must_resolve:
+                raise InvalidParameter("The host {host} could not be resolved.", field="host", host=host) from None
+            return
+    for address in addresses:
+        if address_refusal(address):
+            raise InvalidParameter(
+                "The host {host} is at {address}, which is this machine, a link-local, multicast or "
+                "reserved address: a printer may be there only when PRINTER_ALLOWED_HOSTS names the host.",
+                field="host",
+                host=host,
+                address=address,
+            )
+
+
+def check_printer(printer: Printer, allowed_hosts: Collection[str] = ()) -> None:
+    """The check before each job is sent (the host's addresses may have changed)."""
+    check_printer_host(printer.host, printer.port, allowed_hosts)
+
+
 # --- Registering printers -------------------------------------------------------------
 
 
@@ -81,8 +143,10 @@ def save_printer(
     print_on_pack: bool = False,
     is_active: bool = True,
     printer: Optional[Printer] = None,
+    allowed_hosts: Collection[str] = (),
 ) -> Printer:
-    """Add a printer to the location, or change ``printer`` (flushes)."""
+    """Add a printer to the location, or change ``printer`` (flushes). Its host may not be
+    this machine or a link-local address unless in ``allowed_hosts`` (check_printer_host)."""
     name = name.strip()
     if not name or len(name) > 100:
         raise InvalidParameter("A printer's name is 1 to 100 characters.", field="name")
@@ -95,12 +159,14 @@ def save_printer(
         raise InvalidParameter("ZPL labels print at 203 or 300 dpi, not {dpi}.", dpi=dpi, field="dpi")
     if not _IPP_PATH.match(ipp_path or ""):
         raise InvalidParameter("The printer's path starts with / (such as /ipp/print).", field="ipp_path")
+    host = _checked_host(host)
+    check_printer_host(host, port, allowed_hosts, must_resolve=False)
     if printer is None:
         printer = Printer(stock_location_id=location_id)
         session.add(printer)
     elif printer.stock_location_id != location_id:
         raise NotFound("No such printer.")
-    printer.name, printer.kind, printer.host, printer.port = name, kind, _checked_host(host), port
+    printer.name, printer.kind, printer.host, printer.port = name, kind, host, port
     printer.dpi, printer.ipp_path = dpi, ipp_path
     printer.print_on_pack, printer.is_active = print_on_pack, is_active
     session.flush()
@@ -231,9 +297,20 @@ def recent_print_jobs(session: Session, package_id: int, limit: int = 20) -> lis
 # --- Sending --------------------------------------------------------------------------
 
 
-def send(printer: Printer, data: bytes, media_type: str, *, job_name: str, timeout: float) -> None:
+def send(
+    printer: Printer,
+    data: bytes,
+    media_type: str,
+    *,
+    job_name: str,
+    timeout: float,
+    allowed_hosts: Collection[str] = (),
+) -> None:
+    """Send to the printer; a host outside ``allowed_hosts`` must have been reached at an
+    address ``address_refusal`` accepts (a name may resolve differently since the check)."""
+    check_peer = not _host_allowed(printer.host, allowed_hosts)
     if printer.kind == RAW:
-        send_raw(printer.host, printer.port, data, timeout=timeout, printer_name=printer.name)
+        send_raw(printer.host, printer.port, data, timeout=timeout, printer_name=printer.name, check_peer=check_peer)
     else:
         send_ipp(
             printer.host,
@@ -244,6 +321,7 @@ def send(printer: Printer, data: bytes, media_type: str, *, job_name: str, timeo
             job_name=job_name,
             timeout=timeout,
             printer_name=printer.name,
+            check_peer=check_peer,
         )
 
 
@@ -258,10 +336,20 @@ def _unreachable(printer_name: str, host: str, port: int, problem: str) -> Print
     )
 
 
-def send_raw(host: str, port: int, data: bytes, *, timeout: float, printer_name: str = "") -> None:
+def _refuse_peer(connection: socket.socket, printer_name: str, host: str, port: int) -> None:
+    refusal = address_refusal(connection.getpeername()[0])
+    if refusal:
+        raise _unreachable(printer_name, host, port, f"refused: the host resolved to {refusal}")
+
+
+def send_raw(
+    host: str, port: int, data: bytes, *, timeout: float, printer_name: str = "", check_peer: bool = True
+) -> None:
     """Write ``data`` to the printer's socket and close it; a raw port answers nothing."""
     try:
         with socket.create_connection((host, port), timeout=timeout) as connection:
+            if check_peer:
+                _refuse_peer(connection, printer_name or host, host, port)
             connection.sendall(data)
             connection.shutdown(socket.SHUT_WR)
     except OSError as error:
@@ -307,12 +395,16 @@ def send_ipp(
     job_name: str,
     timeout: float,
     printer_name: str = "",
+    check_peer: bool = True,
 ) -> None:
     """Post a Print-Job to ``http://host:port/path``; any status but successful-ok* fails."""
     authority = f"[{host}]" if ":" in host else host
     body = ipp_print_job(f"ipp://{authority}:{port}{path}", document, media_type, job_name)
     connection = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
+        connection.connect()
+        if check_peer:
+            _refuse_peer(connection.sock, printer_name or host, host, port)
         connection.request("POST", path, body=body, headers={"Content-Type": "application/ipp"})
         response = connection.getresponse()
         answer = response.read()

@@ -20,6 +20,7 @@ from packing.core.models import (
     Order,
     OrderItem,
     Package,
+    PackageBox,
     PackageItem,
     Product,
     ProductBarcode,
@@ -71,6 +72,7 @@ def full_package_options() -> list:
         _address_options(selectinload(Package.stock_location).joinedload(StockLocation.address)),
         selectinload(Package.items).options(*package_item_options()),
         selectinload(Package.shipment).joinedload(Shipment.cargo_company),
+        selectinload(Package.boxes).joinedload(PackageBox.box_type),
         # The label's PDF is served on its own (preview_url); a page of packages leaves it unread.
         selectinload(Package.shipping_label).defer(ShippingLabel.pdf),
         selectinload(Package.invoice),

@@ -4,11 +4,12 @@ SQLAlchemy, so a job or the API could use them too."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Optional
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import Integer, Select, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from packing.core.catalogue import ACTIVE_ITEM_STATES, OPEN_PACKAGE_STATES, PackageStatus, package_state
@@ -82,92 +83,147 @@ class QueuePage:
 def delivery_types(session: Session, stock_location_id: int) -> list[str]:
     """The delivery types of the packages still to pack here. Read per package through the
     order's primary key: joining the whole order table costs ten times more at 100k orders."""
-    delivery = select(Order.delivery_type).where(Order.id == Package.order_id).correlate(Package).scalar_subquery()
-    found = session.scalars(
-        select(delivery)
-        .select_from(Package)
-        .join(State, Package.state_id == State.id)
-        .where(
-            Package.stock_location_id == stock_location_id,
-            State.enum_value.in_(sorted(OPEN_STATE_VALUES)),
-            State.enum_class == "PackageStatus",
-        )
-        .distinct()
-    )
+    found = session.scalars(_DELIVERY_TYPES, {"location_id": stock_location_id})
     return sorted(value for value in found if value)
+
+
+_DELIVERY_TYPES = (
+    select(select(Order.delivery_type).where(Order.id == Package.order_id).correlate(Package).scalar_subquery())
+    .select_from(Package)
+    .join(State, Package.state_id == State.id)
+    .where(
+        Package.stock_location_id == bindparam("location_id"),
+        State.enum_value.in_(sorted(OPEN_STATE_VALUES)),
+        State.enum_class == "PackageStatus",
+    )
+    .distinct()
+)
+_CATALOGUE = (
+    select(State).where(State.enum_class.in_(("PackageStatus", "PackageItemStatus"))).order_by(State.enum_value)
+)
 
 
 def queue_page(session: Session, stock_location_id: int, wanted: QueueFilter) -> QueuePage:
     """Waiting and in-progress packages first, then by target packing date (oldest first)."""
-    catalogue = list(
-        session.scalars(
-            select(State).where(State.enum_class.in_(("PackageStatus", "PackageItemStatus"))).order_by(State.enum_value)
-        )
-    )
+    catalogue = list(session.scalars(_CATALOGUE))
     states = {state.id: state for state in catalogue if state.enum_class == "PackageStatus"}
     by_value = {state.enum_value: state.id for state in states.values()}
     open_ids = [by_value[status.value] for status in OPEN_PACKAGE_STATES]
-    active_item_ids = [
-        state.id
-        for state in catalogue
-        if state.enum_class == "PackageItemStatus" and state.enum_value in {s.value for s in ACTIVE_ITEM_STATES}
+    active_item_values = {status.value for status in ACTIVE_ITEM_STATES}
+    search = wanted.search.strip()
+    entered = bool(wanted.entered and wanted.entered_between is not None)
+    count, page_rows = _statements(
+        wanted.state if wanted.state in (OPEN, ALL) else "one",
+        overdue=wanted.overdue_at is not None,
+        entered=entered,
+        delivery=wanted.delivery if wanted.delivery in ("", CLICK_AND_COLLECT) else "one",
+        search=bool(search),
+    )
+    page = max(1, wanted.page)
+    values = {
+        "location_id": stock_location_id,
+        "state_ids": open_ids
+        if wanted.state == OPEN
+        else [sid for sid, s in states.items() if s.enum_value == wanted.state],
+        "open_ids": open_ids,
+        "in_hand_ids": [by_value[PackageStatus.WAITING.value], by_value[PackageStatus.PREPARING.value]],
+        "active_item_ids": [
+            state.id
+            for state in catalogue
+            if state.enum_class == "PackageItemStatus" and state.enum_value in active_item_values
+        ],
+        "overdue_at": wanted.overdue_at,
+        "delivery": wanted.delivery,
+        "pattern": search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",
+        "page_size": PAGE_SIZE,
+        "skipped": (page - 1) * PAGE_SIZE,
+    }
+    if entered:
+        values["entered_ids"] = [sid for sid, s in states.items() if s.enum_value == wanted.entered]
+        values["entered_from"], values["entered_until"] = wanted.entered_between
+    total = session.scalar(count, values) or 0
+    rows = [
+        QueueRow(
+            id=r[0],
+            number=r[1],
+            order_number=r[2],
+            state=states[r[3]],
+            target_packing_date=r[4],
+            item_count=r[5],
+            city=r[6],
+            delivery_type=r[7],
+            is_click_and_collect=r[8],
+            has_gift_box=r[9],
+            holder=r[10],
+        )
+        for r in session.execute(page_rows, values)
     ]
-    conditions = [Package.stock_location_id == stock_location_id]
-    if wanted.state == OPEN:
-        conditions.append(Package.state_id.in_(open_ids))
-    elif wanted.state != ALL:
-        conditions.append(Package.state_id.in_([sid for sid, s in states.items() if s.enum_value == wanted.state]))
-    if wanted.overdue_at is not None:
-        conditions += [Package.state_id.in_(open_ids), Package.target_packing_date < wanted.overdue_at]
-    if wanted.entered and wanted.entered_between is not None:
-        start, end = wanted.entered_between
+    return QueuePage(rows, total, page, list(states.values()))
+
+
+@functools.cache
+def _statements(state: str, overdue: bool, entered: bool, delivery: str, search: bool) -> tuple[Select, Select]:
+    """The count and the page of rows for a filter of this shape, built once per shape (building
+    them took a quarter of the queue page's time); the filter's values are bound at execution.
+    ``state`` is OPEN, ALL or "one" (the ids in ``state_ids``); ``delivery`` is "", CLICK_AND_COLLECT
+    or "one" (the type in ``delivery``)."""
+    conditions = [Package.stock_location_id == bindparam("location_id")]
+    if state != ALL:
+        conditions.append(Package.state_id.in_(bindparam("state_ids", expanding=True)))
+    if overdue:
+        conditions += [
+            Package.state_id.in_(bindparam("open_ids", expanding=True)),
+            Package.target_packing_date < bindparam("overdue_at"),
+        ]
+    if entered:
         conditions.append(
             select(TransitionLog.id)
             .where(
                 TransitionLog.object_id == Package.id,
-                TransitionLog.new_state_id.in_([sid for sid, s in states.items() if s.enum_value == wanted.entered]),
-                TransitionLog.created_date >= start,
-                TransitionLog.created_date < end,
+                TransitionLog.new_state_id.in_(bindparam("entered_ids", expanding=True)),
+                TransitionLog.created_date >= bindparam("entered_from"),
+                TransitionLog.created_date < bindparam("entered_until"),
             )
             .exists()
         )
-    needs_order = bool(wanted.delivery or wanted.search.strip())
-    if wanted.delivery == CLICK_AND_COLLECT:
-        conditions.append(Order.is_click_and_collect.is_(True))
-    elif wanted.delivery:
-        conditions.append(Order.delivery_type == wanted.delivery)
-    search = wanted.search.strip()
+    if delivery == CLICK_AND_COLLECT:
+        conditions.append(_of_the_order(Order.is_click_and_collect).is_(True))
+    elif delivery:
+        conditions.append(_of_the_order(Order.delivery_type) == bindparam("delivery"))
     if search:
-        pattern = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = bindparam("pattern")
         conditions.append(or_(Package.number.like(pattern, escape="\\"), Order.number.like(pattern, escape="\\")))
 
     def matching(*columns):
-        """Packages meeting the filter; the order table is joined only when a filter reads it."""
+        """Packages meeting the filter; the order table is joined only when the search reads it."""
         query = select(*columns).where(*conditions)
-        return query.join(Order, Package.order_id == Order.id) if needs_order else query
-
-    total = session.scalar(matching(func.count(Package.id))) or 0
+        return query.join(Order, Package.order_id == Order.id) if search else query
 
     # The page is chosen from the package table alone (an index range and a top-N sort);
     # only its rows are joined to orders, addresses and holders.
-    in_hand = [by_value[PackageStatus.WAITING.value], by_value[PackageStatus.PREPARING.value]]
-    rank = case((Package.state_id.in_(in_hand), 0), (Package.state_id.in_(open_ids), 1), else_=2)
-    page = max(1, wanted.page)
+    rank = case(
+        (Package.state_id.in_(bindparam("in_hand_ids", expanding=True)), 0),
+        (Package.state_id.in_(bindparam("open_ids", expanding=True)), 1),
+        else_=2,
+    )
     chosen = (
         matching(Package.id.label("id"), rank.label("rank"))
         .order_by(rank, Package.target_packing_date.is_(None), Package.target_packing_date, Package.id)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
+        .limit(bindparam("page_size", type_=Integer))
+        .offset(bindparam("skipped", type_=Integer))
         .subquery()
     )
     item_count = (
         select(func.count(PackageItem.id))
-        .where(PackageItem.package_id == Package.id, PackageItem.state_id.in_(active_item_ids))
+        .where(
+            PackageItem.package_id == Package.id,
+            PackageItem.state_id.in_(bindparam("active_item_ids", expanding=True)),
+        )
         .correlate(Package)
         .scalar_subquery()
     )
     shipping, holder = SHIPPING_ADDRESS, HOLDER
-    result = session.execute(
+    page_rows = (
         select(
             Package.id,
             Package.number,
@@ -188,23 +244,14 @@ def queue_page(session: Session, stock_location_id: int, wanted: QueueFilter) ->
         .outerjoin(holder, Package.holder_id == holder.id)
         .order_by(chosen.c.rank, Package.target_packing_date.is_(None), Package.target_packing_date, Package.id)
     )
-    rows = [
-        QueueRow(
-            id=r[0],
-            number=r[1],
-            order_number=r[2],
-            state=states[r[3]],
-            target_packing_date=r[4],
-            item_count=r[5],
-            city=r[6],
-            delivery_type=r[7],
-            is_click_and_collect=r[8],
-            has_gift_box=r[9],
-            holder=r[10],
-        )
-        for r in result
-    ]
-    return QueuePage(rows, total, page, list(states.values()))
+    return matching(func.count(Package.id)), page_rows
+
+
+def _of_the_order(column):
+    """``column`` of the package's order, read per package through the order's primary key: a
+    join lets PostgreSQL scan the whole order table (100k orders) for one store's packages, a
+    delivery filter's page took 90 ms that way."""
+    return select(column).where(Order.id == Package.order_id).correlate(Package).scalar_subquery()
 
 
 def find_by_code(session: Session, stock_location_id: int, code: str, user: Optional[User] = None) -> Optional[Package]:

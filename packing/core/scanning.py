@@ -1,4 +1,5 @@
-"""Scan-to-verify at the packing station, and the station's commands with their pack gate.
+"""Scan-to-verify at the packing station, the station's commands with their pack gate, and its
+box actions (start a box, weigh it, box the units counted before the first; see ``boxes``).
 
 A unit counts once: each live ``Scan`` points at one active package item. A scan names a
 barcode (any of the product's barcodes) or a SKU, or a case's packaging barcode that counts
@@ -11,14 +12,15 @@ flushes; the caller commits through ``packing.core.db.transaction``.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from packing.core import gs1
+from packing.core import boxes, gs1
 from packing.core.catalogue import CommandType, active_items
 from packing.core.claims import HELD_BY_OTHER, NOT_HELD, check_may_act, holder_name, is_open, refusal_to_act
 from packing.core.commands import CommandResult, execute_command, resolve_transition
@@ -28,6 +30,7 @@ from packing.core.messages import N_
 from packing.core.models import (
     OrderItem,
     Package,
+    PackageBox,
     PackageItem,
     Product,
     ProductBarcode,
@@ -220,36 +223,43 @@ def _gate_opens(units: int, scanned: int) -> bool:
 @observe_scans
 def record_scan(
     session: Session, package_id: int, code: str, client_scan_id: str, user: Optional[User] = None
-) -> ScanOutcome:
+) -> ScanOutcome | boxes.BoxStarted:
     """Count one unit of the product whose barcode or SKU is ``code``, or every unit of the
-    case whose packaging barcode it is."""
+    case whose packaging barcode it is; a box type's shelf barcode starts a box of that type."""
     code = (code or "").strip()
     _check_client_scan_id(client_scan_id)
     if not code:
         raise ScanRefused("Not counted: scan a barcode.", kind=UNKNOWN_CODE)
     if len(code) > MAX_CODE_LENGTH:
         raise ScanRefused("Not counted: that is not a barcode we know.", kind=UNKNOWN_CODE)
-    package, recorded, repeated = _prepare_count(session, package_id, client_scan_id, user)
+    package, recorded, repeated = _prepare_count(session, package_id, client_scan_id)
     if repeated:
         return repeated
-    items = _items_for(package, code)
-    product_code = code
-    if not items:
-        packaging = session.scalar(select(ProductPackaging).where(ProductPackaging.barcode == code))
-        if packaging is not None:
-            return _count_case(session, package, recorded, packaging, client_scan_id, user)
-        items, product_code = _items_for_gs1(session, package, code)
-    if not items:
-        known = _known_product(session, product_code)
-        if known is not None:
+    with _refusal_shows(package, recorded):
+        _check_scannable(package, user)
+        items = _items_for(package, code)
+        product_code = code
+        if not items:
+            packaging = session.scalar(select(ProductPackaging).where(ProductPackaging.barcode == code))
+            if packaging is not None:
+                return _count_case(session, package, recorded, packaging, client_scan_id, user)
+            items, product_code = _items_for_gs1(session, package, code)
+        if not items:
+            known = _known_product(session, product_code)
+            if known is not None:
+                raise ScanRefused(
+                    "Wrong item, not counted: {name} is not in this package.",
+                    kind=WRONG_ITEM,
+                    product=known,
+                    name=known.name,
+                )
+            box_type = boxes.box_type_for_code(session, package.stock_location_id, code)
+            if box_type is not None:
+                return _start_box(session, package, recorded, box_type, client_scan_id)
             raise ScanRefused(
-                "Wrong item, not counted: {name} is not in this package.",
-                kind=WRONG_ITEM,
-                product=known,
-                name=known.name,
+                "Unknown code, not counted: {code} is not a barcode we know.", code=code, kind=UNKNOWN_CODE
             )
-        raise ScanRefused("Unknown code, not counted: {code} is not a barcode we know.", code=code, kind=UNKNOWN_CODE)
-    return _count_one(session, package, recorded, items, client_scan_id, code, is_manual=False, user=user)
+        return _count_one(session, package, recorded, items, client_scan_id, code, is_manual=False, user=user)
 
 
 def _items_for(package: Package, code: str) -> list[PackageItem]:
@@ -280,15 +290,23 @@ def _items_for_gs1(session: Session, package: Package, code: str) -> tuple[list[
     return [], next((form for form in forms if _known_product(session, form) is not None), found.gtin)
 
 
-def _prepare_count(session: Session, package_id: int, client_scan_id: str, user: Optional[User]):
+def _prepare_count(session: Session, package_id: int, client_scan_id: str):
     """Lock and load the package for counting a unit; a repeated client scan id answers with
     what it recorded the first time (before any check, so a retry never fails)."""
     package = lock_package(session, package_id, *WITH_ITEMS_AND_PRODUCTS)
     recorded = _recorded(session, package)
-    repeated = _repeated(session, package, recorded, client_scan_id)
-    if not repeated:
-        _check_scannable(package, user)
-    return package, recorded, repeated
+    return package, recorded, _repeated(session, package, recorded, client_scan_id)
+
+
+@contextmanager
+def _refusal_shows(package: Package, recorded: list[Scan]) -> Iterator[None]:
+    """A refusal raised within carries the package it was judged on and the scans counting there."""
+    try:
+        yield
+    except ScanRefused as refusal:
+        refusal.package = package
+        refusal.counting_scans = _counting(package, recorded)
+        raise
 
 
 @observe_scans
@@ -297,16 +315,18 @@ def record_manual(
 ) -> ScanOutcome:
     """Count one unit by hand, for a label that will not read; recorded as manual."""
     _check_client_scan_id(client_scan_id)
-    package, recorded, repeated = _prepare_count(session, package_id, client_scan_id, user)
+    package, recorded, repeated = _prepare_count(session, package_id, client_scan_id)
     if repeated:
         return repeated
-    items = [item for item in active_items(package) if item.order_item.product_id == product_id]
-    if not items:
-        raise ScanRefused(
-            "Wrong item, not counted: that product is not in this package.", kind=WRONG_ITEM, field="product"
-        )
-    code = items[0].order_item.product.barcode or items[0].order_item.product.sku
-    return _count_one(session, package, recorded, items, client_scan_id, code, is_manual=True, user=user)
+    with _refusal_shows(package, recorded):
+        _check_scannable(package, user)
+        items = [item for item in active_items(package) if item.order_item.product_id == product_id]
+        if not items:
+            raise ScanRefused(
+                "Wrong item, not counted: that product is not in this package.", kind=WRONG_ITEM, field="product"
+            )
+        code = items[0].order_item.product.barcode or items[0].order_item.product.sku
+        return _count_one(session, package, recorded, items, client_scan_id, code, is_manual=True, user=user)
 
 
 def undo_last_scan(session: Session, package_id: int, user: Optional[User] = None) -> ScanOutcome:
@@ -321,6 +341,8 @@ def undo_last_scan(session: Session, package_id: int, user: Optional[User] = Non
     now = utcnow()
     for scan in taken:
         scan.undone_at = now
+    taken_ids = {scan.package_item_id for scan in taken}
+    boxes.take_out_of_boxes(item for item in package.items if item.id in taken_ids)
     session.flush()
     item = next(i for i in package.items if i.id == last.package_item_id)
     still_counting = tuple(scan for scan in scans if scan.undone_at is None)
@@ -357,11 +379,66 @@ def run_station_command(
     before = {item.id for item in active_items(package)}
     result = execute_command(session, package, transition, input_parameters, user)
     if transition.command in _ITEM_MOVING_COMMANDS:
-        _retire_scans(session, package.id, before - {item.id for item in active_items(result.package)})
+        moved = before - {item.id for item in active_items(result.package)}
+        _retire_scans(session, package.id, moved)
+        boxes.take_items_out(session, moved)
     elif transition.command == CommandType.RELEASE:
         # Put back on the shelf: whoever takes the package next verifies every unit again.
         _retire_scans(session, package.id, before)
+        boxes.drop_boxes(session, result.package)
     return result
+
+
+# --- Boxes at the station ---------------------------------------------------------------
+
+
+def start_box(session: Session, package_id: int, box_type_id: int, user: Optional[User] = None) -> boxes.BoxStarted:
+    """The picker tapped one of the store's box types: the units counted next go into it."""
+    package = lock_package(session, package_id, *WITH_ITEMS_AND_PRODUCTS)
+    _check_boxable(package, user)
+    box_type = boxes.get_box_type(session, package.stock_location_id, box_type_id)
+    return _start_box(session, package, _recorded(session, package), box_type, None)
+
+
+def _start_box(session: Session, package: Package, recorded: list[Scan], box_type, client_scan_id) -> boxes.BoxStarted:
+    counting = _counting(package, recorded)
+    if client_scan_id is not None:
+        earlier = session.scalar(
+            select(PackageBox).where(PackageBox.package_id == package.id, PackageBox.client_scan_id == client_scan_id)
+        )
+        if earlier is not None:
+            return boxes.BoxStarted(package, earlier, counting, repeated=True)
+    box, retyped = boxes.start_box(session, package, box_type, client_scan_id)
+    return boxes.BoxStarted(package, box, counting, retyped=retyped)
+
+
+def box_unboxed_units(session: Session, package_id: int, user: Optional[User] = None) -> PackageBox:
+    """Put the units counted before the first box was started into the current box."""
+    package = lock_package(session, package_id, *WITH_ITEMS_AND_PRODUCTS)
+    _check_boxable(package, user)
+    return boxes.box_unboxed(session, package, (scan.package_item_id for scan in live_scans(session, package)))
+
+
+def set_box_weight(
+    session: Session, package_id: int, box_number: int, weight: str, user: Optional[User] = None
+) -> PackageBox:
+    """Record a box's weight as typed, or as a USB scale typed it."""
+    package = lock_package(session, package_id, *WITH_ITEMS_AND_PRODUCTS)
+    _check_boxable(package, user)
+    return boxes.set_weight(session, package, box_number, weight)
+
+
+def unboxed_units(session: Session, package: Package, counting_scans: Optional[Iterable[Scan]] = None) -> int:
+    """Counted units in no box (only a package with boxes has any): Pack waits for them."""
+    if counting_scans is None:
+        counting_scans = live_scans(session, package)
+    return len(boxes.unboxed_units(package, (scan.package_item_id for scan in counting_scans)))
+
+
+def _check_boxable(package: Package, user: Optional[User]) -> None:
+    if not is_open(package):
+        raise CommandNotAllowed("This package is finished: its boxes cannot change.", field="box")
+    check_may_act(user, package)
 
 
 # --- Internals ------------------------------------------------------------------------
@@ -378,7 +455,11 @@ def _check_client_scan_id(client_scan_id: str) -> None:
 
 def _recorded(session: Session, package: Package) -> list[Scan]:
     """Every scan of the package, undone ones too: a package has few, one query serves all checks."""
-    return list(session.scalars(select(Scan).where(Scan.package_id == package.id).order_by(Scan.id)))
+    return list(session.scalars(_PACKAGE_SCANS, {"package_id": package.id}))
+
+
+# Built once: every scan runs it.
+_PACKAGE_SCANS = select(Scan).where(Scan.package_id == bindparam("package_id")).order_by(Scan.id)
 
 
 def _repeated(session: Session, package: Package, recorded: list[Scan], client_scan_id: str) -> Optional[ScanOutcome]:
@@ -456,6 +537,7 @@ def _count_one(
         user_id=user.id if user else None,
     )
     session.add(scan)
+    boxes.put_in_current_box(session, package, free[:1])
     session.flush()
     return ScanOutcome(package, scan, product, _counting(package, recorded) + (scan,))
 
@@ -502,6 +584,7 @@ def _count_case(
         for index, item in enumerate(free[: packaging.quantity])
     ]
     session.add_all(scans)
+    boxes.put_in_current_box(session, package, free[: packaging.quantity])
     session.flush()
     return ScanOutcome(package, scans[0], product, _counting(package, recorded) + tuple(scans), units=len(scans))
 

@@ -462,6 +462,35 @@ def bounds(lower: Optional[datetime], upper: Optional[datetime]) -> shapes.Deliv
     return {"lower": range_bound(lower), "upper": range_bound(upper), "bounds": "[)"}
 
 
+def _decimal_text(value: Optional[Decimal]) -> Optional[str]:
+    return None if value is None else str(value)
+
+
+def serialize_boxes(value: Package) -> list[shapes.Box]:
+    """The package's boxes (parcels), in order: type, dimensions (cm), weight (kg), tracking
+    number, SSCC and the package items inside. Empty until the package is packed or boxed."""
+    return [
+        {
+            "number": box.number,
+            "box_type": None
+            if box.box_type is None
+            else {"id": box.box_type.id, "code": box.box_type.code, "name": box.box_type.name},
+            "weight_kg": _decimal_text(box.weight_kg),
+            "dimensions_cm": None
+            if box.length_cm is None
+            else {
+                "length": _decimal_text(box.length_cm),
+                "width": _decimal_text(box.width_cm),
+                "height": _decimal_text(box.height_cm),
+            },
+            "tracking_number": box.tracking_number,
+            "sscc": box.sscc,
+            "package_items": [item.id for item in value.items if item.box_id == box.id],
+        }
+        for box in value.boxes
+    ]
+
+
 def package_full(
     value: Package, commands: list[Transition], *, secret: str = "", base_url: str = ""
 ) -> shapes.PackageFull:
@@ -485,6 +514,7 @@ def package_full(
         "stock_location": stock_location(value.stock_location),
         "commands": [command(t) for t in commands],
         "shipment": shipment(value.shipment),
+        "boxes": serialize_boxes(value),
         "shipping_label": shipping_label(value.shipping_label, base_url),
         "order_gift_box_note": order.gift_box_note,
         "order_has_gift_box": order.has_gift_box,

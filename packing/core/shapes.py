@@ -311,6 +311,32 @@ class ShippingLabel(Shape):
     full_path_url: str
 
 
+class BoxTypeBrief(Shape):
+    id: int
+    code: str
+    name: str
+
+
+class BoxDimensions(Shape):
+    """Centimetres, as decimal text."""
+
+    length: Optional[str]
+    width: Optional[str]
+    height: Optional[str]
+
+
+class Box(Shape):
+    """A box (parcel) of the package: empty list until the package is packed or boxed."""
+
+    number: int
+    box_type: Optional[BoxTypeBrief]
+    weight_kg: Optional[str]
+    dimensions_cm: Optional[BoxDimensions]
+    tracking_number: Optional[str]
+    sscc: Optional[str]
+    package_items: list[int]
+
+
 class DeliveryRange(Shape):
     lower: RangeBound
     upper: RangeBound
@@ -333,6 +359,7 @@ class _PackageDetail(Shape):
     order_id: int
     commands: list[Command]
     shipment: Optional[Shipment]
+    boxes: list[Box]
     shipping_label: Optional[ShippingLabel]
     is_click_and_collect: bool
     shipment_date: Optional[Timestamp]

@@ -19,10 +19,35 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from packing.core import gs1
 from packing.core.catalogue import BUILTIN_CARGO_COMPANY, PackageStatus
 from packing.core.db import lock_package
 from packing.core.errors import CommandNotAllowed, InvalidParameter
-from packing.core.models import CargoCompany, Package, Shipment, ShippingLabel, TrackingNumberSequence
+from packing.core.messages import N_
+from packing.core.models import CargoCompany, Package, PackageBox, Shipment, ShippingLabel, TrackingNumberSequence
+
+# How a carrier numbers the boxes of a package packed in several (CargoCompany.parcel_tracking).
+OWN_NUMBERS = "own"
+MASTER_SUFFIX = "suffix"
+PARCEL_TRACKING_MODES = (OWN_NUMBERS, MASTER_SUFFIX)
+PARCEL_TRACKING_CHOICES = (
+    (OWN_NUMBERS, N_("A tracking number of its own for each box")),
+    (MASTER_SUFFIX, N_("The shipment's number with -02, -03… for each box")),
+)
+SSCC_SEQUENCE = "sscc"
+
+# The retailer's GS1 company prefix for SSCCs (the app sets GS1_COMPANY_PREFIX); empty: none.
+_gs1_company_prefix = ""
+
+
+def set_gs1_company_prefix(prefix: str) -> None:
+    global _gs1_company_prefix
+    _gs1_company_prefix = prefix.strip()
+
+
+def has_gs1_company_prefix() -> bool:
+    return bool(_gs1_company_prefix)
+
 
 # Package ids whose label must be (re)rendered once the current transaction commits.
 LABELS_TO_RENDER = "packing.labels_to_render"
@@ -170,8 +195,47 @@ def create_shipment(session: Session, package: Package, cargo_company: Optional[
     package.tracking_number = number
     package.shipment_date = package.shipment_date or now
     session.flush()
+    number_boxes(session, package, shipment)
     request_label(session, package)
     return shipment
+
+
+def box_tracking_number(master: str, box_number: int) -> str:
+    """Box ``box_number``'s number under a carrier that suffixes the shipment's."""
+    return f"{master}-{box_number:02d}"
+
+
+def number_boxes(session: Session, package: Package, shipment: Shipment) -> None:
+    """Give each of the package's boxes its tracking number and, when the carrier wants one,
+    its SSCC. One box carries the shipment's number. Of several, under "suffix" every box
+    carries the shipment's number with its own suffix; under "own" box 1 carries the
+    shipment's and each other box a number the carrier issues once. Safe to run again
+    (the shipment's number changed): numbers follow it, issued ones and SSCCs stay."""
+    boxes = list(
+        session.scalars(select(PackageBox).where(PackageBox.package_id == package.id).order_by(PackageBox.number))
+    )
+    company = shipment.cargo_company
+    master = shipment.awb_number
+    for box in boxes:
+        if len(boxes) == 1 or (company.parcel_tracking != MASTER_SUFFIX and box.number == 1):
+            box.tracking_number = master
+        elif company.parcel_tracking == MASTER_SUFFIX:
+            box.tracking_number = box_tracking_number(master, box.number)
+        elif box.tracking_number in (None, master) or box.tracking_number.startswith(f"{master}-"):
+            box.tracking_number = carrier_for(company).issue_tracking_number(session, company, package)
+        if company.uses_sscc and box.sscc is None:
+            box.sscc = _next_sscc(session, company)
+    session.flush()
+
+
+def _next_sscc(session: Session, company: CargoCompany) -> str:
+    if not _gs1_company_prefix:
+        raise InvalidParameter(
+            "{company} asks for an SSCC on every box, and no GS1 company prefix is configured (GS1_COMPANY_PREFIX).",
+            company=company.name,
+            field="cargo_company",
+        )
+    return gs1.sscc(_gs1_company_prefix, next_sequence_value(session, SSCC_SEQUENCE))
 
 
 def find_cargo_company(session: Session, name_or_code: str) -> CargoCompany:
@@ -239,5 +303,6 @@ def update_shipment_info(
     shipment.update_date_time = datetime.now(UTC)
     package.version += 1
     session.flush()
+    number_boxes(session, package, shipment)
     request_label(session, package)
     return shipment

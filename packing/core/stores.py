@@ -17,6 +17,7 @@ from packing.core.dashboard import time_zone
 from packing.core.errors import InvalidParameter, NotFound
 from packing.core.label_content import DEFAULT_LABEL_SIZE, LABEL_DPIS, LABEL_FORMATS, LABEL_SIZES
 from packing.core.models import Address, CargoCompany, StockLocation
+from packing.core.shipping import OWN_NUMBERS, PARCEL_TRACKING_MODES, has_gs1_company_prefix
 
 LOCATION_TYPES = ("store", "warehouse")
 # An ERP code travels in URLs, file names and the OMS export: letters, digits and - _ . only.
@@ -51,6 +52,8 @@ class CarrierFields:
     label_format: str = "pdf"
     label_size: str = DEFAULT_LABEL_SIZE
     label_dpi: int = 203
+    parcel_tracking: str = OWN_NUMBERS
+    uses_sscc: bool = False
 
 
 def _code(value: str) -> str:
@@ -190,6 +193,13 @@ def save_carrier(session: Session, fields: CarrierFields, carrier: Optional[Carg
         raise InvalidParameter("Unknown label size.", field="label_size")
     if fields.label_dpi not in LABEL_DPIS:
         raise InvalidParameter("Unknown print resolution.", field="label_dpi")
+    if fields.parcel_tracking not in PARCEL_TRACKING_MODES:
+        raise InvalidParameter("Unknown way of tracking boxes.", field="parcel_tracking")
+    if fields.uses_sscc and not has_gs1_company_prefix():
+        # Every pack with this carrier would be refused: say so now, to the admin.
+        raise InvalidParameter(
+            "SSCCs need the retailer's GS1 company prefix: set GS1_COMPANY_PREFIX first.", field="uses_sscc"
+        )
     if carrier is None:
         carrier = CargoCompany()
         session.add(carrier)
@@ -199,6 +209,7 @@ def save_carrier(session: Session, fields: CarrierFields, carrier: Optional[Carg
     carrier.tracking_url_template = template
     carrier.label_format, carrier.label_size = fields.label_format, fields.label_size
     carrier.label_dpi = fields.label_dpi
+    carrier.parcel_tracking, carrier.uses_sscc = fields.parcel_tracking, fields.uses_sscc
     session.flush()
     return carrier
 
@@ -212,5 +223,7 @@ def carrier_snapshot(carrier: CargoCompany) -> dict[str, Any]:
         "label_format": carrier.label_format,
         "label_size": carrier.label_size,
         "label_dpi": carrier.label_dpi,
+        "parcel_tracking": carrier.parcel_tracking,
+        "uses_sscc": carrier.uses_sscc,
         "is_active": carrier.is_active,
     }

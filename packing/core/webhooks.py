@@ -460,10 +460,12 @@ def next_in_line(session: Session, event_id: int) -> Optional[int]:
     )
 
 
-def claim(session: Session, event_id: int, now: datetime) -> Optional[Attempt]:
-    """Lease a due event for one attempt, or None when it is not due, not first in its
-    package's line, already leased by another worker, its snapshot is still to be taken, or
-    its subscription is inactive.
+def claim(
+    session: Session, event_id: int, now: datetime, lease_margin_seconds: float = LEASE_MARGIN_SECONDS
+) -> Optional[Attempt]:
+    """Lease a due event for one attempt (for its timeout plus ``lease_margin_seconds``), or
+    None when it is not due, not first in its package's line, already leased by another
+    worker, its snapshot is still to be taken, or its subscription is inactive.
 
     The conditional UPDATE is the lock: of two workers racing for an event, one updates
     the row and the other finds it no longer due."""
@@ -471,7 +473,7 @@ def claim(session: Session, event_id: int, now: datetime) -> Optional[Attempt]:
     if event is None or event.status != PENDING or not event.payload_ready or not event.webhook.is_active:
         return None
     hook = event.webhook
-    lease_until = now + timedelta(seconds=hook.timeout_seconds + LEASE_MARGIN_SECONDS)
+    lease_until = now + timedelta(seconds=hook.timeout_seconds + lease_margin_seconds)
     leased = session.execute(
         update(WebhookEvent)
         .where(

@@ -15,11 +15,12 @@ from typing import Optional
 
 import segno
 from barcode import Code128
+from barcode.codex import Gs1_128
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from packing.core.errors import InvalidParameter, NotFound
-from packing.core.label_content import LABEL_DPIS, LabelContent, label_content
+from packing.core.label_content import LABEL_DPIS, LabelContent, label_contents
 from packing.core.messages import translate, translate_in_context, translations_for
 from packing.core.models import Package
 from packing.core.money import format_money
@@ -72,16 +73,20 @@ class _Canvas:
             f"^FO{self.dots(MARGIN_MM)},{self.dots(y_mm)}^GB{self.dots(self.width_mm - 2 * MARGIN_MM)},2,2^FS"
         )
 
-    def code128(self, y_mm: float, value: str, height_mm: float) -> float:
-        """A centred Code 128 of ``value``: the widest whole-dot module up to 0.33 mm that fits."""
-        modules = len(Code128(value).build()[0]) + 2 * QUIET_ZONE_MODULES
+    def code128(self, y_mm: float, value: str, height_mm: float, gs1: bool = False) -> float:
+        """A centred Code 128 of ``value``: the widest whole-dot module up to 0.33 mm that fits.
+        With ``gs1``, ``value`` is a GS1 element string (``(00)...``) printed as GS1-128: the
+        printer's UCC/EAN mode (D) starts it with FNC1 and leaves the parentheses out."""
+        digits = value.replace("(", "").replace(")", "")
+        modules = len((Gs1_128(digits) if gs1 else Code128(value)).build()[0]) + 2 * QUIET_ZONE_MODULES
         usable = self.dots(self.width_mm - 2 * MARGIN_MM)
         module = min(max(self.dots(BARCODE_MODULE_MM), 1), usable // modules)
         if module < 1 or module * MM_PER_INCH / self.dpi < BARCODE_MIN_MODULE_MM:
             raise InvalidParameter("'{code}' is too long to print as a readable barcode.", code=value, field="barcode")
         x = (self.dots(self.width_mm) - module * modules) // 2 + module * QUIET_ZONE_MODULES
         self.commands.append(
-            f"^FO{x},{self.dots(y_mm)}^BY{module}^BCN,{self.dots(height_mm)},N,N,N,A^FH^FD{field_data(value)}^FS"
+            f"^FO{x},{self.dots(y_mm)}^BY{module}^BCN,{self.dots(height_mm)},N,N,N,{'D' if gs1 else 'A'}"
+            f"^FH^FD{field_data(value)}^FS"
         )
         return y_mm + height_mm
 
@@ -169,9 +174,16 @@ def label_zpl(label: LabelContent, dpi: int = 203) -> str:
     y = max(text_bottom, y + qr_side) + 1.0
     canvas.rule(y)
 
+    if label.sscc:
+        y += 1.5
+        y = canvas.text(x, y, "SSCC", 2.6, inner) + 0.5
+        y = canvas.code128(y, label.sscc_element_string, 12.0, gs1=True) + 1.0
+        y = canvas.text(x, y, label.sscc_element_string, 3.0, inner, bold=True) + 0.5
+        canvas.rule(y)
+
     y += 1.5
     y = canvas.text(x, y, t("Package"), 2.6, inner) + 0.5
-    y = canvas.code128(y, label.package_number, 15.0) + 1.0
+    y = canvas.code128(y, label.package_number, 8.0 if label.sscc else 15.0) + 1.0
     canvas.text(x, y, label.package_number, 4.0, inner, bold=True)
     return canvas.zpl()
 
@@ -182,10 +194,11 @@ def labels_zpl(labels: Iterable[str]) -> str:
 
 
 def package_zpl(package: Package, dpi: Optional[int] = None) -> str:
-    """The package's label in ZPL at ``dpi``, else at its carrier's."""
+    """The package's labels in ZPL at ``dpi``, else at its carrier's: one format per box."""
     if package.shipment is None:
         raise NotFound("Package {number} has no shipment, so it has no label.", number=package.number, field="package")
-    return label_zpl(label_content(package), dpi or package.shipment.cargo_company.label_dpi)
+    dots = dpi or package.shipment.cargo_company.label_dpi
+    return labels_zpl(label_zpl(label, dots) for label in label_contents(package))
 
 
 def packages_zpl(session: Session, package_ids: list[int], dpi: Optional[int] = None) -> str:

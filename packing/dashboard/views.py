@@ -15,6 +15,7 @@ from packing.core import charts
 from packing.core import dashboard as metrics
 from packing.core import queue as queue_filters
 from packing.core.catalogue import PackageStatus
+from packing.core.errors import InvalidParameter
 from packing.core.messages import N_
 from packing.core.models import Role, StockLocation
 from packing.core.parsing import is_ascii_int
@@ -388,8 +389,9 @@ def _when(moment: Optional[datetime]) -> str:
 @roles_required(Role.LEAD)
 def report_csv():
     location, clock, _people, wanted = _report_inputs()
-    if wanted.errors:
-        abort(400)
+    if wanted.errors:  # a download has no form to show the error beside: the error page names it
+        field, problem = next(iter(wanted.errors.items()))
+        raise InvalidParameter("{name}: {problem}", field, name=field, problem=problem)
     found = metrics.packed_report(db.session, location.id, clock, wanted.first, wanted.last, wanted.picker_id)
     out = io.StringIO()
     writer = csv.writer(out)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from flask import current_app
 from huey.api import Task
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -78,13 +79,21 @@ def deliver_print_job(
         return None
     try:
         with transaction(session):
+            printers.check_printer(job.printer, current_app.config["PRINTER_ALLOWED_HOSTS"])
             data, media_type = printers.job_document(session, job)
     except DomainError as error:
         with transaction(session):
             printers.record_failure(session, job, error, final_attempt=True, sent=False)
         return job
     try:
-        printers.send(job.printer, data, media_type, job_name=f"{job.document_type}-{job.package_id}", timeout=timeout)
+        printers.send(
+            job.printer,
+            data,
+            media_type,
+            job_name=f"{job.document_type}-{job.package_id}",
+            timeout=timeout,
+            allowed_hosts=current_app.config["PRINTER_ALLOWED_HOSTS"],
+        )
     except PrinterUnreachable as error:
         with transaction(session):
             printers.record_failure(session, job, error, final_attempt=final_attempt, sent=True)

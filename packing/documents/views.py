@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request, send_from_directory, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -26,6 +26,7 @@ from packing.core.print_room import (
     print_counts,
     record_print,
 )
+from packing.core.rendering import TEMPLATES_DIR
 from packing.documents import bp, printing, tasks
 from packing.documents.forms import BatchForm, CargoCompanyForm, InvoiceNumberForm, PlainForm, ShipmentForm
 from packing.extensions import db
@@ -133,9 +134,16 @@ def print_document(package_id: int, document: str):
 @roles_required(Role.LEAD)
 def invoice_html(package_id: int):
     _, invoice = _invoice_of(package_id)
-    response = Response(invoicing.render_invoice_html(invoice), mimetype="text/html")
+    html = invoicing.render_invoice_html(invoice, stylesheet_href=url_for("documents.document_css"), paged=False)
+    response = Response(html, mimetype="text/html")
     response.headers["Cache-Control"] = "private"
     return response
+
+
+@bp.get("/document.css")
+def document_css():
+    """The A4 documents' stylesheet, for the invoice shown in a browser."""
+    return send_from_directory(TEMPLATES_DIR, "document.css", mimetype="text/css")
 
 
 # --- One package's documents ----------------------------------------------------------

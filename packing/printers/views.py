@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, current_app, flash, redirect, url_for
 
 from packing.core import printers
 from packing.core.db import transaction
@@ -42,6 +42,7 @@ def _save(form: PrinterForm, printer: Printer | None) -> bool:
                 print_on_pack=form.print_on_pack.data,
                 is_active=form.is_active.data,
                 printer=printer,
+                allowed_hosts=current_app.config["PRINTER_ALLOWED_HOSTS"],
             )
     except DomainError as error:
         target = getattr(form, error.field, None) if error.field else None

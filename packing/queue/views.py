@@ -27,6 +27,7 @@ from packing.i18n import gettext as _
 from packing.queue import bp
 from packing.web import (
     home_endpoint,
+    id_url,
     open_for_me,
     render,
     require_location,
@@ -87,6 +88,8 @@ def index():
         all_filter=ALL,
         click_and_collect=CLICK_AND_COLLECT,
         poll_seconds=POLL_SECONDS,
+        package_url=id_url("station.package", "package_id"),
+        open_url=id_url("station.open_package", "package_id"),
     )
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Optional
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from packing.core import claims, scanning
+from packing.core import boxes, claims, scanning
 from packing.core.catalogue import CommandType, PackageStatus, active_items, available_commands
 from packing.core.db import transaction
 from packing.core.errors import DomainError, ScanRefused
@@ -18,10 +19,17 @@ from packing.core.models import DenialReason, Package, Transition
 from packing.core.parsing import is_ascii_int, optional_id, parse_id, parse_int
 from packing.core.scanning import ITEMS, REASON, STATION_COMMANDS
 from packing.extensions import db
-from packing.i18n import catalogue_locale, error_message
+from packing.i18n import catalogue_locale, current_locale, error_message
 from packing.i18n import gettext as _
 from packing.station import bp
-from packing.web import open_for_me, package_at_my_location, render, roles_required, wants_partial
+from packing.web import (
+    check_package_at_my_location,
+    open_for_me,
+    package_at_my_location,
+    render,
+    roles_required,
+    wants_partial,
+)
 
 PACKAGE_CHANGED = "package-changed"
 NOT_OFFERED = N_("That command does not apply to this package now.")
@@ -36,6 +44,7 @@ OUTCOMES = {
     scanning.OVER_SCAN: "over-scan",
     scanning.CASE_TOO_BIG: "over-scan",
     scanning.UNKNOWN_CODE: "unknown-code",
+    "box": "counted",
 }
 # The icon the result screen shows for the state a package left the picker's hands in.
 RESULT_ICONS = {
@@ -78,17 +87,42 @@ def _set_aside(package: Package) -> list[tuple[object, int, object]]:
     return [(items[0].order_item.product, len(items), items[0].state) for items in grouped.values()]
 
 
+def number_text(value: Decimal) -> str:
+    """A weight or a dimension without trailing zeros, as the reader writes decimals ("1,25" in Turkish)."""
+    text = f"{value.normalize():f}"
+    return text.replace(".", ",") if current_locale()[:2] == "tr" else text
+
+
+def _boxes_context(package: Package, counting_scans: tuple, working: bool) -> dict:
+    """The box strip: the store's box types, the package's boxes with their units, the
+    current box, and the counted units in no box (Pack waits for them)."""
+    if not working:
+        return {"box_types": [], "boxes": [], "current_box": None, "unboxed": 0, "number_text": number_text}
+    started = package.boxes
+    return {
+        "box_types": boxes.box_types(db.session, package.stock_location_id),
+        "boxes": [(box, len(boxes.units_in(box, package))) for box in started],
+        "current_box": started[-1] if started else None,
+        "unboxed": scanning.unboxed_units(db.session, package, counting_scans) if started else 0,
+        "number_text": number_text,
+    }
+
+
 def _context(package: Package, with_commands: bool = True, counting_scans: Optional[tuple] = None, **extra) -> dict:
+    if counting_scans is None:
+        counting_scans = tuple(scanning.live_scans(db.session, package))
     counts = scanning.product_counts(db.session, package, counting_scans)
     is_open = claims.is_open(package)
+    may_act = claims.may_act(current_user, package)
+    box_context = _boxes_context(package, counting_scans, is_open and may_act)
     context = dict(
         package=package,
         counts=counts,
         expected=sum(count.expected for count in counts),
         scanned=sum(count.scanned for count in counts),
-        gate_open=scanning.pack_gate_open(counts),
+        gate_open=scanning.pack_gate_open(counts) and not box_context["unboxed"],
         is_open=is_open,
-        may_act=claims.may_act(current_user, package),
+        may_act=may_act,
         result_icon=RESULT_ICONS.get(package.state.enum_value, "info"),
         set_aside=_set_aside(package),
         product_label=product_label,
@@ -99,6 +133,7 @@ def _context(package: Package, with_commands: bool = True, counting_scans: Optio
         panel=None,
         command_error=None,
         notice=None,
+        **box_context,
     )
     context.update(extra)
     return context
@@ -178,7 +213,7 @@ def open_package(package_id: int):
 @bp.route("/packages/<int:package_id>/scans", methods=["POST"])
 @roles_required("picker", "lead")
 def scan(package_id: int):
-    package_at_my_location(package_id)
+    check_package_at_my_location(package_id)
     code = request.form.get("barcode", "")[:200]
     return _scan_answer(
         package_id,
@@ -191,7 +226,7 @@ def scan(package_id: int):
 @bp.route("/packages/<int:package_id>/scans/manual", methods=["POST"])
 @roles_required("picker", "lead")
 def manual_scan(package_id: int):
-    package_at_my_location(package_id)
+    check_package_at_my_location(package_id)
     product_id = request.form.get("product", "")
     return _scan_answer(
         package_id,
@@ -208,26 +243,38 @@ def manual_scan(package_id: int):
 @bp.route("/packages/<int:package_id>/scans/undo", methods=["POST"])
 @roles_required("picker", "lead")
 def undo_scan(package_id: int):
-    package_at_my_location(package_id)
+    check_package_at_my_location(package_id)
     return _scan_answer(package_id, lambda: scanning.undo_last_scan(db.session, package_id, current_user))
 
 
 def _scan_answer(package_id: int, record):
     """Run one scan-domain call in its own transaction and answer with the scan zone.
 
-    A counted scan is rendered before the commit, from the objects the scan already
-    loaded: reloading them after the commit would double the scan's round trips to the
-    database. Should the commit fail, the rendered answer is dropped with the error."""
+    A counted scan is rendered before the commit, and a refused one before the rollback, from
+    the objects the scan already loaded: reloading them afterwards would double the scan's
+    round trips to the database. Should the commit fail, the rendered answer is dropped with
+    the error."""
+    refused_zone = None
     try:
         with transaction(db.session):
-            outcome = record()
+            try:
+                outcome = record()
+            except ScanRefused as refusal:
+                if refusal.package is not None and wants_partial():
+                    # Nothing was written, so the package as the refused scan read it is what the
+                    # database holds: shown before the rollback expires it, not read again after.
+                    result = _refusal(refusal)
+                    refused_zone = _scan_zone(refusal.package, refusal.counting_scans, result, refusal.http_status)
+                raise
             result = _success(outcome)
-            response = _scan_zone(outcome.package, outcome, result, 200) if wants_partial() else None
+            response = _scan_zone(outcome.package, outcome.counting_scans, result, 200) if wants_partial() else None
             if response is not None and outcome.may_change_pack_gate:
                 # Only the pack gate depends on the counts: refreshing the commands after
                 # every scan would compete with the next scan for the server.
                 response.headers["HX-Trigger"] = PACKAGE_CHANGED
     except DomainError as error:
+        if refused_zone is not None:
+            return refused_zone
         # The rollback expired everything: reloading the package first refreshes the product a
         # refusal names (when the package holds it) in the same trip, not in one of its own.
         package = scanning.load_package(db.session, package_id) if wants_partial() else None
@@ -239,8 +286,7 @@ def _scan_answer(package_id: int, record):
     return response
 
 
-def _scan_zone(package: Package, outcome: Optional[scanning.ScanOutcome], result: dict, status: int):
-    counting_scans = outcome.counting_scans if outcome is not None else None
+def _scan_zone(package: Package, counting_scans: Optional[tuple], result: dict, status: int):
     return render(
         "station/_scan_zone.html",
         status=status,
@@ -260,7 +306,9 @@ def _refusal(error: DomainError) -> dict:
     return {"kind": kind, "ok": False, "message": message, "outcome": OUTCOMES.get(kind, "refused")}
 
 
-def _success(outcome: scanning.ScanOutcome) -> dict:
+def _success(outcome: scanning.ScanOutcome | boxes.BoxStarted) -> dict:
+    if isinstance(outcome, boxes.BoxStarted):
+        return _answer("box", _box_started(outcome.box))
     if outcome.repeated:
         return _answer("repeated", _("Already counted: that scan was a repeat."))
     name = product_label(outcome.product)
@@ -278,8 +326,76 @@ def _success(outcome: scanning.ScanOutcome) -> dict:
     return _answer("ok", message, outcome.product.id)
 
 
+def _box_started(box) -> str:
+    return _("Box {number} ({name}) started: scan its items.", number=box.number, name=box.box_type.name)
+
+
 def _answer(kind: str, message: str, product_id: Optional[int] = None) -> dict:
     return {"kind": kind, "ok": True, "message": message, "outcome": OUTCOMES[kind], "product": product_id}
+
+
+# --- Boxes --------------------------------------------------------------------------------
+
+
+@bp.route("/packages/<int:package_id>/boxes", methods=["POST"])
+@roles_required("picker", "lead")
+def start_box(package_id: int):
+    package_at_my_location(package_id)
+    box_type = request.form.get("box_type", "")
+    return _box_answer(
+        package_id,
+        lambda: _box_started(
+            scanning.start_box(db.session, package_id, parse_id(box_type, "box_type"), current_user).box
+        ),
+    )
+
+
+@bp.route("/packages/<int:package_id>/boxes/<int:number>/weight", methods=["POST"])
+@roles_required("picker", "lead")
+def box_weight(package_id: int, number: int):
+    package_at_my_location(package_id)
+    weight = request.form.get("weight", "")[:32]
+
+    def weigh() -> str:
+        box = scanning.set_box_weight(db.session, package_id, number, weight, current_user)
+        return _("Box {number} weighs {weight} kg.", number=box.number, weight=number_text(box.weight_kg))
+
+    return _box_answer(package_id, weigh)
+
+
+@bp.route("/packages/<int:package_id>/boxes/unboxed", methods=["POST"])
+@roles_required("picker", "lead")
+def box_unboxed(package_id: int):
+    package_at_my_location(package_id)
+
+    def put_away() -> str:
+        box = scanning.box_unboxed_units(db.session, package_id, current_user)
+        return _("The units in no box are now in box {number}.", number=box.number)
+
+    return _box_answer(package_id, put_away)
+
+
+def _box_answer(package_id: int, change):
+    """Run one box change in its own transaction and answer with the scan zone (which shows
+    the boxes), telling the command bar that the pack gate may have moved."""
+    try:
+        with transaction(db.session):
+            message = change()
+        result = {"kind": "box", "ok": True, "message": message, "outcome": OUTCOMES["box"], "product": None}
+        status = 200
+    except DomainError as error:
+        result = {"kind": "box_refused", "ok": False, "message": error_message(error), "outcome": "refused"}
+        status = error.http_status
+    if not wants_partial():
+        flash(result["message"], "info" if result["ok"] else "error")
+        return redirect(url_for("station.package", package_id=package_id), code=303)
+    package = scanning.load_package(db.session, package_id)
+    response = render(
+        "station/_scan_zone.html", status=status, **_context(package, with_commands=False, scan_result=result)
+    )
+    if result["ok"]:
+        response.headers["HX-Trigger"] = PACKAGE_CHANGED
+    return response
 
 
 @bp.route("/packages/<int:package_id>/commands")
@@ -303,7 +419,7 @@ def command_form(package_id: int, transition_id: int):
 @bp.route("/packages/<int:package_id>/commands/<int:transition_id>", methods=["POST"])
 @roles_required("picker", "lead")
 def run_command(package_id: int, transition_id: int):
-    package_at_my_location(package_id)
+    check_package_at_my_location(package_id)
     transition = _station_transition(transition_id)
     kind = STATION_COMMANDS.get(transition.command)
     parameters: dict = {}

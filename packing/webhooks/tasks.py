@@ -48,7 +48,9 @@ def attempt(event_id: int) -> Optional[str]:
     """One delivery attempt, if the event is due and first in its package's line; returns
     the event's status afterwards, or None when it was not sent."""
     with transaction(db.session):
-        claimed = webhooks.claim(db.session, event_id, now())
+        claimed = webhooks.claim(
+            db.session, event_id, now(), lease_margin_seconds=current_app.config["WEBHOOK_LEASE_MARGIN_SECONDS"]
+        )
     if claimed is None:
         return None
     outcome = webhooks.send(claimed, allowed_hosts=current_app.config["WEBHOOK_ALLOWED_HOSTS"])

@@ -367,6 +367,27 @@
     enqueueScan(code);
   });
 
+  // The box's weight field takes what a person or a USB scale types ("1.25", "0001.250 kg");
+  // a barcode the wedge typed into it because it had focus is a scan, sent as one.
+  const WEIGHT = /^\s*[+-]?\d{0,7}([.,]\d*)?\s*(kg)?\s*$/i;
+  const looksLikeBarcode = (text) => !WEIGHT.test(text) || (!/[.,]/.test(text) && text.trim().length >= 6);
+  document.addEventListener(
+    "submit",
+    (event) => {
+      const form = event.target;
+      if (!form.matches("[data-weight-form]")) return;
+      const field = form.querySelector("[data-weight-field]");
+      if (!looksLikeBarcode(field.value)) return;
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      const code = field.value.trim();
+      field.value = "";
+      field.blur();
+      enqueueScan(code);
+    },
+    true,
+  );
+
   // The camera's reads: counted at the station, a package opened from the queue.
   document.addEventListener("packing:camera-read", (event) => {
     const code = event.detail.code;
@@ -559,8 +580,10 @@
     const status = xhr ? xhr.status : 200;
     if (status >= 400 && xhr.responseText.includes("zone-error")) {
       feedback("error");
-    } else if (path && path.includes("/scans/")) {
+    } else if (path && (path.includes("/scans/") || path.includes("/boxes"))) {
       announceOutcome(document.getElementById("scan-zone"));
+      // htmx gives focus back to the new weight field (same id); the next scan must not land there.
+      if (document.activeElement && document.activeElement.matches("[data-weight-field]")) document.activeElement.blur();
     } else if (status >= 400) {
       feedback(status >= 500 ? "error" : "refused");
     }

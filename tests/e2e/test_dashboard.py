@@ -1,5 +1,6 @@
-"""The shift lead's dashboard on a 768x1024 tablet: it fits the floor rules in English and
-Turkish, its tiles lead to the work they count, and it refreshes itself through htmx."""
+"""The shift lead's dashboard on a tablet: upright (768x1024) and sideways (1024x768) it fits
+the floor rules in English and Turkish, its tiles lead to the work they count, and it
+refreshes itself through htmx."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from tests.dashboard_support import PACK, PREPARE, REFUSE, run_at
 from tests.e2e.floor import assert_floor
 
 pytestmark = pytest.mark.e2e
+
+UPRIGHT, SIDEWAYS = {"width": 768, "height": 1024}, {"width": 1024, "height": 768}
 
 TEXT = {
     "en": {
@@ -56,23 +59,29 @@ def _store_with_a_day(session, locale: str):
     return store, lead, pickers, overdue
 
 
+def _assert_floor_at_both_sizes(page) -> None:
+    for viewport in SIDEWAYS, UPRIGHT:
+        page.set_viewport_size(viewport)
+        assert_floor(page)
+
+
 def _kpi(page, name: str) -> int:
     return int(page.locator(f'[data-kpi="{name}"]').get_attribute("data-value"))
 
 
 @pytest.mark.parametrize("locale", ["en", "tr"])
 def test_the_dashboard_fits_a_tablet_and_a_tile_opens_its_packages(page, live_server, sign_in, session, locale):
-    """At 768x1024 the dashboard has no axe violation, no sideways scroll, 44 px targets;
-    the Overdue tile opens the queue showing the overdue package only."""
+    """At 768x1024 and 1024x768 the dashboard and its report have no axe violation, no sideways
+    scroll, 44 px targets; the Overdue tile opens the queue showing the overdue package only."""
     _store, lead, _pickers, overdue = _store_with_a_day(session, locale)
     words = TEXT[locale]
     sign_in(lead)
     page.goto(f"{live_server.url}/dashboard/")
     expect(page.get_by_role("heading", level=1)).to_contain_text(words["heading"])
-    assert page.viewport_size == {"width": 768, "height": 1024}
+    assert page.viewport_size == UPRIGHT
     assert _kpi(page, "packed_today") == 3 and _kpi(page, "preparing") == 1 and _kpi(page, "overdue") == 1
     expect(page.locator("svg.chart")).to_have_count(4)
-    assert_floor(page)
+    _assert_floor_at_both_sizes(page)
 
     page.locator('[data-kpi="overdue"]').click()
     expect(page).to_have_url(re.compile(r"/queue/\?overdue=1$"))
@@ -83,7 +92,7 @@ def test_the_dashboard_fits_a_tablet_and_a_tile_opens_its_packages(page, live_se
     page.go_back()
     page.get_by_role("link", name=words["report"]).click()
     expect(page.locator("tr[data-package]")).to_have_count(3)
-    assert_floor(page)
+    _assert_floor_at_both_sizes(page)
 
 
 def test_the_dashboard_refreshes_through_htmx(page, live_server, sign_in, session):

@@ -1,20 +1,25 @@
-"""The floor on every screen but the station (which has its own tests): as picker, lead and
-admin, in English and Turkish, on a tablet held upright (768x1024) and sideways (1024x768),
-each page passes axe-core with no violation, fits the width, and has no target under 44 px.
+"""The floor on every screen but the station's scanning flow (which has its own tests): as
+picker, lead and admin, in English and Turkish, on a tablet held upright (768x1024) and
+sideways (1024x768), each page passes axe-core with no violation, fits the width, and has no
+target under 44 px; so do the error pages.
 
 One signed-in page per role and language walks all of that role's screens at both sizes,
 and every problem found is reported at once."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from playwright.sync_api import expect
+from sqlalchemy.exc import OperationalError
 
 from packing.core import invoicing, labels, print_batches, print_room, printers, shipping
 from packing.core.api_tokens import create_token
-from packing.core.catalogue import PackageStatus
+from packing.core.catalogue import PackageStatus, available_commands
 from packing.core.models import PrintJob, Webhook, WebhookEvent
+from packing.core.scanning import ITEMS, REASON, STATION_COMMANDS
 from packing.documents import tasks
 from tests import factories
 from tests.e2e.floor import floor_problems
@@ -106,6 +111,12 @@ def store_day(session):
         "store": store,
         "other": other,
         "picker": picker,
+        "held": held,
+        "held_panels": [
+            transition.id
+            for transition in available_commands(session, held)
+            if STATION_COMMANDS.get(transition.command) in (REASON, ITEMS)
+        ],
         "packed": packed,
         "batch": batch,
         "hook": hook,
@@ -115,7 +126,10 @@ def store_day(session):
 
 def _screens(role: str, day: dict) -> list[str]:
     if role == "picker":
-        return ["/queue/", "/auth/account"]
+        # The held package's page as a page load shows it, and its panels as a browser
+        # without JavaScript gets them (a section of the page, not a dialog).
+        station = f"/station/packages/{day['held'].id}"
+        return ["/queue/", station, *(f"{station}?command={tid}" for tid in day["held_panels"]), "/auth/account"]
     if role == "lead":
         package = day["packed"][0]
         return [
@@ -123,6 +137,7 @@ def _screens(role: str, day: dict) -> list[str]:
             "/documents/print-room",
             f"/documents/print-room?q={package.number}",
             f"/documents/packages/{package.id}",
+            f"/documents/packages/{package.id}/invoice.html",
             f"/documents/print-room/batches/{day['batch'].id}",
             "/printers/",
             f"/printers/{day['printer'].id}",
@@ -169,7 +184,17 @@ def test_every_screen_meets_the_floor(page, live_server, session, store_day, rol
     session.commit()
     # The sign-in page is the same for every role: walked once a language, with the picker.
     report = _walk(page, live_server.url, ["/auth/login"] if role == "picker" else [])
-    page.goto(f"{live_server.url}/auth/login")
+    _sign_in_in(language, page, live_server.url, user)
+
+    report += _walk(page, live_server.url, _screens(role, store_day))
+    if role == "admin":
+        report += _issue_a_token(page, live_server.url, store_day)
+    assert not report, "\n".join(report)
+
+
+def _sign_in_in(language: str, page, base_url: str, user) -> None:
+    """Sign in through the form in ``language`` (its labels are translated: found by id)."""
+    page.goto(f"{base_url}/auth/login")
     assert page.locator("html").get_attribute("lang") == language
     page.locator("#username").fill(user.username)
     page.locator("#password").fill(factories.PASSWORD)
@@ -177,10 +202,45 @@ def test_every_screen_meets_the_floor(page, live_server, session, store_day, rol
     page.wait_for_url(lambda url: "/auth/login" not in url)
     assert page.locator("html").get_attribute("lang") == language
 
-    report += _walk(page, live_server.url, _screens(role, store_day))
-    if role == "admin":
-        report += _issue_a_token(page, live_server.url, store_day)
+
+def _fails(*args, **kwargs):
+    raise RuntimeError("a fault no page may show")
+
+
+def _database_away(*args, **kwargs):
+    raise OperationalError("SELECT 1", {}, sqlite3.OperationalError("database is locked"))
+
+
+def test_every_error_page_meets_the_floor(page, live_server, app, session, monkeypatch, language):
+    """The 403, 404 and 500 pages (in the layout, with a way back) and the 503 page left when the
+    database is away pass axe, fit 768 and 1024 px and have 44 px targets, in the user's
+    language; the 503 page goes back to its page by itself once the database answers."""
+    store = factories.location(session)
+    picker = factories.user(session, locations=[store])
+    picker.locale = language
+    session.commit()
+    _sign_in_in(language, page, live_server.url, picker)
+    # Replaced in the app's view table, past their sign-in and role checks: any page would do
+    # but the queue and the station, which the service worker answers from its copy on a 503.
+    account = app.view_functions["auth.account"]
+    monkeypatch.setitem(app.view_functions, "dashboard.index", _fails)
+    monkeypatch.setitem(app.view_functions, "auth.account", _database_away)
+    monkeypatch.setitem(app.config, "DATABASE_RETRY_AFTER_SECONDS", 1)
+    statuses = {"/tokens/": 403, "/station/packages/999999": 404, "/dashboard/": 500, "/auth/account": 503}
+    report = []
+    for viewport in VIEWPORTS:
+        page.set_viewport_size(viewport)
+        for path, status in statuses.items():
+            response = page.goto(live_server.url + path)
+            assert response.status == status, f"{path}: {response.status}"
+            assert page.locator("html").get_attribute("lang") == language
+            problems = floor_problems(page)
+            if problems:
+                report.append(f"{status} at {viewport['width']}x{viewport['height']}: {problems}")
     assert not report, "\n".join(report)
+
+    monkeypatch.setitem(app.view_functions, "auth.account", account)
+    expect(page.get_by_role("heading", name=picker.username)).to_be_visible()
 
 
 def _issue_a_token(page, base_url: str, day: dict) -> list[str]:

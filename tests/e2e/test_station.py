@@ -13,6 +13,8 @@ from tests import factories
 
 pytestmark = pytest.mark.e2e
 
+TABLET = [{"width": 768, "height": 1024}, {"width": 1024, "height": 768}]
+
 
 def _wedge(page, code: str) -> None:
     """What a keyboard-wedge scanner does: type into whatever has focus, then Enter."""
@@ -71,9 +73,11 @@ def test_a_picker_scans_every_item_sees_a_wrong_item_refused_and_packs(page, liv
     assert _state(session, package) == PackageStatus.PACKED.value
 
 
-def test_a_picker_marks_the_missing_item_out_of_stock_and_packs_the_rest(page, live_server, sign_in, session):
+@pytest.mark.parametrize("size", TABLET, ids=["portrait", "landscape"])
+def test_a_picker_marks_the_missing_item_out_of_stock_and_packs_the_rest(page, live_server, sign_in, session, size):
     """Out of stock starts with nothing ticked; "Mark all unscanned" ticks the missing unit; after
-    confirming it still shows, marked, and the scanned rest can be packed."""
+    confirming it still shows, marked, and the scanned rest can be packed (upright and sideways)."""
+    page.set_viewport_size(size)
     shirt, belt = factories.product(session, name="Crew T-Shirt"), factories.product(session, name="Leather Belt")
     store, package = _open_first_waiting(page, session, [shirt, belt])
     _start(page, sign_in, store, package)

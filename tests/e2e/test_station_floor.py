@@ -17,12 +17,9 @@ from tests.e2e.floor import assert_floor
 
 pytestmark = pytest.mark.e2e
 
-# The header's links are the "fit-finish" change's (issue 10, point 10); the station's own
-# controls are all checked here. Drop the exemption once both are merged.
-# Behaviour that does not change with the width (focus after a result, htmx errors, a lost
-# session) runs upright only; what the layout can break runs at both sizes.
-PORTRAIT = (768, 1024)
-SIZES = [pytest.param(PORTRAIT, id="portrait"), pytest.param((1024, 768), id="landscape")]
+# Every test runs on a tablet held upright and sideways: where the result screen, a refusal
+# or an error lands on screen, and what has focus, is the layout's doing too.
+SIZES = [pytest.param((768, 1024), id="portrait"), pytest.param((1024, 768), id="landscape")]
 
 # Records what station.js asks of the speaker and the vibration motor, so a test can tell
 # one outcome's feedback from another's.
@@ -173,14 +170,15 @@ def test_a_wedge_scan_with_an_item_ticked_for_out_of_stock_is_counted_and_marks_
     assert _state(session, package) == PackageStatus.PREPARING.value
 
 
-def test_without_javascript_enter_in_a_panel_submits_nothing_and_confirm_runs(browser, live_server, session):
+@pytest.mark.parametrize("size", SIZES)
+def test_without_javascript_enter_in_a_panel_submits_nothing_and_confirm_runs(browser, live_server, session, size):
     """With JavaScript off the panel is a section of its page: Enter on a ticked reason runs
     nothing and the panel stays (the form's first submit button only keeps it); Confirm runs."""
     store = factories.location(session)
     package = factories.package(session, at=store)
     picker = factories.user(session, locations=[store])
     session.commit()
-    context = browser.new_context(java_script_enabled=False, viewport={"width": 768, "height": 1024})
+    context = browser.new_context(java_script_enabled=False, viewport={"width": size[0], "height": size[1]})
     page = context.new_page()
     page.goto(f"{live_server.url}/auth/login")
     page.get_by_label("Username").fill(picker.username)
@@ -215,13 +213,14 @@ def test_pack_stays_in_view_after_twenty_scans_of_a_four_line_package(page, live
     assert page.evaluate("document.documentElement.scrollHeight") > size[1], "the lines must scroll beneath the bar"
 
 
-def test_every_outcome_has_its_own_sound_vibration_and_words(page, live_server, sign_in, session):
+@pytest.mark.parametrize("size", SIZES)
+def test_every_outcome_has_its_own_sound_vibration_and_words(page, live_server, sign_in, session, size):
     """Counted, package complete, wrong item, over-scan, unknown code and a connection error each
     set their own data-feedback, tones and vibration; the words name the variant."""
     page.add_init_script(RECORD_FEEDBACK)
     black_m, white_s = _shirt(session), _shirt(session, colour="White", size="S")
     stranger = _shirt(session, name="Merino Wool Scarf", colour="Red", size="One size")
-    _at_station(page, live_server, sign_in, session, (768, 1024), [black_m, white_s])
+    _at_station(page, live_server, sign_in, session, size, [black_m, white_s])
     result = page.locator("#scan-result")
     seen = {}
 
@@ -254,11 +253,12 @@ def test_every_outcome_has_its_own_sound_vibration_and_words(page, live_server, 
     assert len({vibrations for _, vibrations in seen.values()}) == 6, seen
 
 
-def test_the_result_screen_after_pack_opens_the_next_package_by_its_number(page, live_server, sign_in, session):
+@pytest.mark.parametrize("size", SIZES)
+def test_the_result_screen_after_pack_opens_the_next_package_by_its_number(page, live_server, sign_in, session, size):
     """After Pack, the result screen's scan field has focus; scanning another package's number
     opens that package, claimed by the picker."""
     shirt = _shirt(session)
-    package = _at_station(page, live_server, sign_in, session, PORTRAIT, [shirt])
+    package = _at_station(page, live_server, sign_in, session, size, [shirt])
     following = factories.package(session, at=package.stock_location)
     session.commit()
     _wedge(page, shirt.barcode)
@@ -273,13 +273,14 @@ def test_the_result_screen_after_pack_opens_the_next_package_by_its_number(page,
     assert _state(session, following) == PackageStatus.PREPARING.value
 
 
+@pytest.mark.parametrize("size", SIZES)
 def test_after_refuse_and_put_back_the_screens_take_package_scans_and_refuse_item_scans(
-    page, live_server, sign_in, session
+    page, live_server, sign_in, session, size
 ):
     """After Put back the page is read-only: an item scan there is refused out loud (not
     counted); after Refuse the result's scan field opens the next package."""
     shirt = _shirt(session)
-    package = _at_station(page, live_server, sign_in, session, PORTRAIT, [shirt, shirt])
+    package = _at_station(page, live_server, sign_in, session, size, [shirt, shirt])
     _wedge(page, shirt.barcode)
     expect(_progress(page)).to_have_text("Scanned 1 of 2")
     page.get_by_role("button", name="Put back", exact=True).click()
@@ -300,12 +301,16 @@ def test_after_refuse_and_put_back_the_screens_take_package_scans_and_refuse_ite
     expect(page.get_by_role("textbox", name="Scan a package or order number")).to_be_focused()
 
 
-def test_a_package_reached_by_its_number_link_is_claimed_before_it_takes_scans(page, live_server, sign_in, session):
+@pytest.mark.parametrize("size", SIZES)
+def test_a_package_reached_by_its_number_link_is_claimed_before_it_takes_scans(
+    page, live_server, sign_in, session, size
+):
     """The queue's number link shows the package read-only; Open claims it and only then does it take scans."""
     shirt = _shirt(session)
     store = factories.location(session)
     package = factories.package(session, at=store, products=[shirt])
     session.commit()
+    page.set_viewport_size({"width": size[0], "height": size[1]})
     picker = sign_in(location=store)
     page.get_by_role("link", name=package.number).click()
     expect(page.get_by_text("Nobody holds this package")).to_be_visible()
@@ -317,13 +322,14 @@ def test_a_package_reached_by_its_number_link_is_claimed_before_it_takes_scans(p
     expect(_progress(page)).to_have_text("Scanned 1 of 1")
 
 
+@pytest.mark.parametrize("size", SIZES)
 def test_an_ended_session_under_htmx_says_the_scan_was_not_counted_and_signs_in_again(
-    page, live_server, sign_in, session
+    page, live_server, sign_in, session, size
 ):
     """With the session gone, a wedge scan is answered loudly as not counted, the browser goes
     to sign-in with next back to the package, and after signing in the lost code is named again."""
     shirt = _shirt(session)
-    package = _at_station(page, live_server, sign_in, session, PORTRAIT, [shirt, shirt])
+    package = _at_station(page, live_server, sign_in, session, size, [shirt, shirt])
     session.expire_all()
     picker = session.get(Package, package.id).holder
     page.context.clear_cookies()
@@ -341,11 +347,12 @@ def test_an_ended_session_under_htmx_says_the_scan_was_not_counted_and_signs_in_
     assert _scans(session, package) == 0
 
 
-def test_an_htmx_error_lands_in_its_zone_with_the_error_sound(page, live_server, sign_in, session):
+@pytest.mark.parametrize("size", SIZES)
+def test_an_htmx_error_lands_in_its_zone_with_the_error_sound(page, live_server, sign_in, session, size):
     """A 404 answering the +1 button shows as an alert at the top of the scan zone, which keeps
     its lines, with the error feedback; a full 404 page has the layout and a way back."""
     shirt = _shirt(session)
-    _at_station(page, live_server, sign_in, session, (768, 1024), [shirt])
+    _at_station(page, live_server, sign_in, session, size, [shirt])
     page.evaluate(
         "() => { const f = document.querySelector('[data-new-scan-id]');"
         " f.setAttribute('hx-post', '/station/packages/999999/scans/manual'); htmx.process(f); }"
@@ -366,8 +373,9 @@ def test_an_htmx_error_lands_in_its_zone_with_the_error_sound(page, live_server,
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("locale", ["en", "tr"])
 def test_every_station_screen_meets_the_floor(page, live_server, sign_in, session, size, locale):
-    """The station, with each panel open, and the screens after split, put back and pack: axe
-    finds nothing, nothing scrolls sideways, every control is 44 px."""
+    """The station, with each panel open, and the screens after split (its scan field focused
+    for the rest), put back and pack: axe finds nothing, nothing scrolls sideways, every
+    control is 44 px."""
     shirt, jeans = _shirt(session), _shirt(session, name="Slim Fit Jeans", size="32/32")
     package = _at_station(page, live_server, sign_in, session, size, [shirt, shirt, jeans], locale=locale)
     labels = {
@@ -388,6 +396,7 @@ def test_every_station_screen_meets_the_floor(page, live_server, sign_in, sessio
     dialog.get_by_role("checkbox").last.check()
     dialog.get_by_role("button").filter(has_text=split).click()
     expect(page.locator(".flash").filter(has_text=f"{package.order.number}P")).to_be_visible()
+    expect(page.locator("#scan-field")).to_be_focused()
     assert_floor(page)
 
     page.get_by_role("button", name=put_back, exact=True).click()

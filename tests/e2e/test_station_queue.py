@@ -13,10 +13,14 @@ from tests import factories
 pytestmark = pytest.mark.e2e
 
 PREPARE = "package__prepare_package_command__waiting__preparing"
+TABLET = [{"width": 768, "height": 1024}, {"width": 1024, "height": 768}]
 
 
-def test_scanning_an_order_number_on_the_queue_opens_that_package(page, live_server, sign_in, session):
-    """With nothing clicked, a wedge scan of an order number on the queue opens and claims its package."""
+@pytest.mark.parametrize("size", TABLET, ids=["portrait", "landscape"])
+def test_scanning_an_order_number_on_the_queue_opens_that_package(page, live_server, sign_in, session, size):
+    """With nothing clicked, a wedge scan of an order number into the queue's focused scan
+    field opens and claims its package, upright and sideways."""
+    page.set_viewport_size(size)
     store = factories.location(session)
     factories.package(session, at=store)
     wanted = factories.package(session, at=store)
