@@ -1,6 +1,7 @@
 """What every integration endpoint shares: token authentication and scope, request
-validation with pydantic models, JSON errors, pagination links, and the registry of
-operations that the OpenAPI document is generated from (so the spec is the code)."""
+validation with pydantic models, answers written through their declared shapes
+(``packing.core.shapes``), JSON errors, pagination links, and the registry of operations
+that the OpenAPI document is generated from (so the spec is the code)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ from functools import wraps
 from typing import Any, Optional
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, request
 from flask_limiter import RateLimitExceeded
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
-from packing.core import serializers
+from packing.core import serializers, shapes
 from packing.core.api_tokens import scope_location_ids, verify_token
 from packing.core.db import transaction
 from packing.core.errors import DomainError, InvalidParameter
@@ -50,7 +51,8 @@ class Operation:
     endpoint: str
     summary: str
     tag: str
-    responses: dict[int, tuple[str, Optional[dict]]]
+    # status -> (description, the shape its JSON is written through or None, [media type])
+    responses: dict[int, tuple]
     query: Optional[type[QueryModel]] = None
     body: Any = None
     path_params: dict[str, dict] = field(default_factory=dict)
@@ -72,9 +74,16 @@ class ApiError(Exception):
         self.status, self.detail, self.code, self.field_errors = status, detail, code, field_errors or {}
         self.values = values
 
-    def response(self):
+    def response(self) -> Response:
         body = {"detail": gettext(self.detail, **self.values), "code": self.code, **self.field_errors}
-        return jsonify(body), self.status
+        return answer(shapes.Error, body, self.status)
+
+
+def answer(shape: Any, data: Any, status: int = 200) -> Response:
+    """``data`` written as JSON through ``shape``; under test every answer is first checked
+    against its shape, so none can leave out a declared key or carry an undeclared one."""
+    body = shapes.to_json(shape, data, check=current_app.testing) + b"\n"
+    return current_app.response_class(body, status=status, mimetype=JSON)
 
 
 def api_blueprint(name: str, import_name: str, url_prefix: str, *, authenticated: bool = True) -> Blueprint:
@@ -153,7 +162,7 @@ def _rate_limit_key() -> str:
 def _throttled(error: RateLimitExceeded):
     """The reference's 429; Flask-Limiter adds Retry-After and the X-RateLimit-* headers."""
     detail = gettext("Request was throttled: at most {limit}.", limit=str(error.limit.limit))
-    return jsonify(detail=detail, code="throttled"), 429
+    return answer(shapes.Error, {"detail": detail, "code": "throttled"}, 429)
 
 
 def _domain_error(error: DomainError):
@@ -162,7 +171,7 @@ def _domain_error(error: DomainError):
     body["detail"] = reason
     if error.field:
         body[error.field] = [reason]
-    return jsonify(body), error.http_status
+    return answer(shapes.Error, body, error.http_status)
 
 
 def _authenticate() -> None:
@@ -284,7 +293,7 @@ def operation(
     method: str,
     *,
     summary: str,
-    responses: dict[int, tuple[str, Optional[dict]]],
+    responses: dict[int, tuple],
     query: Optional[type[QueryModel]] = None,
     body: Any = None,
     body_required: bool = True,
@@ -292,7 +301,9 @@ def operation(
     require_json_content_type: bool = False,
 ) -> Callable:
     """Route ``rule`` and record it for the OpenAPI document; the view receives the
-    validated ``query`` and ``body`` beside its path arguments."""
+    validated ``query`` and ``body`` beside its path arguments and returns its data (with
+    the status when not 200), which is written through the shape ``responses`` declares for
+    that status: the document and the JSON come from one declaration."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
@@ -310,7 +321,8 @@ def operation(
             if body is not None:
                 kwargs["body"] = parse_body(body, body_required)
             with serializers.catalogue_language(CATALOGUE_LOCALES[g.locale]):
-                return view(**path_args, **kwargs)
+                result = view(**path_args, **kwargs)
+            return _written(result, responses)
 
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=wrapped, methods=[method])
         PRODUCES[f"{bp.name}.{view.__name__}"] = _success_media_types(responses)
@@ -332,6 +344,18 @@ def operation(
         return wrapped
 
     return decorator
+
+
+def _written(result: Any, responses: dict[int, tuple]) -> Any:
+    """A view's data as the answer its status declares; a Response (a PDF) or a body without
+    a shape (204) goes out as it is."""
+    if isinstance(result, Response):
+        return result
+    data, status = result if isinstance(result, tuple) else (result, 200)
+    shape = responses[status][1]
+    if shape is None:
+        return data, status
+    return answer(shape, data, status)
 
 
 def _success_media_types(responses: dict[int, tuple]) -> tuple[str, ...]:
@@ -378,8 +402,9 @@ def _urlencode(args) -> str:
     return urlencode(list(args.items(multi=True)))
 
 
-def paginated(page: Page, results: list, size_parameter: str = "limit") -> Any:
-    return jsonify({"count": page.count, **page_links(page, size_parameter), "results": results})
+def paginated(page: Page, results: list, size_parameter: str = "limit") -> shapes.Page:
+    links = page_links(page, size_parameter)
+    return {"count": page.count, "next": links["next"], "previous": links["previous"], "results": results}
 
 
 def no_content():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, jsonify
+from flask import Response
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -23,7 +23,7 @@ from packing.api.framework import (
     paginated,
     secret,
 )
-from packing.core import queries, serializers
+from packing.core import queries, serializers, shapes
 from packing.core.catalogue import available_commands
 from packing.core.commands import execute_command
 from packing.core.db import transaction
@@ -39,14 +39,17 @@ bp = api_blueprint("oms", __name__, "/api/v1/oms")
 # Merged PATCHes must not grow a package without bound: every list answer carries it.
 MAX_EXTRA_INFORMATION_CHARACTERS = 64 * 1024
 
-AUTH = {401: (N_("Unauthorized"), s.ERROR), 403: (N_("Forbidden"), s.ERROR)}
-LIST = {200: (N_("Successful operation"), None), 400: (N_("Bad Request"), s.ERROR), **AUTH}
-ONE = {**AUTH, 404: (N_("Not Found"), s.ERROR)}
-WRITE = {400: (N_("Bad Request"), s.ERROR), **ONE, 415: (N_("Unsupported Media Type"), s.ERROR)}
+AUTH = {401: (N_("Unauthorized"), shapes.Error), 403: (N_("Forbidden"), shapes.Error)}
+ONE = {**AUTH, 404: (N_("Not Found"), shapes.Error)}
+WRITE = {400: (N_("Bad Request"), shapes.Error), **ONE, 415: (N_("Unsupported Media Type"), shapes.Error)}
 
 
-def _page_of(schema):
-    return {**LIST, 200: (N_("Successful operation"), s.page_of(schema))}
+def _page_of(shape) -> dict:
+    return {200: (N_("Successful operation"), shapes.Page[shape]), 400: (N_("Bad Request"), shapes.Error), **AUTH}
+
+
+def _one(shape) -> dict:
+    return {200: (N_("Successful operation"), shape), **ONE}
 
 
 def _package(package_id: int, *options) -> Package:
@@ -56,12 +59,17 @@ def _package(package_id: int, *options) -> Package:
     return in_scope(package)
 
 
-def _full(package: Package, commands) -> dict:
+def _full(package: Package, commands) -> shapes.PackageFull:
     return serializers.package_full(package, commands, secret=secret(), base_url=base_url())
 
 
 @operation(
-    bp, "/packages/", "GET", summary=N_("List packages"), query=s.PackageListQuery, responses=_page_of(s.PACKAGE_FULL)
+    bp,
+    "/packages/",
+    "GET",
+    summary=N_("List packages"),
+    query=s.PackageListQuery,
+    responses=_page_of(shapes.PackageFull),
 )
 def package_list(query: s.PackageListQuery):
     stmt = queries.package_query(api_scope(), query.filters(), query.sort)
@@ -76,7 +84,7 @@ def package_list(query: s.PackageListQuery):
     "GET",
     summary=N_("List packages with short format"),
     query=s.PackageListQuery,
-    responses=_page_of(s.PACKAGE_SHORT),
+    responses=_page_of(shapes.PackageShort),
 )
 def package_short_list(query: s.PackageListQuery):
     stmt = queries.package_query(api_scope(), query.filters(), query.sort)
@@ -91,7 +99,7 @@ def package_short_list(query: s.PackageListQuery):
     "GET",
     summary=N_("List packages in simplified format"),
     query=s.SimpleListQuery,
-    responses=_page_of(s.PACKAGE_SIMPLE),
+    responses=_page_of(shapes.PackageSimple),
 )
 def package_simple_list(query: s.SimpleListQuery):
     stmt = queries.package_query(api_scope(), query.filters())
@@ -106,16 +114,12 @@ def package_simple_list(query: s.SimpleListQuery):
     "GET",
     summary=N_("Get delivery ranges"),
     query=s.DeliveryRangeQuery,
-    responses=_page_of(s.DELIVERY_RANGE),
+    responses=_page_of(shapes.DeliveryRange),
 )
 def delivery_ranges(query: s.DeliveryRangeQuery):
     stmt = queries.delivery_ranges(api_scope(), query.filters())
     page = queries.paginate_rows(db.session, stmt, query.page, query.limit)
-    results = [
-        {"lower": serializers.range_bound(lower), "upper": serializers.range_bound(upper), "bounds": "[)"}
-        for lower, upper in page.items
-    ]
-    return paginated(page, results)
+    return paginated(page, [serializers.bounds(lower, upper) for lower, upper in page.items])
 
 
 @operation(
@@ -123,11 +127,11 @@ def delivery_ranges(query: s.DeliveryRangeQuery):
     "/packages/<int:package_id>/",
     "GET",
     summary=N_("Get a package"),
-    responses={200: (N_("Successful operation"), s.PACKAGE_FULL), **ONE},
+    responses=_one(shapes.PackageFull),
 )
 def package_detail(package_id: int):
     package = _package(package_id, *queries.full_package_options())
-    return jsonify(_full(package, available_commands(db.session, package)))
+    return _full(package, available_commands(db.session, package))
 
 
 @operation(
@@ -135,12 +139,12 @@ def package_detail(package_id: int):
     "/packages/<int:package_id>/short/",
     "GET",
     summary=N_("Get a package with short format"),
-    responses={200: (N_("Successful operation"), s.PACKAGE_SHORT_DETAIL), **ONE},
+    responses=_one(shapes.PackageShortDetail),
 )
 def package_short_detail(package_id: int):
     package = _package(package_id, *queries.full_package_options())
     commands = available_commands(db.session, package)
-    return jsonify(serializers.package_short_detail(package, commands, secret=secret(), base_url=base_url()))
+    return serializers.package_short_detail(package, commands, secret=secret(), base_url=base_url())
 
 
 @operation(
@@ -150,10 +154,10 @@ def package_short_detail(package_id: int):
     summary=N_("Execute command for package"),
     body=s.CommandBody,
     responses={
-        200: (N_("Command executed; the command answers with a body"), s.COMMAND_RESPONSE),
+        200: (N_("Command executed; the command answers with a body"), shapes.CommandAnswer),
         204: (N_("Command executed successfully (no content)"), None),
-        406: (N_("The command does not start from the package's current state"), s.ERROR),
-        409: (N_("The package changed meanwhile"), s.ERROR),
+        406: (N_("The command does not start from the package's current state"), shapes.Error),
+        409: (N_("The package changed meanwhile"), shapes.Error),
         **WRITE,
     },
 )
@@ -175,7 +179,7 @@ def package_command(package_id: int, body: s.CommandBody):
             api_user(),
         )
         response = result.response
-    return (jsonify(response), 200) if response is not None else no_content()
+    return response if response is not None else no_content()
 
 
 @operation(
@@ -183,14 +187,14 @@ def package_command(package_id: int, body: s.CommandBody):
     "/packages/<int:package_id>/invoice/",
     "POST",
     summary=N_("Create invoice for package"),
-    responses={201: (N_("Invoice created successfully"), s.INVOICE), **WRITE},
+    responses={201: (N_("Invoice created successfully"), shapes.Invoice), **WRITE},
 )
 def package_invoice(package_id: int):
     package = _package(package_id)
     with transaction(db.session):
         invoice = create_invoice(db.session, package, api_user())
         body = serializers.invoice(invoice)
-    return jsonify(body), 201
+    return body, 201
 
 
 @operation(
@@ -199,8 +203,8 @@ def package_invoice(package_id: int):
     "GET",
     summary=N_("Get invoice document"),
     responses={
-        200: (N_("The invoice as HTML"), s.INVOICE_DOCUMENT),
-        400: (N_("The package has no invoice"), s.ERROR),
+        200: (N_("The invoice as HTML"), shapes.InvoiceDocument),
+        400: (N_("The package has no invoice"), shapes.Error),
         **ONE,
     },
 )
@@ -210,7 +214,7 @@ def package_invoice_document(package_id: int):
         raise InvalidParameter(
             "Package {number} has no invoice yet; create it first.", number=package.number, field="invoice"
         )
-    return jsonify({"html_content": render_invoice_html(package.invoice)})
+    return {"html_content": render_invoice_html(package.invoice)}
 
 
 @operation(
@@ -249,7 +253,7 @@ def package_set_remote_id(package_id: int, body: s.RemoteIdBody):
     "PATCH",
     summary=N_("Update extra information (merged key by key)"),
     body=s.ExtraInformationBody,
-    responses={200: (N_("Extra information updated successfully"), s.EXTRA_INFORMATION), **WRITE},
+    responses={200: (N_("Extra information updated successfully"), shapes.ExtraInformation), **WRITE},
 )
 def package_extra_information(package_id: int, body: s.ExtraInformationBody):
     package = _package(package_id)
@@ -263,7 +267,7 @@ def package_extra_information(package_id: int, body: s.ExtraInformationBody):
     with transaction(db.session):
         package.extra_information = merged
         answer = {"id": package.id, "extra_information": package.extra_information}
-    return jsonify(answer)
+    return answer
 
 
 @operation(
@@ -272,7 +276,7 @@ def package_extra_information(package_id: int, body: s.ExtraInformationBody):
     "GET",
     summary=N_("Get package items"),
     query=s.Paging,
-    responses={**_page_of(s.PACKAGE_ITEM_ROW), 404: (N_("Not Found"), s.ERROR)},
+    responses={**_page_of(shapes.PackageItemRow), 404: (N_("Not Found"), shapes.Error)},
 )
 def package_items(package_id: int, query: s.Paging):
     _package(package_id)
@@ -301,7 +305,7 @@ def _log(package_id: int, log_id: int) -> TransitionLog:
     "GET",
     summary=N_("List package transition logs"),
     query=s.Paging,
-    responses={**_page_of(s.TRANSITION_LOG), 404: (N_("Not Found"), s.ERROR)},
+    responses={**_page_of(shapes.TransitionLog), 404: (N_("Not Found"), shapes.Error)},
 )
 def transition_log_list(package_id: int, query: s.Paging):
     return _log_list(package_id, query, serializers.transition_log)
@@ -313,7 +317,7 @@ def transition_log_list(package_id: int, query: s.Paging):
     "GET",
     summary=N_("List package transition logs (short format)"),
     query=s.Paging,
-    responses={**_page_of(s.TRANSITION_LOG_SHORT), 404: (N_("Not Found"), s.ERROR)},
+    responses={**_page_of(shapes.TransitionLogShort), 404: (N_("Not Found"), shapes.Error)},
 )
 def transition_log_short_list(package_id: int, query: s.Paging):
     return _log_list(package_id, query, serializers.transition_log_short)
@@ -324,10 +328,10 @@ def transition_log_short_list(package_id: int, query: s.Paging):
     "/packages/<int:package_id>/transition_logs/<int:log_id>/",
     "GET",
     summary=N_("Get package transition log"),
-    responses={200: (N_("Successful operation"), s.TRANSITION_LOG), **ONE},
+    responses=_one(shapes.TransitionLog),
 )
 def transition_log_detail(package_id: int, log_id: int):
-    return jsonify(serializers.transition_log(_log(package_id, log_id)))
+    return serializers.transition_log(_log(package_id, log_id))
 
 
 @operation(
@@ -335,10 +339,10 @@ def transition_log_detail(package_id: int, log_id: int):
     "/packages/<int:package_id>/transition_logs/short/<int:log_id>/",
     "GET",
     summary=N_("Get package transition log (short format)"),
-    responses={200: (N_("Successful operation"), s.TRANSITION_LOG_SHORT), **ONE},
+    responses=_one(shapes.TransitionLogShort),
 )
 def transition_log_short_detail(package_id: int, log_id: int):
-    return jsonify(serializers.transition_log_short(_log(package_id, log_id)))
+    return serializers.transition_log_short(_log(package_id, log_id))
 
 
 def _event_list(package_id: int, query: s.Paging, shape):
@@ -361,7 +365,7 @@ def _event(package_id: int, event_id: int) -> WebhookEvent:
     "GET",
     summary=N_("List package webhook events"),
     query=s.Paging,
-    responses={**_page_of(s.WEBHOOK_EVENT), 404: (N_("Not Found"), s.ERROR)},
+    responses={**_page_of(shapes.WebhookEvent), 404: (N_("Not Found"), shapes.Error)},
 )
 def webhook_event_list(package_id: int, query: s.Paging):
     return _event_list(package_id, query, serializers.webhook_event)
@@ -373,7 +377,7 @@ def webhook_event_list(package_id: int, query: s.Paging):
     "GET",
     summary=N_("List package webhook events (short format)"),
     query=s.Paging,
-    responses={**_page_of(s.WEBHOOK_EVENT_SHORT), 404: (N_("Not Found"), s.ERROR)},
+    responses={**_page_of(shapes.WebhookEventShort), 404: (N_("Not Found"), shapes.Error)},
 )
 def webhook_event_short_list(package_id: int, query: s.Paging):
     return _event_list(package_id, query, serializers.webhook_event_short)
@@ -384,10 +388,10 @@ def webhook_event_short_list(package_id: int, query: s.Paging):
     "/packages/<int:package_id>/webhook_events/<int:event_id>/",
     "GET",
     summary=N_("Get package webhook event"),
-    responses={200: (N_("Successful operation"), s.WEBHOOK_EVENT), **ONE},
+    responses=_one(shapes.WebhookEvent),
 )
 def webhook_event_detail(package_id: int, event_id: int):
-    return jsonify(serializers.webhook_event(_event(package_id, event_id)))
+    return serializers.webhook_event(_event(package_id, event_id))
 
 
 @operation(
@@ -395,10 +399,10 @@ def webhook_event_detail(package_id: int, event_id: int):
     "/packages/<int:package_id>/webhook_events/short/<int:event_id>/",
     "GET",
     summary=N_("Get package webhook event (short format)"),
-    responses={200: (N_("Successful operation"), s.WEBHOOK_EVENT_SHORT), **ONE},
+    responses=_one(shapes.WebhookEventShort),
 )
 def webhook_event_short_detail(package_id: int, event_id: int):
-    return jsonify(serializers.webhook_event_short(_event(package_id, event_id)))
+    return serializers.webhook_event_short(_event(package_id, event_id))
 
 
 @operation(

@@ -1,5 +1,6 @@
-"""The OpenAPI 3.1 document, built from the operations the API registered and the very
-pydantic models that validate their requests, and a browsable page of it."""
+"""The OpenAPI 3.1 document, built from the operations the API registered, the very
+pydantic models that validate their requests and the shapes their answers are written
+through (``packing.core.shapes``), and a browsable page of it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from flask import jsonify, render_template
 from pydantic import TypeAdapter
 
 from packing.api.framework import FORMATS, OPERATIONS, PRODUCES, Operation, api_blueprint
-from packing.api.schemas import ERROR
+from packing.core import shapes
 from packing.core.messages import N_
 from packing.i18n import gettext as _
 
@@ -58,10 +59,28 @@ def _query_parameters(operation: Operation) -> list[dict[str, Any]]:
     return parameters
 
 
+def _add_components(components: dict[str, Any], definitions: dict[str, Any]) -> None:
+    for name, schema in definitions.items():
+        if components.setdefault(name, schema) != schema:
+            raise ValueError(f"two different schemas are both named {name}")
+
+
 def _body(operation: Operation, components: dict[str, Any]) -> dict[str, Any]:
     schema = TypeAdapter(operation.body).json_schema(ref_template=REF_TEMPLATE)
-    components.update(schema.pop("$defs", {}))
+    _add_components(components, schema.pop("$defs", {}))
     return {"required": operation.body_required, "content": {"application/json": {"schema": schema}}}
+
+
+def _response_schemas(components: dict[str, Any]) -> dict[Any, dict[str, Any]]:
+    """The JSON Schema of every shape an answer is written through, each shape a component
+    (generated together, so a shape used by several answers is one component)."""
+    answered = {shape for operation in OPERATIONS for _, shape, *_ in operation.responses.values() if shape}
+    answered.add(shapes.Error)
+    by_shape, definitions = TypeAdapter.json_schemas(
+        [(shape, "serialization", shapes.adapter(shape)) for shape in answered], ref_template=REF_TEMPLATE
+    )
+    _add_components(components, definitions.get("$defs", {}))
+    return {shape: schema for (shape, _), schema in by_shape.items()}
 
 
 _INTEGER_HEADER = {"schema": {"type": "integer"}}
@@ -74,23 +93,23 @@ THROTTLED = {
         "X-RateLimit-Remaining": {**_INTEGER_HEADER, "description": N_("requests left in the window")},
         "X-RateLimit-Reset": {**_INTEGER_HEADER, "description": N_("when the window ends (Unix time)")},
     },
-    "content": {"application/json": {"schema": ERROR}},
 }
 
 
-def _responses(operation: Operation) -> dict[str, Any]:
+def _responses(operation: Operation, schemas: dict[Any, dict[str, Any]]) -> dict[str, Any]:
     responses = {}
-    for status, (description, schema, *media) in sorted(operation.responses.items()):
+    for status, (description, shape, *media) in sorted(operation.responses.items()):
         answer: dict[str, Any] = {"description": description}
         media_type = media[0] if media else "application/json"
-        if schema is not None or media:
-            answer["content"] = {media_type: {"schema": copy.deepcopy(schema) if schema is not None else {}}}
+        if shape is not None or media:
+            answer["content"] = {media_type: {"schema": copy.deepcopy(schemas[shape]) if shape is not None else {}}}
         responses[str(status)] = answer
+    error = {"application/json": {"schema": copy.deepcopy(schemas[shapes.Error])}}
     responses["406"] = {
         "description": "Not Acceptable: the Accept header or `format` asks for a type this operation cannot answer",
-        "content": {"application/json": {"schema": copy.deepcopy(ERROR)}},
+        "content": error,
     }
-    responses["429"] = copy.deepcopy(THROTTLED)
+    responses["429"] = {**copy.deepcopy(THROTTLED), "content": copy.deepcopy(error)}
     return responses
 
 
@@ -145,6 +164,7 @@ def _security(operation: Operation) -> list[dict[str, list]]:
 
 def openapi_document() -> dict[str, Any]:
     components: dict[str, Any] = {}
+    response_schemas = _response_schemas(components)
     paths: dict[str, dict[str, Any]] = {}
     for operation in OPERATIONS:
         parameters = [
@@ -163,7 +183,7 @@ def openapi_document() -> dict[str, Any]:
             "summary": operation.summary,
             "tags": [TAG_NAMES.get(operation.tag, operation.tag)],
             "parameters": parameters,
-            "responses": _responses(operation),
+            "responses": _responses(operation, response_schemas),
             "security": _security(operation),
         }
         if operation.body is not None:

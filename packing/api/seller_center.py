@@ -7,7 +7,6 @@ import base64
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import jsonify
 from sqlalchemy import Select, and_, false, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -23,7 +22,7 @@ from packing.api.framework import (
     operation,
     paginated,
 )
-from packing.core import queries, seller_center, seller_center_terms, serializers
+from packing.core import queries, seller_center, seller_center_terms, serializers, shapes
 from packing.core.db import transaction
 from packing.core.labels import label_pdf
 from packing.core.messages import N_
@@ -46,13 +45,13 @@ JSON_CONTENT_TYPE = {
     "schema": {"type": "string", "enum": ["application/json"]},
     "description": N_("The integration API answers only requests declared as JSON (415 otherwise)."),
 }
-AUTH = {401: (N_("Unauthorized"), s.ERROR), 403: (N_("Outside the token's stock locations"), s.ERROR)}
+AUTH = {401: (N_("Unauthorized"), shapes.Error), 403: (N_("Outside the token's stock locations"), shapes.Error)}
 FAILED = {
-    400: (N_("Missing required field(s), invalid data or invalid action."), s.ERROR),
+    400: (N_("Missing required field(s), invalid data or invalid action."), shapes.Error),
     **AUTH,
-    404: (N_("Not found"), s.ERROR),
+    404: (N_("Not found"), shapes.Error),
 }
-WRITE = {**FAILED, 415: (N_("Unsupported Media Type"), s.ERROR)}
+WRITE = {**FAILED, 415: (N_("Unsupported Media Type"), shapes.Error)}
 
 SECOND = timedelta(seconds=1)
 MILLISECOND = timedelta(milliseconds=1)
@@ -127,7 +126,11 @@ def _by_number(number: str, *options) -> Package:
     summary=N_("PKG101: Get Packages"),
     query=s.SellerCenterListQuery,
     headers=[ACCEPT_LANGUAGE],
-    responses={200: (N_("OK"), s.page_of(s.SC_PACKAGE)), 400: (N_("Invalid filter"), s.ERROR), **AUTH},
+    responses={
+        200: (N_("OK"), shapes.Page[shapes.SellerCenterPackage]),
+        400: (N_("Invalid filter"), shapes.Error),
+        **AUTH,
+    },
 )
 def package_list(query: s.SellerCenterListQuery):
     stmt = _scoped(select(Package)).where(*_timestamps(Package, query.timestamp_filters(), MILLISECOND))
@@ -157,7 +160,7 @@ def package_list(query: s.SellerCenterListQuery):
     summary=N_("PKG102: Get Package Items"),
     query=s.SellerCenterItemsQuery,
     headers=[ACCEPT_LANGUAGE],
-    responses={200: (N_("OK"), s.page_of(s.SC_ITEM)), **FAILED},
+    responses={200: (N_("OK"), shapes.Page[shapes.SellerCenterItem]), **FAILED},
 )
 def package_items(number: str, query: s.SellerCenterItemsQuery):
     package = _by_number(number)
@@ -178,7 +181,7 @@ def package_items(number: str, query: s.SellerCenterItemsQuery):
     summary=N_("PKG103: Update Package"),
     body=s.SellerCenterUpdateBody,
     headers=[ACCEPT_LANGUAGE],
-    responses={200: (N_("OK"), s.SC_PACKAGE), **WRITE},
+    responses={200: (N_("OK"), shapes.SellerCenterPackage), **WRITE},
 )
 def package_update(number: str, body: s.SellerCenterUpdateBody):
     package = _by_number(number)
@@ -186,7 +189,7 @@ def package_update(number: str, body: s.SellerCenterUpdateBody):
         seller_center.update_package(
             db.session, package, body.model_dump(exclude_none=True), api_user(), client=api_client()
         )
-    return jsonify(serializers.seller_center_package(_by_number(number, *_package_options())))
+    return serializers.seller_center_package(_by_number(number, *_package_options()))
 
 
 @operation(
@@ -195,13 +198,13 @@ def package_update(number: str, body: s.SellerCenterUpdateBody):
     "GET",
     summary=N_("PKG104: Get Cargo Label"),
     headers=[ACCEPT_LANGUAGE],
-    responses={200: (N_("OK: the label PDF, base64 encoded"), s.SC_LABEL), **FAILED},
+    responses={200: (N_("OK: the label PDF, base64 encoded"), shapes.SellerCenterLabel), **FAILED},
 )
 def package_label(number: str):
     package = _by_number(number)
     with transaction(db.session):
         pdf = label_pdf(db.session, package)
-    return jsonify({"data": base64.b64encode(pdf).decode()})
+    return {"data": base64.b64encode(pdf).decode()}
 
 
 @operation(
@@ -300,8 +303,8 @@ def package_release_reservations(number: str):
 
 I1_RESPONSES: dict[int, Any] = {
     **AUTH,
-    400: (N_("Invalid filter"), s.ERROR),
-    415: (N_("Unsupported Media Type"), s.ERROR),
+    400: (N_("Invalid filter"), shapes.Error),
+    415: (N_("Unsupported Media Type"), shapes.Error),
 }
 
 
@@ -313,7 +316,7 @@ I1_RESPONSES: dict[int, Any] = {
     query=s.IntegrationListQuery,
     headers=[JSON_CONTENT_TYPE],
     require_json_content_type=True,
-    responses={200: (N_("Packages retrieved successfully"), s.page_of(s.I1_PACKAGE)), **I1_RESPONSES},
+    responses={200: (N_("Packages retrieved successfully"), shapes.Page[shapes.IntegrationPackage]), **I1_RESPONSES},
 )
 def integration_packages(query: s.IntegrationListQuery):
     stmt = _scoped(select(Package)).where(*_timestamps(Package, query.timestamp_filters(), SECOND)).order_by(Package.id)
@@ -329,7 +332,10 @@ def integration_packages(query: s.IntegrationListQuery):
     query=s.IntegrationListQuery,
     headers=[JSON_CONTENT_TYPE],
     require_json_content_type=True,
-    responses={200: (N_("Package items retrieved successfully"), s.page_of(s.I1_PACKAGE_ITEM)), **I1_RESPONSES},
+    responses={
+        200: (N_("Package items retrieved successfully"), shapes.Page[shapes.IntegrationPackageItem]),
+        **I1_RESPONSES,
+    },
 )
 def integration_package_items(query: s.IntegrationListQuery):
     stmt = (

@@ -25,6 +25,7 @@ from packing.core.models import (
     Product,
     ProductBarcode,
     Shipment,
+    ShippingLabel,
     State,
     StockLocation,
     Township,
@@ -72,7 +73,8 @@ def full_package_options() -> list:
         selectinload(Package.items).options(*package_item_options()),
         selectinload(Package.shipment).joinedload(Shipment.cargo_company),
         selectinload(Package.boxes).joinedload(PackageBox.box_type),
-        selectinload(Package.shipping_label),
+        # The label's PDF is served on its own (preview_url); a page of packages leaves it unread.
+        selectinload(Package.shipping_label).defer(ShippingLabel.pdf),
         selectinload(Package.invoice),
     ]
 

@@ -1,7 +1,8 @@
 """Packages in the shapes of the OMS "Package Services" reference (full, short, list-simple).
 
-Plain functions from models to JSON-ready dicts: the API answers with them, webhook events
-carry them, and the importer reads the same shape back.
+Plain functions from models to JSON-ready dicts typed by the shapes declared in
+``packing.core.shapes``: the API answers with them (written through those shapes), webhook
+events carry them, and the importer reads the same shape back.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Optional
 
-from packing.core import seller_center_terms
+from packing.core import seller_center_terms, shapes
 from packing.core.models import (
     Address,
     CargoCompany,
@@ -125,10 +126,12 @@ OMS_TIME, SELLER_CENTER_TIME, INTEGRATION_TIME = "microseconds", "milliseconds",
 def iso(value: Optional[datetime], timespec: str = OMS_TIME) -> Optional[str]:
     if value is None:
         return None
-    if value.tzinfo is not None and value.utcoffset():
-        value = value.astimezone(UTC)
     # SQLite hands back naive datetimes; every stored time is UTC.
-    return value.replace(tzinfo=None).isoformat(timespec=timespec) + "Z"
+    if value.tzinfo is None:
+        return value.isoformat(timespec=timespec) + "Z"
+    if value.utcoffset():
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec=timespec)[:-6] + "Z"  # "+00:00" written as the references' Z
 
 
 def range_bound(value: Optional[datetime]) -> Optional[str]:
@@ -166,7 +169,7 @@ def id_encrypted(package_id: int, secret: str) -> str:
     return f"{raw}:{base64.urlsafe_b64encode(signature).decode().rstrip('=')}"
 
 
-def state(value: Optional[State]) -> Optional[dict[str, Any]]:
+def state(value: Optional[State]) -> Optional[shapes.State]:
     if value is None:
         return None
     return {
@@ -182,7 +185,7 @@ def state(value: Optional[State]) -> Optional[dict[str, Any]]:
     }
 
 
-def state_brief(value: State) -> dict[str, Any]:
+def state_brief(value: State) -> shapes.StateBrief:
     return {
         "id": value.id,
         "name": translated(value.translations, "name", value.name),
@@ -191,7 +194,7 @@ def state_brief(value: State) -> dict[str, Any]:
     }
 
 
-def country(value: Optional[Country]) -> Optional[dict[str, Any]]:
+def country(value: Optional[Country]) -> Optional[shapes.Country]:
     if value is None:
         return None
     return {
@@ -203,7 +206,7 @@ def country(value: Optional[Country]) -> Optional[dict[str, Any]]:
     }
 
 
-def city(value: Optional[City]) -> Optional[dict[str, Any]]:
+def city(value: Optional[City]) -> Optional[shapes.City]:
     if value is None:
         return None
     return {
@@ -215,7 +218,7 @@ def city(value: Optional[City]) -> Optional[dict[str, Any]]:
     }
 
 
-def township(value: Optional[Township]) -> Optional[dict[str, Any]]:
+def township(value: Optional[Township]) -> Optional[shapes.Township]:
     if value is None:
         return None
     return {
@@ -227,7 +230,7 @@ def township(value: Optional[Township]) -> Optional[dict[str, Any]]:
     }
 
 
-def district(value: Optional[District]) -> Optional[dict[str, Any]]:
+def district(value: Optional[District]) -> Optional[shapes.District]:
     if value is None:
         return None
     return {
@@ -240,7 +243,7 @@ def district(value: Optional[District]) -> Optional[dict[str, Any]]:
     }
 
 
-def address(value: Optional[Address]) -> Optional[dict[str, Any]]:
+def address(value: Optional[Address]) -> Optional[shapes.Address]:
     if value is None:
         return None
     customer = value.customer
@@ -282,7 +285,7 @@ def address(value: Optional[Address]) -> Optional[dict[str, Any]]:
     }
 
 
-def stock_location(value: StockLocation) -> dict[str, Any]:
+def stock_location(value: StockLocation) -> shapes.StockLocation:
     return {
         "id": value.id,
         "stock_location_type": value.stock_location_type,
@@ -304,7 +307,7 @@ def stock_location(value: StockLocation) -> dict[str, Any]:
     }
 
 
-def stock_location_short(value: StockLocation) -> dict[str, Any]:
+def stock_location_short(value: StockLocation) -> shapes.StockLocationShort:
     addr = value.address
     return {
         "id": value.id,
@@ -316,7 +319,7 @@ def stock_location_short(value: StockLocation) -> dict[str, Any]:
     }
 
 
-def product(value: Product) -> dict[str, Any]:
+def product(value: Product) -> shapes.Product:
     return {
         "id": value.id,
         "productimage_set": []
@@ -336,7 +339,7 @@ def product(value: Product) -> dict[str, Any]:
     }
 
 
-def order_item(value: OrderItem) -> dict[str, Any]:
+def order_item(value: OrderItem) -> shapes.OrderItem:
     return {
         "id": value.id,
         "state": state(value.state),
@@ -357,7 +360,7 @@ def order_item(value: OrderItem) -> dict[str, Any]:
     }
 
 
-def denial_reason(value: Optional[DenialReason]) -> Optional[dict[str, Any]]:
+def denial_reason(value: Optional[DenialReason]) -> Optional[shapes.DenialReason]:
     if value is None:
         return None
     return {
@@ -369,7 +372,7 @@ def denial_reason(value: Optional[DenialReason]) -> Optional[dict[str, Any]]:
     }
 
 
-def package_item(value: PackageItem) -> dict[str, Any]:
+def package_item(value: PackageItem) -> shapes.PackageItem:
     return {
         "id": value.id,
         "state": state(value.state),
@@ -387,7 +390,7 @@ def package_item(value: PackageItem) -> dict[str, Any]:
     }
 
 
-def command(value: Transition) -> dict[str, Any]:
+def command(value: Transition) -> shapes.Command:
     return {
         "id": value.id,
         "is_packageitem_parameter_required": value.is_packageitem_parameter_required,
@@ -402,7 +405,7 @@ def command(value: Transition) -> dict[str, Any]:
     }
 
 
-def cargo_company(value: CargoCompany) -> dict[str, Any]:
+def cargo_company(value: CargoCompany) -> shapes.CargoCompany:
     return {
         "id": value.id,
         "shipping_company": value.shipping_company,
@@ -414,7 +417,7 @@ def cargo_company(value: CargoCompany) -> dict[str, Any]:
     }
 
 
-def shipment(value: Optional[Shipment]) -> Optional[dict[str, Any]]:
+def shipment(value: Optional[Shipment]) -> Optional[shapes.Shipment]:
     if value is None:
         return None
     return {
@@ -434,7 +437,7 @@ def shipment(value: Optional[Shipment]) -> Optional[dict[str, Any]]:
     }
 
 
-def shipping_label(value: Optional[ShippingLabel], base_url: str = "") -> Optional[dict[str, Any]]:
+def shipping_label(value: Optional[ShippingLabel], base_url: str = "") -> Optional[shapes.ShippingLabel]:
     if value is None:
         return None
     preview = f"/api/v1/oms/shipping-label/{value.id}/preview/"
@@ -447,22 +450,23 @@ def shipping_label(value: Optional[ShippingLabel], base_url: str = "") -> Option
     }
 
 
-def delivery_range(package: Package) -> Optional[dict[str, Any]]:
+def delivery_range(package: Package) -> Optional[shapes.DeliveryRange]:
     order = package.order
     if order.delivery_range_lower is None and order.delivery_range_upper is None:
         return None
-    return {
-        "lower": range_bound(order.delivery_range_lower),
-        "upper": range_bound(order.delivery_range_upper),
-        "bounds": "[)",
-    }
+    return bounds(order.delivery_range_lower, order.delivery_range_upper)
+
+
+def bounds(lower: Optional[datetime], upper: Optional[datetime]) -> shapes.DeliveryRange:
+    """A delivery range as the guide writes it: half-open, lower bound included."""
+    return {"lower": range_bound(lower), "upper": range_bound(upper), "bounds": "[)"}
 
 
 def _decimal_text(value: Optional[Decimal]) -> Optional[str]:
     return None if value is None else str(value)
 
 
-def serialize_boxes(value: Package) -> list[dict[str, Any]]:
+def serialize_boxes(value: Package) -> list[shapes.Box]:
     """The package's boxes (parcels), in order: type, dimensions (cm), weight (kg), tracking
     number, SSCC and the package items inside. Empty until the package is packed or boxed."""
     return [
@@ -487,7 +491,9 @@ def serialize_boxes(value: Package) -> list[dict[str, Any]]:
     ]
 
 
-def package_full(value: Package, commands: list[Transition], *, secret: str = "", base_url: str = "") -> dict[str, Any]:
+def package_full(
+    value: Package, commands: list[Transition], *, secret: str = "", base_url: str = ""
+) -> shapes.PackageFull:
     """The Package List / Package Detail shape."""
     order = value.order
     shipping = order.shipping_address
@@ -531,31 +537,12 @@ def package_full(value: Package, commands: list[Transition], *, secret: str = ""
 
 
 # Package Detail keys that the Short Detail leaves out (the guide's "short" detail).
-_NOT_IN_SHORT_DETAIL = (
-    "date_placed",
-    "city",
-    "payment_type",
-    "tracking_number",
-    "target_packing_date",
-    "invoice_number",
-    "remote_id",
-    "delivery_range",
-    "order_gift_box_note",
-    "order_has_gift_box",
-    "order_retail_store_id",
-    "order_notes",
-    "created_date",
-    "modified_date",
-    "channel_omnitron_id",
-    "source",
-    "origin_address",
-    "origin_address_id",
-)
+_NOT_IN_SHORT_DETAIL = tuple(shapes.PackageFull.__required_keys__ - shapes.PackageShortDetail.__required_keys__)
 
 
 def package_short_detail(
     value: Package, commands: list[Transition], *, secret: str = "", base_url: str = ""
-) -> dict[str, Any]:
+) -> shapes.PackageShortDetail:
     """The Package Short Detail shape: the detail without order bookkeeping, and the stock
     location in its short form."""
     body = package_full(value, commands, secret=secret, base_url=base_url)
@@ -565,12 +552,12 @@ def package_short_detail(
     return body
 
 
-def package_item_row(value: PackageItem) -> dict[str, Any]:
+def package_item_row(value: PackageItem) -> shapes.PackageItemRow:
     """A row of the package-items list: the item with its product's SKU at hand."""
     return {**package_item(value), "product_sku": value.order_item.product.sku}
 
 
-def package_short(value: Package, packageitem_count: int) -> dict[str, Any]:
+def package_short(value: Package, packageitem_count: int) -> shapes.PackageShort:
     """The Package Short List shape."""
     order = value.order
     return {
@@ -591,7 +578,7 @@ def package_short(value: Package, packageitem_count: int) -> dict[str, Any]:
     }
 
 
-def package_simple(value: Package) -> dict[str, Any]:
+def package_simple(value: Package) -> shapes.PackageSimple:
     """The Package Simple List shape (keys instead of nested objects)."""
     return {
         "id": value.id,
@@ -617,7 +604,7 @@ def package_simple(value: Package) -> dict[str, Any]:
     }
 
 
-def transition_log(value: TransitionLog) -> dict[str, Any]:
+def transition_log(value: TransitionLog) -> shapes.TransitionLog:
     return {
         "id": value.id,
         "old_state": state_brief(value.old_state),
@@ -639,13 +626,17 @@ def transition_log(value: TransitionLog) -> dict[str, Any]:
     }
 
 
-def transition_log_short(value: TransitionLog) -> dict[str, Any]:
+_NOT_IN_SHORT_LOG = tuple(shapes.TransitionLog.__required_keys__ - shapes.TransitionLogShort.__required_keys__)
+
+
+def transition_log_short(value: TransitionLog) -> shapes.TransitionLogShort:
     body = transition_log(value)
-    del body["object_id"], body["content_type"]
+    for key in _NOT_IN_SHORT_LOG:
+        del body[key]
     return body
 
 
-def webhook_event(value: WebhookEvent) -> dict[str, Any]:
+def webhook_event(value: WebhookEvent) -> shapes.WebhookEvent:
     hook = value.webhook
     return {
         "id": value.id,
@@ -680,7 +671,7 @@ def webhook_event(value: WebhookEvent) -> dict[str, Any]:
     }
 
 
-def webhook_event_short(value: WebhookEvent) -> dict[str, Any]:
+def webhook_event_short(value: WebhookEvent) -> shapes.WebhookEventShort:
     """The guide's short shape (webhook brief, delivered) with the OpenAPI text's fields."""
     hook = value.webhook
     return {
@@ -700,7 +691,7 @@ def webhook_event_short(value: WebhookEvent) -> dict[str, Any]:
     }
 
 
-def channel(value: Channel) -> dict[str, Any]:
+def channel(value: Channel) -> shapes.Channel:
     return {
         "id": value.id,
         "channel_type": value.channel_type,
@@ -713,7 +704,7 @@ def channel(value: Channel) -> dict[str, Any]:
     }
 
 
-def invoice_address(value: Optional[Address]) -> Optional[dict[str, Any]]:
+def invoice_address(value: Optional[Address]) -> Optional[shapes.InvoiceAddress]:
     """The invoice's flat address (ids instead of nested places), as the reference shows it."""
     if value is None:
         return None
@@ -739,7 +730,7 @@ def invoice_address(value: Optional[Address]) -> Optional[dict[str, Any]]:
     }
 
 
-def invoice(value: Invoice) -> dict[str, Any]:
+def invoice(value: Invoice) -> shapes.Invoice:
     order = value.order
     return {
         "id": value.id,
@@ -792,7 +783,7 @@ def _number(value: Optional[Decimal]) -> float:
     return float(value or 0)
 
 
-def seller_center_address(value: Optional[Address]) -> Optional[dict[str, Any]]:
+def seller_center_address(value: Optional[Address]) -> Optional[shapes.SellerCenterAddress]:
     if value is None:
         return None
     return {
@@ -816,7 +807,7 @@ def seller_center_address(value: Optional[Address]) -> Optional[dict[str, Any]]:
     }
 
 
-def seller_center_package(value: Package) -> dict[str, Any]:
+def seller_center_package(value: Package) -> shapes.SellerCenterPackage:
     """PKG101's package: amounts are the package's items (prices include tax)."""
     order = value.order
     lines = [item.order_item for item in value.items]
@@ -856,7 +847,7 @@ def seller_center_package(value: Package) -> dict[str, Any]:
     }
 
 
-def seller_center_item(value: PackageItem, package: Package) -> dict[str, Any]:
+def seller_center_item(value: PackageItem, package: Package) -> shapes.SellerCenterItem:
     line = value.order_item
     return {
         "number": seller_center_terms.item_number(value, package),
@@ -871,7 +862,7 @@ def seller_center_item(value: PackageItem, package: Package) -> dict[str, Any]:
     }
 
 
-def integration_package(value: Package) -> dict[str, Any]:
+def integration_package(value: Package) -> shapes.IntegrationPackage:
     """The i1 package: the Seller Center fields keyed by ids."""
     body = seller_center_package(value)
     return {
@@ -894,7 +885,7 @@ def integration_package(value: Package) -> dict[str, Any]:
     }
 
 
-def integration_package_item(value: PackageItem) -> dict[str, Any]:
+def integration_package_item(value: PackageItem) -> shapes.IntegrationPackageItem:
     return {
         "id": value.id,
         "order_item": value.order_item_id,
