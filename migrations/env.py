@@ -97,6 +97,25 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        _seed_catalogue_at_head(connection)
+
+
+def _seed_catalogue_at_head(connection):
+    """An upgrade that reaches the head leaves the state catalogue, commands, denial reasons
+    and the built-in carrier in place, written by this release's catalogue code (it adds only
+    what is missing, exactly as ``flask seed-catalogue``): a newcomer's first import finds
+    them, and no data revision has to stay last (see revision 0010)."""
+    if set(context.get_context().get_current_heads()) != set(context.get_head_revisions()):
+        return
+    from sqlalchemy.orm import Session
+
+    from packing.core.catalogue import seed_catalogue
+
+    with Session(bind=connection) as session:
+        seed_catalogue(session)
+        session.flush()
+    # Reading the heads began the connection's transaction, which the session only joined.
+    connection.commit()
 
 
 if context.is_offline_mode():

@@ -57,3 +57,24 @@ def test_upgrade_from_empty_matches_the_models(empty_database_url, tmp_path):
             assert not seed_catalogue(session).added_anything
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("held", ["0010", "0015_cases"], ids=["first-release", "with-0012-to-0015"])
+def test_a_database_stamped_0010_by_an_earlier_release_upgrades_to_the_models(empty_database_url, tmp_path, held):
+    """While 0010 (the catalogue's data revision) had to stay last, later revisions were
+    inserted before it: a database stamped 0010 holds none of 0012_api..0016_boxes or a run of
+    them. Both kinds upgrade to exactly the models' schema, with the catalogue seeded."""
+    for step in (["db", "upgrade", held], ["db", "stamp", "0010"]):
+        made = _flask(step, empty_database_url, tmp_path)
+        assert made.returncode == 0, made.stderr
+    upgrade = _flask(["db", "upgrade"], empty_database_url, tmp_path)
+    assert upgrade.returncode == 0, upgrade.stderr
+    check = _flask(["db", "check"], empty_database_url, tmp_path)
+    assert check.returncode == 0, check.stdout + check.stderr
+    engine = create_engine(database_url(empty_database_url))
+    try:
+        with Session(engine) as session:
+            assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0016_boxes"
+            assert not seed_catalogue(session).added_anything
+    finally:
+        engine.dispose()

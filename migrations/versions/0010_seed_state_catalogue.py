@@ -1,29 +1,26 @@
-"""seed the state catalogue, commands, denial reasons and built-in carrier (data)
+"""seed the state catalogue (now done after every upgrade; see migrations/env.py)
 
-A newcomer's first ``flask packages import`` needs the states; ``flask db upgrade`` alone
-now leaves them in place, exactly as ``flask seed-catalogue`` writes them (the same code:
-it only adds what is missing, so running both is harmless). It runs the catalogue code of
-the release being installed against the tables it writes (state, transition, denial_reason,
-cargo_company); a later revision that changes those tables must come before this one.
+This revision once seeded the state catalogue, commands, denial reasons and built-in carrier
+with the release's own catalogue code, and to do so had to stay the last revision: later ones
+were inserted before it. A database stamped 0010 therefore holds none, some or all of
+0012_api..0015_cases, always in that order, and never saw a revision inserted after it was
+stamped. The chain is straight again (0009 -> 0010 -> 0012_api -> ...): each of those
+revisions first checks whether its change is already there and skips itself if so, and the
+catalogue is seeded by migrations/env.py whenever an upgrade reaches the head, with the code of
+the release being installed, so no data revision needs to come last.
 
 Revision ID: 0010
-Revises: 0016_boxes
+Revises: 0009
 """
-from alembic import op
-from sqlalchemy.orm import Session
 
 revision = "0010"
-down_revision = "0016_boxes"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    from packing.core.catalogue import seed_catalogue
-
-    session = Session(bind=op.get_bind())
-    seed_catalogue(session)
-    session.flush()
+    """The catalogue is seeded after the last revision (migrations/env.py)."""
 
 
 def downgrade():

@@ -14,6 +14,8 @@ depends_on = None
 
 
 def upgrade():
+    if "must_change_password" in {column["name"] for column in sa.inspect(op.get_bind()).get_columns("user")}:
+        return  # ran before 0010 when the chain ended there (see 0010)
     with op.batch_alter_table("user", schema=None) as batch_op:
         batch_op.add_column(sa.Column("must_change_password", sa.Boolean(), nullable=False, server_default=sa.false()))
     with op.batch_alter_table("cargo_company", schema=None) as batch_op:

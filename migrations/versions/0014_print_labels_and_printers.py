@@ -14,6 +14,8 @@ depends_on = None
 
 
 def upgrade():
+    if "label_dpi" in {column["name"] for column in sa.inspect(op.get_bind()).get_columns("cargo_company")}:
+        return  # ran before 0010 when the chain ended there (see 0010)
     with op.batch_alter_table("cargo_company", schema=None) as batch_op:
         batch_op.add_column(sa.Column("label_dpi", sa.Integer(), nullable=False, server_default="203"))
     op.create_table(

@@ -14,6 +14,8 @@ depends_on = None
 
 
 def upgrade():
+    if sa.inspect(op.get_bind()).has_table("product_packaging"):
+        return  # ran before 0010 when the chain ended there (see 0010)
     op.create_table(
         "product_packaging",
         sa.Column("id", sa.Integer(), nullable=False),

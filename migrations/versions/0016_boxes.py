@@ -16,6 +16,8 @@ depends_on = None
 
 
 def upgrade():
+    if sa.inspect(op.get_bind()).has_table("box_type"):
+        return  # ran before 0010 when the chain ended there (see 0010)
     op.create_table(
         "box_type",
         sa.Column("id", sa.Integer(), nullable=False),
