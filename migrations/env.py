@@ -93,10 +93,23 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode changes a SQLite table by rebuilding it (copy, drop, rename); with
+            # foreign keys on, dropping a table other rows point at fails, so they are off
+            # while the revisions run and every reference is checked once they are done.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.commit()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            if broken:
+                raise RuntimeError(f"The migrations left rows pointing at nothing: {broken[:10]}")
         _seed_catalogue_at_head(connection)
 
 

@@ -12,11 +12,17 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session
 
+from packing.app import create_app
 from packing.config import database_url
+from packing.core import scanning
 from packing.core.catalogue import seed_catalogue
+from packing.core.db import transaction
+from packing.extensions import db
+from tests import factories
 from tests.conftest import postgres_url
 
 ROOT = Path(__file__).resolve().parent.parent
+PREPARE = "package__prepare_package_command__waiting__preparing"
 
 
 def _flask(args: list[str], url: str, tmp_path: Path) -> subprocess.CompletedProcess:
@@ -76,5 +82,34 @@ def test_a_database_stamped_0010_by_an_earlier_release_upgrades_to_the_models(em
         with Session(engine) as session:
             assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0016_boxes"
             assert not seed_catalogue(session).added_anything
+    finally:
+        engine.dispose()
+
+
+def test_a_database_with_work_in_it_goes_down_and_up_through_a_table_rebuild(empty_database_url, tmp_path):
+    """0016_boxes changes package_item, which scans point at: on SQLite that rebuilds the table
+    (copy, drop, rename), which foreign keys would refuse with rows in it. A database holding a
+    package and its scans goes down to 0015_cases and up again, keeping every row and reference."""
+    assert _flask(["db", "upgrade"], empty_database_url, tmp_path).returncode == 0
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url(empty_database_url)})
+    with app.app_context():
+        picker = factories.user(db.session)
+        shirt = factories.product(db.session)
+        package = factories.package(db.session, at=picker.stock_locations[0], products=[shirt, shirt])
+        with transaction(db.session):
+            scanning.run_station_command(db.session, package.id, PREPARE, {}, picker)
+        for scan_id in ("first", "second"):
+            with transaction(db.session):
+                scanning.record_scan(db.session, package.id, shirt.barcode, scan_id, picker)
+        db.session.remove()
+        db.engine.dispose()
+    for step in (["db", "downgrade", "0015_cases"], ["db", "upgrade"], ["db", "check"]):
+        done = _flask(step, empty_database_url, tmp_path)
+        assert done.returncode == 0, done.stdout + done.stderr
+    engine = create_engine(database_url(empty_database_url))
+    try:
+        with engine.connect() as connection:
+            assert connection.scalar(text("SELECT count(*) FROM scan WHERE package_item_id IS NOT NULL")) == 2
+            assert connection.scalar(text("SELECT count(*) FROM package_item")) == 2
     finally:
         engine.dispose()
