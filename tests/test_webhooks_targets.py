@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import func, select
 
-from packing.core import webhooks
+from packing.core import network, webhooks
 from packing.core.commands import execute_command
 from packing.core.db import transaction
 from packing.core.errors import InvalidParameter
@@ -145,7 +145,7 @@ def test_a_name_that_resolves_elsewhere_at_connection_is_refused(app, session, r
     connection's real peer is checked, so nothing is sent."""
     port = receiver.url.split(":")[2].split("/")[0]
     url = f"http://localhost:{port}/hook"
-    monkeypatch.setattr(webhooks, "resolve", lambda host, port: [PUBLIC])
+    monkeypatch.setattr(network, "resolve", lambda host, port: [PUBLIC])
     with transaction(session):
         webhooks.create_webhook(session, url, [PACKED], SECRET)
     _pack_one(session)

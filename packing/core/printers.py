@@ -32,7 +32,7 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from packing.core import zpl
+from packing.core import network, zpl
 from packing.core.errors import DomainError, InvalidParameter, NotFound, PrinterUnreachable
 from packing.core.invoicing import render_invoice_pdf
 from packing.core.label_content import LABEL_DPIS
@@ -62,52 +62,23 @@ _IPP_PATH = re.compile(r"^/[A-Za-z0-9._~/-]{0,199}$")
 # --- Where printers may be ------------------------------------------------------------
 
 
-def address_refusal(address: str) -> Optional[str]:
-    """Why a printer may not be at ``address`` (this machine, link-local, multicast,
-    unspecified, reserved), or None: private and public addresses are fine."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    for kind, matches in (
-        ("a loopback", ip.is_loopback),
-        ("a link-local", ip.is_link_local),
-        ("a multicast", ip.is_multicast),
-        ("an unspecified", ip.is_unspecified),
-        ("a reserved", ip.is_reserved),
-    ):
-        if matches:
-            return f"{kind} address"
-    return None
-
-
-def _host_allowed(host: str, allowed_hosts: Collection[str]) -> bool:
-    return host.strip("[]").lower() in {name.strip().strip("[]").lower() for name in allowed_hosts}
-
-
 def check_printer_host(host: str, port: int, allowed_hosts: Collection[str] = (), *, must_resolve: bool = True) -> None:
-    """Refuse a printer host that is, or resolves to, an address ``address_refusal`` names,
-    unless it is in ``allowed_hosts``. A name that does not resolve is refused only when
-    ``must_resolve`` (before sending; when saving, the name may not be published yet)."""
-    if _host_allowed(host, allowed_hosts):
-        return
+    """Refuse a printer host that is, or resolves to, this machine or a link-local, multicast
+    or reserved address (``network.refused_address``), unless it is in ``allowed_hosts``. A
+    name that does not resolve is refused only when ``must_resolve`` (before sending; when
+    saving, the name may not be published yet)."""
     try:
-        addresses = [str(ipaddress.ip_address(host))]
-    except ValueError:
-        try:
-            addresses = sorted({info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})
-        except (OSError, UnicodeError):
-            if must_resolve:
-                raise InvalidParameter("The host {host} could not be resolved.", field="host", host=host) from None
-            return
-    for address in addresses:
-        if address_refusal(address):
-            raise InvalidParameter(
-                "The host {host} is at {address}, which is this machine, a link-local, multicast or "
-                "reserved address: a printer may be there only when PRINTER_ALLOWED_HOSTS names the host.",
-                field="host",
-                host=host,
-                address=address,
-            )
+        address = network.refused_address(host, port, allowed_hosts, private_ok=True, must_resolve=must_resolve)
+    except network.Unresolvable:
+        raise InvalidParameter("The host {host} could not be resolved.", field="host", host=host) from None
+    if address is not None:
+        raise InvalidParameter(
+            "The host {host} is at {address}, which is this machine, a link-local, multicast or "
+            "reserved address: a printer may be there only when PRINTER_ALLOWED_HOSTS names the host.",
+            field="host",
+            host=host,
+            address=address,
+        )
 
 
 def check_printer(printer: Printer, allowed_hosts: Collection[str] = ()) -> None:
@@ -307,8 +278,8 @@ def send(
     allowed_hosts: Collection[str] = (),
 ) -> None:
     """Send to the printer; a host outside ``allowed_hosts`` must have been reached at an
-    address ``address_refusal`` accepts (a name may resolve differently since the check)."""
-    check_peer = not _host_allowed(printer.host, allowed_hosts)
+    address ``network.address_refusal`` accepts (a name may resolve differently since the check)."""
+    check_peer = not network.host_allowed(printer.host, allowed_hosts)
     if printer.kind == RAW:
         send_raw(printer.host, printer.port, data, timeout=timeout, printer_name=printer.name, check_peer=check_peer)
     else:
@@ -337,7 +308,7 @@ def _unreachable(printer_name: str, host: str, port: int, problem: str) -> Print
 
 
 def _refuse_peer(connection: socket.socket, printer_name: str, host: str, port: int) -> None:
-    refusal = address_refusal(connection.getpeername()[0])
+    refusal = network.address_refusal(connection.getpeername()[0], private_ok=True)
     if refusal:
         raise _unreachable(printer_name, host, port, f"refused: the host resolved to {refusal}")
 

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
-import socket
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,6 +28,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError
 
+from packing.core import network
 from packing.core.errors import InvalidParameter, NotFound
 from packing.core.events import EVENT_TYPES
 from packing.core.models import Package, Webhook, WebhookEvent, utcnow
@@ -153,35 +152,6 @@ def _target_url(url: Any, allowed_hosts: Collection[str]) -> str:
 # resolve to public addresses, unless an operator allows the host by name.
 
 
-def address_refusal(address: str) -> Optional[str]:
-    """Why deliveries may not go to ``address``, or None for a public address."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    for kind, matches in (
-        ("a loopback", ip.is_loopback),
-        ("a link-local", ip.is_link_local),
-        ("a multicast", ip.is_multicast),
-        ("an unspecified", ip.is_unspecified),
-        ("a reserved", ip.is_reserved),
-        ("a private", ip.is_private),
-        ("a non-public", not ip.is_global),
-    ):
-        if matches:
-            return f"{kind} address"
-    return None
-
-
-def _host_allowed(host: str, allowed_hosts: Collection[str]) -> bool:
-    allowed = {name.strip().strip("[]").lower() for name in allowed_hosts}
-    return host.strip("[]").lower() in allowed
-
-
-def resolve(host: str, port: int) -> list[str]:
-    """Every address ``host`` resolves to (the delivery connects to one of them)."""
-    return sorted({info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})
-
-
 def check_target(url: str, allowed_hosts: Collection[str] = (), *, must_resolve: bool = True) -> None:
     """Refuse a target whose host is, or resolves to, a loopback, private, link-local,
     multicast or reserved address, unless the host is in ``allowed_hosts``. A name that
@@ -189,28 +159,19 @@ def check_target(url: str, allowed_hosts: Collection[str] = (), *, must_resolve:
     name may simply not be published yet)."""
     parts = urlsplit(url)
     host = parts.hostname or ""
-    if _host_allowed(host, allowed_hosts):
-        return
+    port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        addresses = [str(ipaddress.ip_address(host))]
-    except ValueError:
-        try:
-            addresses = resolve(host, parts.port or (443 if parts.scheme == "https" else 80))
-        except (OSError, UnicodeError):
-            if must_resolve:
-                raise InvalidParameter(
-                    "The host {host} could not be resolved.", field="target_url", host=host
-                ) from None
-            return
-    for address in addresses:
-        if address_refusal(address):
-            raise InvalidParameter(
-                "The host {host} is at {address}, which is not a public address: webhooks go to "
-                "public addresses only, unless WEBHOOK_ALLOWED_HOSTS names the host.",
-                field="target_url",
-                host=host,
-                address=address,
-            )
+        address = network.refused_address(host, port, allowed_hosts, private_ok=False, must_resolve=must_resolve)
+    except network.Unresolvable:
+        raise InvalidParameter("The host {host} could not be resolved.", field="target_url", host=host) from None
+    if address is not None:
+        raise InvalidParameter(
+            "The host {host} is at {address}, which is not a public address: webhooks go to "
+            "public addresses only, unless WEBHOOK_ALLOWED_HOSTS names the host.",
+            field="target_url",
+            host=host,
+            address=address,
+        )
 
 
 def _event_types(values: Any) -> list[str]:
@@ -509,7 +470,7 @@ class _PublicPeerOnly:
 
     def _new_conn(self):
         sock = super()._new_conn()
-        refusal = address_refusal(sock.getpeername()[0])
+        refusal = network.address_refusal(sock.getpeername()[0], private_ok=False)
         if refusal:
             sock.close()
             raise NewConnectionError(self, f"Refused: {self.host} resolved to {refusal}.")
@@ -557,9 +518,8 @@ def send(
     except InvalidParameter as refusal:
         return Outcome(None, f"Not sent: {refusal.reason}"[:RESPONSE_CONTENT_LIMIT])
     if post is None:
-        post = (
-            requests.post if _host_allowed(urlsplit(attempt.url).hostname or "", allowed_hosts) else _public_only_post
-        )
+        allowed = network.host_allowed(urlsplit(attempt.url).hostname or "", allowed_hosts)
+        post = requests.post if allowed else _public_only_post
     try:
         response = post(
             attempt.url, data=attempt.body, headers=attempt.headers, timeout=attempt.timeout, allow_redirects=False
