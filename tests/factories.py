@@ -11,7 +11,9 @@ from typing import Optional
 
 from sqlalchemy import select
 
+from packing.core import scanning
 from packing.core.catalogue import PackageItemStatus, PackageStatus, item_state, package_state
+from packing.core.db import transaction
 from packing.core.models import (
     Address,
     BoxType,
@@ -230,6 +232,23 @@ def packed_package(session, **package_fields) -> Package:
     execute_command(session, made, PACK)
     session.flush()
     return made
+
+
+PREPARE = "package__prepare_package_command__waiting__preparing"
+
+
+def claimed_package(session, picker: User, products: Sequence[Product]) -> Package:
+    """A package of ``products`` at the picker's first store, claimed by them (Preparing)."""
+    claimed = package(session, at=picker.stock_locations[0], products=products)
+    with transaction(session):
+        scanning.run_station_command(session, claimed.id, PREPARE, {}, picker)
+    return claimed
+
+
+def scan(session, of: Package, code: str, scan_id: str, user: Optional[User] = None):
+    """``code`` scanned at the station for ``of``, in its own transaction, as the station does."""
+    with transaction(session):
+        return scanning.record_scan(session, of.id, code, scan_id, user)
 
 
 def webhook(session, event_type: str):

@@ -22,7 +22,6 @@ from tests.api.conftest import Integrator
 from tests.test_documents import POINTS_PER_INCH
 from tests.test_zpl import parse_zpl
 
-PREPARE = "package__prepare_package_command__waiting__preparing"
 PACK = "package__complete_packaging__preparing__packed-all-items"
 RELEASE = "package__release_package__preparing__waiting"
 SPLIT = "package__split_package__preparing__preparing"
@@ -32,18 +31,6 @@ GS1_PREFIX = "8690001"
 @pytest.fixture
 def picker(session):
     return factories.user(session)
-
-
-def _claimed(session, picker, products):
-    package = factories.package(session, at=picker.stock_locations[0], products=products)
-    with transaction(session):
-        scanning.run_station_command(session, package.id, PREPARE, {}, picker)
-    return package
-
-
-def _scan(session, package, code, scan_id, user):
-    with transaction(session):
-        return scanning.record_scan(session, package.id, code, scan_id, user)
 
 
 def _start(session, package, box_type, user):
@@ -66,12 +53,12 @@ def _three_boxes(session, picker):
     store = picker.stock_locations[0]
     small, medium, large = (factories.box_type(session, store, name) for name in ("S", "M", "L"))
     products = [factories.product(session, name=name) for name in ("Mug", "Lamp", "Rug")]
-    package = _claimed(session, picker, products)
+    package = factories.claimed_package(session, picker, products)
     for index, (box_type, product, weight) in enumerate(
         zip((small, medium, large), products, ("0.8", "1,25", "3.5"), strict=True)
     ):
         _start(session, package, box_type, picker)
-        _scan(session, package, product.barcode, f"scan-{index}", picker)
+        factories.scan(session, package, product.barcode, f"scan-{index}", picker)
         _weigh(session, package, index + 1, weight, picker)
     _pack(session, package, picker)
     session.refresh(package)
@@ -157,10 +144,10 @@ def test_pack_is_refused_while_a_counted_unit_is_in_no_box(session, picker):
     """A unit counted before the first box was started is in no box: Pack is refused and
     says how many; one tap puts it in the current box and Pack goes through."""
     mug, lamp = factories.product(session, name="Mug"), factories.product(session, name="Lamp")
-    package = _claimed(session, picker, [mug, lamp])
-    _scan(session, package, mug.barcode, "a", picker)
+    package = factories.claimed_package(session, picker, [mug, lamp])
+    factories.scan(session, package, mug.barcode, "a", picker)
     _start(session, package, factories.box_type(session, picker.stock_locations[0]), picker)
-    _scan(session, package, lamp.barcode, "b", picker)
+    factories.scan(session, package, lamp.barcode, "b", picker)
     assert scanning.unboxed_units(session, package) == 1
     with pytest.raises(CommandNotAllowed) as refused:
         _pack(session, package, picker)
@@ -177,9 +164,9 @@ def test_a_package_whose_picker_starts_no_box_is_packed_in_one(session, picker):
     """Without a box started, Pack needs no extra step: one box holds every unit and carries
     the shipment's tracking number; the log says one box."""
     shirt = factories.product(session)
-    package = _claimed(session, picker, [shirt, shirt])
-    _scan(session, package, shirt.barcode, "a", picker)
-    _scan(session, package, shirt.barcode, "b", picker)
+    package = factories.claimed_package(session, picker, [shirt, shirt])
+    factories.scan(session, package, shirt.barcode, "a", picker)
+    factories.scan(session, package, shirt.barcode, "b", picker)
     _pack(session, package, picker)
     session.refresh(package)
     [box] = package.boxes
@@ -197,13 +184,13 @@ def test_a_box_types_shelf_barcode_starts_a_box_once(session, picker):
     medium = factories.box_type(session, store, "M", code="BOX-M")
     large = factories.box_type(session, store, "L", code="BOX-L")
     shirt = factories.product(session)
-    package = _claimed(session, picker, [shirt, shirt])
-    started = _scan(session, package, "BOX-M", "box-1", picker)
-    again = _scan(session, package, "BOX-M", "box-1", picker)
+    package = factories.claimed_package(session, picker, [shirt, shirt])
+    started = factories.scan(session, package, "BOX-M", "box-1", picker)
+    again = factories.scan(session, package, "BOX-M", "box-1", picker)
     assert isinstance(started, boxes.BoxStarted) and again.repeated and again.box.id == started.box.id
-    _scan(session, package, shirt.barcode, "a", picker)
-    _scan(session, package, "BOX-L", "box-2", picker)
-    _scan(session, package, shirt.barcode, "b", picker)
+    factories.scan(session, package, shirt.barcode, "a", picker)
+    factories.scan(session, package, "BOX-L", "box-2", picker)
+    factories.scan(session, package, shirt.barcode, "b", picker)
     session.refresh(package)
     assert [(box.number, box.box_type_id) for box in package.boxes] == [(1, medium.id), (2, large.id)]
     assert sorted(item.box_id for item in package.items) == [box.id for box in package.boxes]
@@ -212,9 +199,9 @@ def test_a_box_types_shelf_barcode_starts_a_box_once(session, picker):
 def test_another_stores_box_barcode_is_an_unknown_code(session, picker):
     """A box type of another store is not this station's: its barcode is refused as unknown."""
     factories.box_type(session, factories.location(session), code="BOX-ELSEWHERE")
-    package = _claimed(session, picker, [factories.product(session)])
+    package = factories.claimed_package(session, picker, [factories.product(session)])
     with pytest.raises(Exception) as refused:
-        _scan(session, package, "BOX-ELSEWHERE", "a", picker)
+        factories.scan(session, package, "BOX-ELSEWHERE", "a", picker)
     assert refused.value.kind == scanning.UNKNOWN_CODE
 
 
@@ -225,7 +212,7 @@ def test_tapping_a_type_on_an_empty_box_changes_its_type(session, picker):
         factories.box_type(session, store, "S", size=("20", "15", "10")),
         factories.box_type(session, store, "L"),
     )
-    package = _claimed(session, picker, [factories.product(session)])
+    package = factories.claimed_package(session, picker, [factories.product(session)])
     _start(session, package, small, picker)
     retyped = _start(session, package, large, picker)
     assert retyped.retyped and retyped.box.number == 1 and retyped.box.box_type_id == large.id
@@ -236,9 +223,9 @@ def test_tapping_a_type_on_an_empty_box_changes_its_type(session, picker):
 def test_undo_takes_the_unit_out_of_its_box_and_put_back_unpacks_the_boxes(session, picker):
     """An undone scan's unit leaves its box; a package put back loses its boxes."""
     shirt = factories.product(session)
-    package = _claimed(session, picker, [shirt, shirt])
+    package = factories.claimed_package(session, picker, [shirt, shirt])
     _start(session, package, factories.box_type(session, picker.stock_locations[0]), picker)
-    _scan(session, package, shirt.barcode, "a", picker)
+    factories.scan(session, package, shirt.barcode, "a", picker)
     with transaction(session):
         scanning.undo_last_scan(session, package.id, picker)
     session.refresh(package)
@@ -276,7 +263,7 @@ def test_a_weight_out_of_bounds_is_refused_by_name(typed, reason):
 
 def test_weighing_a_box_the_package_lacks_is_not_found(session, picker):
     """Only a box the package has can be weighed."""
-    package = _claimed(session, picker, [factories.product(session)])
+    package = factories.claimed_package(session, picker, [factories.product(session)])
     with pytest.raises(NotFound):
         _weigh(session, package, 1, "1.0", picker)
 
@@ -308,8 +295,8 @@ def test_a_carrier_asking_for_sscc_without_a_company_prefix_refuses_the_pack(ses
     monkeypatch.setattr(shipping, "_gs1_company_prefix", "")
     factories.cargo_company(session).uses_sscc = True
     shirt = factories.product(session)
-    package = _claimed(session, picker, [shirt])
-    _scan(session, package, shirt.barcode, "a", picker)
+    package = factories.claimed_package(session, picker, [shirt])
+    factories.scan(session, package, shirt.barcode, "a", picker)
     with pytest.raises(InvalidParameter) as refused:
         _pack(session, package, picker)
     assert "GS1_COMPANY_PREFIX" in refused.value.reason
@@ -371,8 +358,8 @@ def test_who_packed_what_counts_each_packages_boxes(session, picker):
     from packing.core import dashboard
 
     boxed = _three_boxes(session, picker)
-    single = _claimed(session, picker, [factories.product(session)])
-    _scan(session, single, single.items[0].order_item.product.barcode, "one", picker)
+    single = factories.claimed_package(session, picker, [factories.product(session)])
+    factories.scan(session, single, single.items[0].order_item.product.barcode, "one", picker)
     _pack(session, single, picker)
     clock = dashboard.StoreClock(dashboard.time_zone(None, "UTC"), datetime.now(UTC))
     report = dashboard.packed_report(session, boxed.stock_location_id, clock, clock.today, clock.today)
@@ -385,10 +372,10 @@ def test_units_split_off_leave_their_box(session, picker):
     from packing.core.commands import execute_command
 
     mug, lamp = factories.product(session, name="Mug"), factories.product(session, name="Lamp")
-    package = _claimed(session, picker, [mug, lamp])
+    package = factories.claimed_package(session, picker, [mug, lamp])
     _start(session, package, factories.box_type(session, picker.stock_locations[0]), picker)
-    _scan(session, package, mug.barcode, "a", picker)
-    _scan(session, package, lamp.barcode, "b", picker)
+    factories.scan(session, package, mug.barcode, "a", picker)
+    factories.scan(session, package, lamp.barcode, "b", picker)
     lamp_item = next(item for item in package.items if item.order_item.product_id == lamp.id)
     assert lamp_item.box_id is not None
     with transaction(session):

@@ -19,7 +19,6 @@ from tests import factories
 from tests.conftest import csrf_token_from
 from tests.html import parse, text_of
 
-PREPARE = "package__prepare_package_command__waiting__preparing"
 SPLIT = "package__split_package__preparing__preparing"
 CASE = "CASE-0001"
 REFERENCE = json.loads((Path(__file__).parent / "data" / "reference_package_list.json").read_text())
@@ -37,18 +36,6 @@ def _shirts_with_case(session, quantity=6):
     return shirt
 
 
-def _claimed(session, picker, products):
-    package = factories.package(session, at=picker.stock_locations[0], products=products)
-    with transaction(session):
-        scanning.run_station_command(session, package.id, PREPARE, {}, picker)
-    return package
-
-
-def _scan(session, package, code, scan_id, user=None):
-    with transaction(session):
-        return scanning.record_scan(session, package.id, code, scan_id, user)
-
-
 def _scanned(session, package) -> int:
     return sum(count.scanned for count in scanning.product_counts(session, package))
 
@@ -56,8 +43,8 @@ def _scanned(session, package) -> int:
 def test_a_case_barcode_counts_its_six_units_in_one_scan(session, picker):
     """Scanning a case of 6 counts 6 units of its product, and the pack gate opens when that completes the package."""
     shirt = _shirts_with_case(session)
-    package = _claimed(session, picker, [shirt] * 6)
-    outcome = _scan(session, package, CASE, "case-1", picker)
+    package = factories.claimed_package(session, picker, [shirt] * 6)
+    outcome = factories.scan(session, package, CASE, "case-1", picker)
     assert outcome.units == 6 and outcome.completes and outcome.may_change_pack_gate
     assert _scanned(session, package) == 6
     assert scanning.pack_gate_open(scanning.product_counts(session, package))
@@ -66,8 +53,8 @@ def test_a_case_barcode_counts_its_six_units_in_one_scan(session, picker):
 def test_a_case_is_refused_whole_when_only_five_units_remain(session, picker):
     """With 5 units left to scan, a case of 6 is refused as too big, names both numbers, and counts nothing."""
     shirt = _shirts_with_case(session)
-    package = _claimed(session, picker, [shirt] * 6)
-    _scan(session, package, shirt.barcode, "unit-1")
+    package = factories.claimed_package(session, picker, [shirt] * 6)
+    factories.scan(session, package, shirt.barcode, "unit-1")
     with pytest.raises(ScanRefused) as refusal, transaction(session):
         scanning.record_scan(session, package.id, CASE, "case-1", picker)
     assert refusal.value.kind == scanning.CASE_TOO_BIG
@@ -80,7 +67,7 @@ def test_a_case_is_refused_whole_when_only_five_units_remain(session, picker):
 def test_the_refusal_reads_in_turkish_with_both_numbers(session, picker):
     """The too-big refusal is a catalogue template: in Turkish it names the product and both numbers."""
     shirt = _shirts_with_case(session)
-    package = _claimed(session, picker, [shirt] * 5)
+    package = factories.claimed_package(session, picker, [shirt] * 5)
     with pytest.raises(ScanRefused) as refusal, transaction(session):
         scanning.record_scan(session, package.id, CASE, "case-1", picker)
     turkish = translate(translations_for("tr"), refusal.value.template, **refusal.value.values)
@@ -90,9 +77,9 @@ def test_the_refusal_reads_in_turkish_with_both_numbers(session, picker):
 def test_one_undo_takes_back_the_whole_case(session, picker):
     """After a unit and then a case, one undo takes back the case's 6 units and leaves the unit counted."""
     shirt = _shirts_with_case(session)
-    package = _claimed(session, picker, [shirt] * 7)
-    _scan(session, package, shirt.barcode, "unit-1")
-    _scan(session, package, CASE, "case-1")
+    package = factories.claimed_package(session, picker, [shirt] * 7)
+    factories.scan(session, package, shirt.barcode, "unit-1")
+    factories.scan(session, package, CASE, "case-1")
     assert _scanned(session, package) == 7
     with transaction(session):
         undone = scanning.undo_last_scan(session, package.id, picker)
@@ -106,9 +93,9 @@ def test_one_undo_takes_back_the_whole_case(session, picker):
 def test_a_repeated_case_scan_counts_nothing_more(session, picker):
     """A retried case scan (same client scan id) answers repeated with its 6 units and writes nothing."""
     shirt = _shirts_with_case(session)
-    package = _claimed(session, picker, [shirt] * 12)
-    _scan(session, package, CASE, "case-1")
-    again = _scan(session, package, CASE, "case-1")
+    package = factories.claimed_package(session, picker, [shirt] * 12)
+    factories.scan(session, package, CASE, "case-1")
+    again = factories.scan(session, package, CASE, "case-1")
     assert again.repeated and again.units == 6
     assert _scanned(session, package) == 6
 
@@ -116,7 +103,7 @@ def test_a_repeated_case_scan_counts_nothing_more(session, picker):
 def test_a_case_of_a_product_not_in_the_package_is_a_wrong_item(session, picker):
     """A case barcode of another product is refused as a wrong item naming that product."""
     _shirts_with_case(session)
-    package = _claimed(session, picker, [factories.product(session)])
+    package = factories.claimed_package(session, picker, [factories.product(session)])
     with pytest.raises(ScanRefused) as refusal, transaction(session):
         scanning.record_scan(session, package.id, CASE, "case-1", picker)
     assert refusal.value.kind == scanning.WRONG_ITEM
@@ -125,8 +112,8 @@ def test_a_case_of_a_product_not_in_the_package_is_a_wrong_item(session, picker)
 def test_units_split_off_stop_counting_and_undo_takes_back_the_rest_of_the_case(session, picker):
     """Splitting off two of a case's units retires their scans; the undo then takes back the other four."""
     shirt = _shirts_with_case(session)
-    package = _claimed(session, picker, [shirt] * 6)
-    _scan(session, package, CASE, "case-1")
+    package = factories.claimed_package(session, picker, [shirt] * 6)
+    factories.scan(session, package, CASE, "case-1")
     moved = [item.id for item in package.items[:2]]
     with transaction(session):
         scanning.run_station_command(session, package.id, SPLIT, {"package_items": moved}, picker)

@@ -12,7 +12,6 @@ from tests.conftest import csrf_token_from
 
 GTIN = "09506000134352"
 SSCC = "106141411234567897"
-PREPARE = "package__prepare_package_command__waiting__preparing"
 
 
 @pytest.mark.parametrize(
@@ -66,18 +65,11 @@ def test_gtin_forms_drop_only_leading_zeros():
     assert gs1.gtin_forms(GTIN) == [GTIN, GTIN[1:]]
 
 
-def _claimed(session, picker, products):
-    package = factories.package(session, at=picker.stock_locations[0], products=products)
-    with transaction(session):
-        scanning.run_station_command(session, package.id, PREPARE, {}, picker)
-    return package
-
-
 def test_a_gs1_datamatrix_counts_the_product_its_gtin_names(session):
     """A product stored by its EAN-13 is counted by a DataMatrix carrying its GTIN-14, once per scan id."""
     picker = factories.user(session)
     pills = factories.product(session, barcode=GTIN[1:])
-    package = _claimed(session, picker, [pills, pills])
+    package = factories.claimed_package(session, picker, [pills, pills])
     code = f"01{GTIN}17261231\x1d10AB12"
     for scan_id in ("a", "a", "b"):
         with transaction(session):
@@ -90,7 +82,7 @@ def test_a_gtin_of_another_product_is_a_wrong_item(session):
     """A GS1 code of a known product not in the package is refused as a wrong item, naming it."""
     picker = factories.user(session)
     other = factories.product(session, barcode=GTIN[1:])
-    package = _claimed(session, picker, [factories.product(session)])
+    package = factories.claimed_package(session, picker, [factories.product(session)])
     with pytest.raises(ScanRefused) as refused, transaction(session):
         scanning.record_scan(session, package.id, f"(01){GTIN}", "a", picker)
     assert refused.value.kind == scanning.WRONG_ITEM and refused.value.product == other
@@ -99,7 +91,7 @@ def test_a_gtin_of_another_product_is_a_wrong_item(session):
 def test_an_sscc_at_the_station_counts_nothing(session):
     """An SSCC labels a package, not an item: the station refuses it and says so."""
     picker = factories.user(session)
-    package = _claimed(session, picker, [factories.product(session)])
+    package = factories.claimed_package(session, picker, [factories.product(session)])
     with pytest.raises(ScanRefused) as refused, transaction(session):
         scanning.record_scan(session, package.id, f"00{SSCC}", "a", picker)
     assert refused.value.kind == scanning.PACKAGE_LABEL and not scanning.live_scans(session, package)
